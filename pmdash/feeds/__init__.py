@@ -1,0 +1,1 @@
+"""Sans-I/O codecs, one module per feed: text frames in, typed events out."""

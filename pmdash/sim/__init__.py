@@ -1,0 +1,1 @@
+"""The embedded exchange: serves every feed and REST endpoint on loopback."""

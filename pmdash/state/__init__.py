@@ -1,0 +1,1 @@
+"""Pure reducers: events in, books, tapes and statuses out. No I/O."""

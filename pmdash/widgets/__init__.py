@@ -1,0 +1,1 @@
+"""Textual widgets: pure views of state pushed down by the App."""
