@@ -1,10 +1,24 @@
-"""CLOB REST bodies (PROTOCOLS §6.1): the ``GET /book`` summary and its server hash."""
+"""CLOB REST bodies (PROTOCOLS §6.1): the ``GET /book`` summary and its server hash.
+
+``decode_book`` and ``decode_books`` normalise like the market channel's ``book`` event (levels
+sorted best first, micro-units) and return ``FeedError(feed="rest")`` instead of raising.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from typing import Any
+
+import msgspec
+
+from pmdash.feeds import market
+from pmdash.models import BookSnapshot, FeedError
+
+FEED = "rest"
+
+_BOOK = msgspec.json.Decoder(market.WireBook, strict=False)
+_ANY = msgspec.json.Decoder()
 
 
 def book_hash(summary: dict[str, Any]) -> str:
@@ -24,3 +38,69 @@ def book_hash(summary: dict[str, Any]) -> str:
         "last_trade_price": summary.get("last_trade_price", ""),
     }
     return hashlib.sha1(json.dumps(ordered, separators=(",", ":")).encode()).hexdigest()
+
+
+def _error(message: str, body: Any) -> FeedError:
+    return FeedError(feed=FEED, message=message[:400], sample=market.sample_of(body))
+
+
+def _snapshot(wire: market.WireBook, where: str, body: Any) -> BookSnapshot | FeedError:
+    try:
+        return market.book_snapshot(wire, feed=FEED)
+    except (ValueError, TypeError) as exc:
+        return _error(f"{where}.{market.locate_error(wire, exc)}", body)
+
+
+def _from_value(value: Any, where: str, body: Any) -> BookSnapshot | FeedError:
+    """One already-parsed JSON value that should be a book summary."""
+    if not isinstance(value, dict):
+        return _error(f"{where}: a JSON {market.json_type_name(value)}, not a book object", body)
+    if "error" in value and "bids" not in value:
+        return _error(f"{where}: server error: {value['error']!r}", body)
+    try:
+        wire = msgspec.convert(value, market.WireBook, strict=False)
+    except msgspec.ValidationError as exc:
+        path, what = market.validation_message(exc)
+        return _error(f"{where}{path}: {what}", body)
+    return _snapshot(wire, where, body)
+
+
+def _load(body: str | bytes) -> Any | FeedError:
+    try:
+        return _ANY.decode(body)
+    except UnicodeError:
+        return _error("body is not valid UTF-8 text", body)
+    except msgspec.DecodeError as exc:
+        return _error(f"not JSON: {exc}", body)
+    except TypeError:
+        return _error(f"body is not text: {type(body).__name__}", body)
+
+
+def decode_book(body: str | bytes) -> BookSnapshot | FeedError:
+    """The body of ``GET /book?token_id=...``; a 404 ``{"error": ...}`` becomes a FeedError."""
+    try:
+        try:
+            wire = _BOOK.decode(body)
+        except (msgspec.DecodeError, UnicodeError, TypeError):
+            value = _load(body)
+            if isinstance(value, FeedError):
+                return value
+            return _from_value(value, "book", body)
+        return _snapshot(wire, "book", body)
+    except Exception as exc:  # a bug, not bad input; still never raise out of a codec
+        return _error(f"internal decoder error: {type(exc).__name__}: {exc}", body)
+
+
+def decode_books(body: str | bytes) -> list[BookSnapshot | FeedError]:
+    """The body of ``POST /books``: an array of summaries in arbitrary order (key by asset)."""
+    try:
+        value = _load(body)
+        if isinstance(value, FeedError):
+            return [value]
+        if isinstance(value, dict):
+            return [_from_value(value, "books", body)]
+        if not isinstance(value, list):
+            return [_error(f"books: a JSON {market.json_type_name(value)}, not an array", body)]
+        return [_from_value(item, f"books[{i}]", body) for i, item in enumerate(value)]
+    except Exception as exc:  # a bug, not bad input; still never raise out of a codec
+        return [_error(f"internal decoder error: {type(exc).__name__}: {exc}", body)]

@@ -1,0 +1,703 @@
+"""CLOB market channel codec (PROTOCOLS §1): text frames in, typed events out; requests out.
+
+Decoding has two paths. The fast path decodes the whole frame with one reused msgspec decoder
+into typed wire structs (a union tagged on ``event_type``, as an object or an array of them).
+Anything that path rejects (an unknown or missing ``event_type``, the older single-change
+``price_change``, a wrong type anywhere) goes to the slow path, which decodes the frame generically
+and handles each item on its own, so the good items of an array survive a bad one.
+
+Items without ``event_type`` are typed by their shape (first rule that matches wins):
+
+1. ``price_changes`` -> ``price_change``
+2. ``bids`` or ``asks`` -> ``book``
+3. ``new_tick_size`` -> ``tick_size_change``
+4. ``winning_asset_id`` -> ``market_resolved``
+5. ``assets_ids``, ``clob_token_ids`` or ``question`` -> ``new_market``
+6. ``best_bid``, ``best_ask`` or ``spread`` -> ``best_bid_ask``
+7. ``price`` with ``hash`` -> ``price_change`` (the older single-change shape)
+8. ``price`` -> ``last_trade_price``
+
+Anything else without ``event_type`` is a ``FeedError``; an unknown ``event_type`` is an
+``UnknownEvent``. Nothing raises out of ``decode``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
+
+import msgspec
+
+from pmdash.models import (
+    BestBidAsk,
+    BookDelta,
+    BookSnapshot,
+    FeedError,
+    LevelChange,
+    MarketEvent,
+    MarketResolved,
+    NewMarket,
+    TickSizeChange,
+    Trade,
+    UnknownEvent,
+)
+from pmdash.units import UnitError, parse_price, parse_size
+
+FEED = "market"
+PING = "PING"
+PONG = "PONG"
+
+SAMPLE_CHARS = 120
+_MESSAGE_CHARS = 400
+_CACHE_LIMIT = 65_536
+# Below this many shares a float holding a <=6-decimal size, times 1e6, rounds to it exactly.
+_FLOAT_EXACT_LIMIT = 1e9
+
+# --- Wire shapes ---------------------------------------------------------------------------
+# Field names and types as the server sends them. Optional strings accept null as absent.
+# Decoded with ``strict=False`` so msgspec turns the string timestamps into ints in C (it then
+# also takes a JSON integer there; every other field stays a strict string).
+
+Millis = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+
+
+class WireLevel(msgspec.Struct, gc=False):
+    price: str
+    size: str
+
+
+class WireBook(msgspec.Struct, tag_field="event_type", tag="book", gc=False):
+    """A ``book`` event, also the body of REST ``GET /book`` (which has no ``event_type``)."""
+
+    asset_id: str
+    market: str
+    bids: list[WireLevel]
+    asks: list[WireLevel]
+    timestamp: Millis
+    hash: str | None = ""
+    tick_size: str | None = ""
+    last_trade_price: str | None = ""
+
+
+class _WireChange(msgspec.Struct, gc=False):
+    asset_id: str
+    price: str
+    size: str
+    side: str
+    hash: str | None = ""
+    best_bid: str | None = ""
+    best_ask: str | None = ""
+
+
+class _WirePriceChange(msgspec.Struct, tag_field="event_type", tag="price_change", gc=False):
+    market: str
+    timestamp: Millis
+    price_changes: list[_WireChange]
+
+
+class _WireOldPriceChange(msgspec.Struct, gc=False):
+    """The older ``price_change``: one change at the top level, no ``price_changes``."""
+
+    asset_id: str
+    market: str
+    price: str
+    size: str
+    side: str
+    timestamp: Millis
+    hash: str | None = ""
+
+
+class _WireTrade(msgspec.Struct, tag_field="event_type", tag="last_trade_price", gc=False):
+    asset_id: str
+    market: str
+    price: str
+    timestamp: Millis
+    size: str | None = ""
+    side: str | None = ""
+    fee_rate_bps: str | None = ""
+    transaction_hash: str | None = ""
+
+
+class _WireTick(msgspec.Struct, tag_field="event_type", tag="tick_size_change", gc=False):
+    asset_id: str
+    market: str
+    new_tick_size: str
+    timestamp: Millis
+    old_tick_size: str | None = ""
+
+
+class _WireBestBidAsk(msgspec.Struct, tag_field="event_type", tag="best_bid_ask", gc=False):
+    asset_id: str
+    market: str
+    timestamp: Millis
+    best_bid: str | None = ""
+    best_ask: str | None = ""
+    spread: str | None = ""
+
+
+_IdList = list[str] | str | None
+
+
+class _WireNewMarket(msgspec.Struct, tag_field="event_type", tag="new_market"):
+    id: str | int
+    timestamp: Millis
+    market: str | None = ""
+    condition_id: str | None = ""
+    question: str | None = ""
+    slug: str | None = ""
+    assets_ids: _IdList = None
+    clob_token_ids: _IdList = None
+    outcomes: _IdList = None
+    order_price_min_tick_size: str | None = ""
+
+
+class _WireResolved(msgspec.Struct, tag_field="event_type", tag="market_resolved"):
+    id: str | int
+    timestamp: Millis
+    market: str | None = ""
+    condition_id: str | None = ""
+    assets_ids: _IdList = None
+    winning_asset_id: str | None = ""
+    winning_outcome: str | None = ""
+
+
+_Wire = (
+    WireBook
+    | _WirePriceChange
+    | _WireTrade
+    | _WireTick
+    | _WireBestBidAsk
+    | _WireNewMarket
+    | _WireResolved
+)
+_FAST = msgspec.json.Decoder(list[_Wire] | _Wire, strict=False)
+_ANY = msgspec.json.Decoder()
+_BY_TAG: dict[str, type] = {
+    "book": WireBook,
+    "price_change": _WirePriceChange,
+    "last_trade_price": _WireTrade,
+    "tick_size_change": _WireTick,
+    "best_bid_ask": _WireBestBidAsk,
+    "new_market": _WireNewMarket,
+    "market_resolved": _WireResolved,
+}
+_TAG_OF: dict[type, str] = {v: k for k, v in _BY_TAG.items()}
+_TAG_OF[_WireOldPriceChange] = "price_change"
+
+# --- Field parsers ---------------------------------------------------------------------------
+
+_level_prices: dict[str, int] = {}
+
+
+def _price(text: str) -> int:
+    """A required price (``""`` is an error), through a bounded cache."""
+    try:
+        return _level_prices[text]
+    except KeyError:
+        pass
+    units = parse_price(text)
+    if units is None:
+        raise UnitError("empty price")
+    if len(_level_prices) < _CACHE_LIMIT:
+        _level_prices[text] = units
+    return units
+
+
+def _opt_price(text: str | None) -> int | None:
+    return parse_price(text) if text else None
+
+
+_sizes: dict[str, int] = {}
+
+
+def _size(text: str) -> int:
+    """A size in micro-units through a bounded cache; exact, as ``units.parse_size``."""
+    units = _sizes.get(text)
+    return _new_size(text) if units is None else units
+
+
+def _new_size(text: str) -> int:
+    """Parse a size the cache does not hold and remember it (the cache is cleared when full).
+
+    A size with 8 or more decimals may be rounded to the micro-unit instead of rejected.
+    """
+    value = float(text)  # its ValueError is reported like a UnitError
+    units: int | None = None
+    if 0.0 <= value < _FLOAT_EXACT_LIMIT:
+        scaled = value * 1e6
+        rounded = round(scaled)
+        if -0.01 < scaled - rounded < 0.01:
+            units = rounded
+    if units is None:
+        units = parse_size(text)
+    if len(_sizes) >= _CACHE_LIMIT:
+        _sizes.clear()
+    _sizes[text] = units
+    return units
+
+
+def _opt_size(text: str | None) -> int | None:
+    return _size(text) if text else None
+
+
+def _tick(text: str) -> int:
+    units = _price(text)
+    if units <= 0:
+        raise UnitError(f"tick size is not positive: {text!r}")
+    return units
+
+
+def _opt_tick(text: str | None) -> int | None:
+    return _tick(text) if text else None
+
+
+def _side(text: str) -> str:
+    if text == "BUY" or text == "SELL":
+        return text
+    upper = text.upper()
+    if upper == "BUY" or upper == "SELL":
+        return upper
+    raise UnitError(f"side is not BUY or SELL: {text!r}")
+
+
+def _opt_side(text: str | None) -> str | None:
+    return _side(text) if text else None
+
+
+def _ids(value: list[str] | str | None) -> tuple[str, ...]:
+    """A list of strings, or the same list JSON-encoded in a string (as Gamma sends it)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        try:
+            value = msgspec.json.decode(value, type=list[str])
+        except msgspec.DecodeError:
+            raise UnitError(f"not a list of strings: {value[:60]!r}") from None
+    return tuple(value)
+
+
+# --- Wire -> event ------------------------------------------------------------------------
+
+
+def book_snapshot(w: WireBook, feed: str = FEED) -> BookSnapshot:
+    """A ``book`` (or REST ``/book`` body) as a BookSnapshot, levels sorted best first.
+
+    Raises ValueError or TypeError on a bad field; ``locate_error`` says which.
+    """
+    pg = _level_prices.get
+    sg = _sizes.get
+    # ``get(x) or parse(x)``: a miss (None) or a cached 0 falls through to the full parser.
+    bids = [(pg(lv.price) or _price(lv.price), sg(lv.size) or _new_size(lv.size)) for lv in w.bids]
+    asks = [(pg(lv.price) or _price(lv.price), sg(lv.size) or _new_size(lv.size)) for lv in w.asks]
+    bids.sort(reverse=True)
+    asks.sort()
+    ltp = w.last_trade_price
+    tick = w.tick_size
+    return BookSnapshot(
+        feed=feed,
+        asset_id=w.asset_id,
+        market=w.market,
+        bids=tuple(bids),
+        asks=tuple(asks),
+        timestamp=w.timestamp,
+        hash=w.hash or "",
+        tick_size=_tick(tick) if tick else None,
+        last_trade_price=parse_price(ltp) if ltp else None,
+    )
+
+
+def _price_change(w: _WirePriceChange) -> BookDelta:
+    pget = _level_prices.get
+    sget = _sizes.get
+    changes = []
+    append = changes.append
+    for c in w.price_changes:
+        side = c.side
+        if side != "BUY" and side != "SELL":
+            side = _side(side)
+        size = sget(c.size, -1)
+        if size < 0:
+            size = _new_size(c.size)
+        bb = c.best_bid
+        ba = c.best_ask
+        append(
+            LevelChange(
+                c.asset_id,
+                side,
+                pget(c.price) or _price(c.price),
+                size,
+                (pget(bb) or _price(bb)) if bb else None,
+                (pget(ba) or _price(ba)) if ba else None,
+                c.hash or "",
+            )
+        )
+    return BookDelta(feed=FEED, market=w.market, timestamp=w.timestamp, changes=tuple(changes))
+
+
+def _old_price_change(w: _WireOldPriceChange) -> BookDelta:
+    change = LevelChange(
+        w.asset_id,
+        _side(w.side),
+        _price(w.price),
+        _size(w.size),
+        None,
+        None,
+        w.hash or "",
+    )
+    return BookDelta(feed=FEED, market=w.market, timestamp=w.timestamp, changes=(change,))
+
+
+def _trade(w: _WireTrade) -> Trade:
+    size = w.size
+    side = w.side
+    return Trade(
+        feed=FEED,
+        asset_id=w.asset_id,
+        market=w.market,
+        price=_level_prices.get(w.price) or _price(w.price),
+        size=_size(size) if size else None,
+        side=_side(side) if side else None,
+        timestamp=w.timestamp,
+        fee_rate_bps=w.fee_rate_bps or "",
+        transaction_hash=w.transaction_hash or "",
+    )
+
+
+def _tick_change(w: _WireTick) -> TickSizeChange:
+    return TickSizeChange(
+        feed=FEED,
+        asset_id=w.asset_id,
+        market=w.market,
+        old_tick_size=_opt_tick(w.old_tick_size),
+        new_tick_size=_tick(w.new_tick_size),
+        timestamp=w.timestamp,
+    )
+
+
+def _best_bid_ask(w: _WireBestBidAsk) -> BestBidAsk:
+    return BestBidAsk(
+        feed=FEED,
+        asset_id=w.asset_id,
+        market=w.market,
+        best_bid=_opt_price(w.best_bid),
+        best_ask=_opt_price(w.best_ask),
+        spread=_opt_price(w.spread),
+        timestamp=w.timestamp,
+    )
+
+
+def _condition_id(w: _WireNewMarket | _WireResolved) -> str:
+    market = w.market or w.condition_id
+    if not market:
+        raise UnitError("missing: neither `market` nor `condition_id` is set")
+    return market
+
+
+def _new_market(w: _WireNewMarket) -> NewMarket:
+    return NewMarket(
+        feed=FEED,
+        id=str(w.id),
+        market=_condition_id(w),
+        question=w.question or "",
+        slug=w.slug or "",
+        asset_ids=_ids(w.assets_ids) or _ids(w.clob_token_ids),
+        outcomes=_ids(w.outcomes),
+        tick_size=_opt_tick(w.order_price_min_tick_size),
+        timestamp=w.timestamp,
+    )
+
+
+def _resolved(w: _WireResolved) -> MarketResolved:
+    return MarketResolved(
+        feed=FEED,
+        id=str(w.id),
+        market=_condition_id(w),
+        asset_ids=_ids(w.assets_ids),
+        winning_asset_id=w.winning_asset_id or "",
+        winning_outcome=w.winning_outcome or "",
+        timestamp=w.timestamp,
+    )
+
+
+_CONVERT: dict[type, Callable[[Any], MarketEvent]] = {
+    WireBook: book_snapshot,
+    _WirePriceChange: _price_change,
+    _WireOldPriceChange: _old_price_change,
+    _WireTrade: _trade,
+    _WireTick: _tick_change,
+    _WireBestBidAsk: _best_bid_ask,
+    _WireNewMarket: _new_market,
+    _WireResolved: _resolved,
+}
+
+# --- Locating a bad field (error path only) ------------------------------------------------
+
+_Check = Callable[[Any], object]
+_LEVEL_CHECKS: dict[str, _Check] = {"price": _price, "size": _size}
+_CHANGE_CHECKS: dict[str, _Check] = {
+    "price": _price,
+    "size": _size,
+    "side": _side,
+    "best_bid": _opt_price,
+    "best_ask": _opt_price,
+}
+_CHECKS: dict[type, dict[str, _Check]] = {
+    WireBook: {"tick_size": _opt_tick, "last_trade_price": _opt_price},
+    _WirePriceChange: {},
+    _WireOldPriceChange: {"price": _price, "size": _size, "side": _side},
+    _WireTrade: {"price": _price, "size": _opt_size, "side": _opt_side},
+    _WireTick: {"old_tick_size": _opt_tick, "new_tick_size": _tick},
+    _WireBestBidAsk: {
+        "best_bid": _opt_price,
+        "best_ask": _opt_price,
+        "spread": _opt_price,
+    },
+    _WireNewMarket: {
+        "assets_ids": _ids,
+        "clob_token_ids": _ids,
+        "outcomes": _ids,
+        "order_price_min_tick_size": _opt_tick,
+    },
+    _WireResolved: {"assets_ids": _ids},
+}
+_NESTED: dict[type, tuple[tuple[str, dict[str, _Check]], ...]] = {
+    WireBook: (("bids", _LEVEL_CHECKS), ("asks", _LEVEL_CHECKS)),
+    _WirePriceChange: (("price_changes", _CHANGE_CHECKS),),
+}
+
+
+def _first_failure(obj: Any, checks: dict[str, _Check], path: str) -> str | None:
+    for name, check in checks.items():
+        try:
+            check(getattr(obj, name))
+        except (ValueError, TypeError) as exc:
+            return f"{path}{name}: {exc}"
+    return None
+
+
+def locate_error(w: Any, exc: BaseException) -> str:
+    """Which field of a decoded wire struct failed conversion, e.g.
+    ``price_changes[1].price: not a decimal number: 'abc'``."""
+    for list_name, checks in _NESTED.get(type(w), ()):
+        for i, item in enumerate(getattr(w, list_name)):
+            found = _first_failure(item, checks, f"{list_name}[{i}].")
+            if found:
+                return found
+    found = _first_failure(w, _CHECKS.get(type(w), {}), "")
+    if found:
+        return found
+    if isinstance(w, _WireNewMarket | _WireResolved):
+        try:
+            _condition_id(w)
+        except UnitError as err:
+            return f"market: {err}"
+    return f"(unlocated): {type(exc).__name__}: {exc}"
+
+
+# --- Frames ---------------------------------------------------------------------------------
+
+_PONGS = ("PONG", b"PONG")
+
+
+def is_pong(frame: str | bytes) -> bool:
+    """True for the server's heartbeat reply: ``PONG`` in any case, surrounding blanks ignored."""
+    try:
+        return len(frame) <= 64 and frame.strip().upper() in _PONGS
+    except (AttributeError, TypeError):
+        return False
+
+
+def sample_of(frame: str | bytes | Any) -> str:
+    """The first characters of a frame as safe text, for an error's ``sample``."""
+    if isinstance(frame, bytes | bytearray | memoryview):
+        text = bytes(frame[: SAMPLE_CHARS * 4]).decode("utf-8", "replace")
+    elif isinstance(frame, str):
+        text = frame
+    else:
+        text = repr(frame)
+    return _safe(text[:SAMPLE_CHARS])
+
+
+def _safe(text: str) -> str:
+    """Text that can be encoded as UTF-8 (lone surrogates escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _error(message: str, frame: Any, feed: str = FEED) -> FeedError:
+    if len(message) > _MESSAGE_CHARS:
+        message = message[: _MESSAGE_CHARS - 3] + "..."
+    return FeedError(feed=feed, message=_safe(message), sample=sample_of(frame))
+
+
+def _convert(w: Any, prefix: str, frame: str | bytes) -> MarketEvent:
+    try:
+        return _CONVERT[type(w)](w)
+    except (ValueError, TypeError) as exc:
+        return _error(f"{prefix}{_TAG_OF[type(w)]}.{locate_error(w, exc)}", frame)
+
+
+def validation_message(exc: msgspec.ValidationError) -> tuple[str, str]:
+    """A msgspec validation error as (path, what): ``.price_changes[1].price``,
+    ``expected `str`, got `int```."""
+    text = str(exc)
+    what, sep, path = text.rpartition(" - at `$")
+    if not sep:
+        what, path = text, ""
+    else:
+        path = path.rstrip("`")
+    return path, what[:1].lower() + what[1:]
+
+
+def decode(frame: str | bytes) -> list[MarketEvent]:
+    """Every event in one market-channel frame. Never raises: bad parts become FeedError."""
+    try:
+        try:
+            wire = _FAST.decode(frame)
+        except (msgspec.DecodeError, UnicodeError, TypeError):
+            if is_pong(frame):
+                return []
+            return _decode_slow(frame)
+        if type(wire) is list:
+            convert = _CONVERT
+            out: list[MarketEvent] = []
+            for i, w in enumerate(wire):
+                try:
+                    out.append(convert[type(w)](w))
+                except (ValueError, TypeError):
+                    out.append(_convert(w, f"[{i}] ", frame))
+            return out
+        try:
+            return [_CONVERT[type(wire)](wire)]
+        except (ValueError, TypeError):
+            return [_convert(wire, "", frame)]
+    except Exception as exc:  # a bug, not bad input; still never raise out of a codec
+        return [_error(f"internal decoder error: {type(exc).__name__}: {exc}", frame)]
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON name of a decoded value's type: object, array, string, number, boolean, null."""
+    if value is None:
+        return "null"
+    return {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+    }.get(type(value), type(value).__name__)
+
+
+def infer_event_type(item: dict[str, Any]) -> str | None:
+    """The ``event_type`` of an item that has none, from its shape (rules in the module doc)."""
+    if "price_changes" in item:
+        return "price_change"
+    if "bids" in item or "asks" in item:
+        return "book"
+    if "new_tick_size" in item:
+        return "tick_size_change"
+    if "winning_asset_id" in item:
+        return "market_resolved"
+    if "assets_ids" in item or "clob_token_ids" in item or "question" in item:
+        return "new_market"
+    if "best_bid" in item or "best_ask" in item or "spread" in item:
+        return "best_bid_ask"
+    if "price" in item:
+        return "price_change" if "hash" in item else "last_trade_price"
+    return None
+
+
+def _decode_slow(frame: str | bytes) -> list[MarketEvent]:
+    if isinstance(frame, str | bytes) and not frame.strip():
+        return [_error("empty frame", frame)]
+    try:
+        value = _ANY.decode(frame)
+    except UnicodeError:
+        return [_error("frame is not valid UTF-8 text", frame)]
+    except msgspec.DecodeError as exc:
+        return [_error(f"not JSON: {exc}", frame)]
+    except TypeError:
+        return [_error(f"frame is not text: {type(frame).__name__}", frame)]
+    if isinstance(value, list):
+        return [_decode_item(item, f"[{i}] ", frame) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return [_decode_item(value, "", frame)]
+    return [_error(f"frame is a JSON {json_type_name(value)}, not an object or array", frame)]
+
+
+def _decode_item(item: Any, prefix: str, frame: str | bytes) -> MarketEvent:
+    if not isinstance(item, dict):
+        return _error(f"{prefix}item is a JSON {json_type_name(item)}, not an object", frame)
+    event_type = item.get("event_type")
+    if event_type is None:
+        event_type = infer_event_type(item)
+        if event_type is None:
+            keys = ", ".join(sorted(str(k) for k in item)[:10]) or "none"
+            return _error(f"{prefix}no event_type and an unrecognised shape (keys: {keys})", frame)
+    elif not isinstance(event_type, str):
+        kind = json_type_name(event_type)
+        return _error(f"{prefix}event_type is a JSON {kind}, not a string", frame)
+    if event_type == "price_change" and "price_changes" not in item:
+        if "price" not in item:
+            return _error(
+                f"{prefix}price_change: neither price_changes[] nor a single price/size/side",
+                frame,
+            )
+        wire_type: type | None = _WireOldPriceChange
+    else:
+        wire_type = _BY_TAG.get(event_type)
+    if wire_type is None:
+        return UnknownEvent(feed=FEED, event_type=event_type, data=item)
+    try:
+        wire = msgspec.convert(item, wire_type, strict=False)
+    except msgspec.ValidationError as exc:
+        path, what = validation_message(exc)
+        return _error(f"{prefix}{event_type}{path or ''}: {what}", frame)
+    return _convert(wire, prefix, frame)
+
+
+# --- Requests ------------------------------------------------------------------------------
+
+
+def _id_list(asset_ids: Iterable[str]) -> list[str]:
+    if isinstance(asset_ids, str | bytes):
+        raise TypeError("asset_ids must be an iterable of token ids, not one string")
+    ids = list(asset_ids)
+    for token in ids:
+        if not isinstance(token, str):
+            raise TypeError(f"token id is not a string: {token!r}")
+    return ids
+
+
+def _encode(message: dict[str, Any]) -> str:
+    return msgspec.json.encode(message).decode()
+
+
+def subscribe(
+    asset_ids: Iterable[str], *, custom_features: bool = True, initial_dump: bool = True
+) -> str:
+    """The first message on a new socket (PROTOCOLS §1.1). Never sends ``level``."""
+    return _encode(
+        {
+            "type": "market",
+            "assets_ids": _id_list(asset_ids),
+            "custom_feature_enabled": custom_features,
+            "initial_dump": initial_dump,
+        }
+    )
+
+
+def subscribe_more(asset_ids: Iterable[str], *, custom_features: bool = True) -> str:
+    """Add assets on an open socket (PROTOCOLS §1.2); each gets a fresh ``book``."""
+    return _encode(
+        {
+            "operation": "subscribe",
+            "assets_ids": _id_list(asset_ids),
+            "custom_feature_enabled": custom_features,
+        }
+    )
+
+
+def unsubscribe(asset_ids: Iterable[str]) -> str:
+    """Drop assets on an open socket (PROTOCOLS §1.2)."""
+    return _encode({"operation": "unsubscribe", "assets_ids": _id_list(asset_ids)})

@@ -1,0 +1,508 @@
+"""The CLOB market channel codec: every event, frame shapes, errors, salvage, requests."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pmdash.feeds import market
+from pmdash.models import (
+    BestBidAsk,
+    BookDelta,
+    BookSnapshot,
+    FeedError,
+    LevelChange,
+    MarketResolved,
+    NewMarket,
+    TickSizeChange,
+    Trade,
+    UnknownEvent,
+)
+
+A = "71321045679252212594626385532706912750332728571942532289631379312455583992563"
+B = "52114319501245915516055106046884209969926127482827954674443846427813813222426"
+M = "0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d565897d72f8f1"
+TS = "1790908701123"
+
+
+def frame(*items: dict[str, Any]) -> str:
+    """One item as an object frame, several as an array frame."""
+    return json.dumps(items[0] if len(items) == 1 else list(items))
+
+
+def price_change(**over: Any) -> dict[str, Any]:
+    msg = {
+        "event_type": "price_change",
+        "market": M,
+        "timestamp": TS,
+        "price_changes": [
+            {"asset_id": A, "price": "0.47", "size": "520", "side": "BUY",
+             "hash": "3b1f", "best_bid": "0.47", "best_ask": "0.49"},
+            {"asset_id": B, "price": ".53", "size": "0", "side": "sell",
+             "hash": "8c7d", "best_bid": "", "extra": [1, 2]},
+        ],
+    }  # fmt: skip
+    msg.update(over)
+    return msg
+
+
+def book(**over: Any) -> dict[str, Any]:
+    msg = {
+        "event_type": "book",
+        "market": M,
+        "asset_id": A,
+        "timestamp": TS,
+        "hash": "9e4f2ff8ba2be56177e8bdc8623dfaba4d18f5c8",
+        "bids": [{"price": "0.61", "size": "1200"}, {"price": ".62", "size": "340.5"},
+                 {"price": "0.6", "size": "1"}],
+        "asks": [{"price": "0.65", "size": "800"}, {"price": "0.64", "size": "150"},
+                 {"price": "0.99", "size": "0.000001"}],
+        "tick_size": "0.01",
+        "last_trade_price": "",
+        "min_order_size": "5",
+        "neg_risk": False,
+    }  # fmt: skip
+    msg.update(over)
+    return msg
+
+
+def trade(**over: Any) -> dict[str, Any]:
+    msg = {
+        "event_type": "last_trade_price",
+        "asset_id": A,
+        "market": M,
+        "price": "0.456",
+        "size": "219.217767",
+        "side": "BUY",
+        "fee_rate_bps": "0",
+        "timestamp": TS,
+        "transaction_hash": "0x3f5e",
+    }
+    msg.update(over)
+    return msg
+
+
+def only(text: str | bytes) -> Any:
+    events = market.decode(text)
+    assert len(events) == 1, events
+    return events[0]
+
+
+# --- Every event type ------------------------------------------------------------------------
+
+
+def test_book_sorted_best_first_whatever_the_wire_order() -> None:
+    snap = only(frame(book()))
+    assert isinstance(snap, BookSnapshot)
+    assert snap.bids == ((620_000, 340_500_000), (610_000, 1_200_000_000), (600_000, 1_000_000))
+    assert snap.asks == ((640_000, 150_000_000), (650_000, 800_000_000), (990_000, 1))
+    assert (snap.asset_id, snap.market, snap.timestamp) == (A, M, 1790908701123)
+    assert snap.hash == "9e4f2ff8ba2be56177e8bdc8623dfaba4d18f5c8"
+    assert (snap.tick_size, snap.last_trade_price) == (10_000, None)
+    assert snap.feed == "market"
+
+
+def test_book_shuffled_levels_sort_the_same() -> None:
+    rng = random.Random(3)
+    bids = [{"price": f"0.{p:02d}", "size": str(p)} for p in range(1, 50)]
+    asks = [{"price": f"0.{p:02d}", "size": str(p)} for p in range(50, 100)]
+    rng.shuffle(bids)
+    rng.shuffle(asks)
+    snap = only(frame(book(bids=bids, asks=asks, last_trade_price="0.5")))
+    assert [p for p, _ in snap.bids] == [p * 10_000 for p in range(49, 0, -1)]
+    assert [p for p, _ in snap.asks] == [p * 10_000 for p in range(50, 100)]
+    assert snap.last_trade_price == 500_000
+
+
+def test_empty_book_sides() -> None:
+    snap = only(frame(book(bids=[], asks=[])))
+    assert (snap.bids, snap.asks) == ((), ())
+
+
+def test_price_change_current_shape() -> None:
+    delta = only(frame(price_change()))
+    assert isinstance(delta, BookDelta)
+    assert (delta.market, delta.timestamp) == (M, 1790908701123)
+    assert delta.changes == (
+        LevelChange(A, "BUY", 470_000, 520_000_000, 470_000, 490_000, "3b1f"),
+        LevelChange(B, "SELL", 530_000, 0, None, None, "8c7d"),
+    )
+
+
+def test_price_change_older_single_change_shape() -> None:
+    old = {"event_type": "price_change", "asset_id": A, "market": M, "price": "0.514",
+           "size": "21574.08", "side": "Sell", "hash": "bf32", "timestamp": TS}  # fmt: skip
+    delta = only(frame(old))
+    assert isinstance(delta, BookDelta)
+    assert delta.changes == (LevelChange(A, "SELL", 514_000, 21_574_080_000, None, None, "bf32"),)
+
+
+def test_last_trade_price() -> None:
+    t = only(frame(trade()))
+    assert isinstance(t, Trade)
+    assert (t.price, t.size, t.side) == (456_000, 219_217_767, "BUY")
+    assert (t.fee_rate_bps, t.transaction_hash, t.timestamp) == ("0", "0x3f5e", 1790908701123)
+
+
+def test_last_trade_price_optional_fields_absent_or_empty() -> None:
+    msg = trade(size="", side="")
+    del msg["fee_rate_bps"], msg["transaction_hash"]
+    t = only(frame(msg))
+    assert (t.size, t.side, t.fee_rate_bps, t.transaction_hash) == (None, None, "", "")
+
+
+def test_tick_size_change() -> None:
+    msg = {"event_type": "tick_size_change", "asset_id": A, "market": M, "side": "BUY",
+           "old_tick_size": "0.01", "new_tick_size": "0.001", "timestamp": TS}  # fmt: skip
+    t = only(frame(msg))
+    assert isinstance(t, TickSizeChange)
+    assert (t.old_tick_size, t.new_tick_size) == (10_000, 1_000)
+    t = only(frame({**msg, "old_tick_size": ""}))
+    assert t.old_tick_size is None
+
+
+def test_best_bid_ask_with_an_empty_side() -> None:
+    msg = {"event_type": "best_bid_ask", "market": M, "asset_id": A, "best_bid": "0.73",
+           "best_ask": "", "spread": "", "timestamp": TS}  # fmt: skip
+    b = only(frame(msg))
+    assert isinstance(b, BestBidAsk)
+    assert (b.best_bid, b.best_ask, b.spread) == (730_000, None, None)
+
+
+def test_new_market_from_assets_ids_or_clob_token_ids() -> None:
+    msg = {"event_type": "new_market", "id": "5196322", "question": "Up or Down?", "market": M,
+           "slug": "btc-updown", "assets_ids": [A, B], "outcomes": ["Up", "Down"],
+           "timestamp": TS, "tags": [], "active": False, "order_price_min_tick_size": "0.01",
+           "event_message": {"id": "1", "title": "t"}}  # fmt: skip
+    n = only(frame(msg))
+    assert isinstance(n, NewMarket)
+    assert (n.id, n.market, n.slug, n.question) == ("5196322", M, "btc-updown", "Up or Down?")
+    assert (n.asset_ids, n.outcomes, n.tick_size) == ((A, B), ("Up", "Down"), 10_000)
+    del msg["assets_ids"]
+    msg["clob_token_ids"] = [B, A]
+    msg["order_price_min_tick_size"] = ""
+    n = only(frame(msg))
+    assert (n.asset_ids, n.tick_size) == ((B, A), None)
+
+
+def test_market_resolved() -> None:
+    msg = {"event_type": "market_resolved", "id": "1031769", "market": M, "tags": ["x"],
+           "assets_ids": [A, B], "winning_asset_id": A, "winning_outcome": "Yes",
+           "timestamp": TS}  # fmt: skip
+    r = only(frame(msg))
+    assert isinstance(r, MarketResolved)
+    assert (r.id, r.asset_ids, r.winning_asset_id, r.winning_outcome) == (
+        "1031769",
+        (A, B),
+        A,
+        "Yes",
+    )
+
+
+def test_shape_rule_types_items_without_event_type() -> None:
+    def strip(msg: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in msg.items() if k != "event_type"}
+
+    old = {"asset_id": A, "market": M, "price": "0.5", "size": "1", "side": "BUY", "hash": "h",
+           "timestamp": TS}  # fmt: skip
+    events = market.decode(frame(strip(book()), strip(price_change()), strip(trade()), old))
+    assert [type(e) for e in events] == [BookSnapshot, BookDelta, Trade, BookDelta]
+    assert market.infer_event_type({"new_tick_size": "0.1"}) == "tick_size_change"
+    assert market.infer_event_type({"winning_asset_id": A, "assets_ids": []}) == "market_resolved"
+    assert market.infer_event_type({"clob_token_ids": []}) == "new_market"
+    assert market.infer_event_type({"best_bid": "0.1"}) == "best_bid_ask"
+    assert market.infer_event_type({"foo": 1}) is None
+
+
+# --- Frame shapes ------------------------------------------------------------------------------
+
+
+def test_array_and_object_frames() -> None:
+    events = market.decode(frame(book(), price_change(), trade()))
+    assert [type(e) for e in events] == [BookSnapshot, BookDelta, Trade]
+    assert market.decode(frame(book())) == events[:1]
+    assert market.decode(frame(book()).encode()) == events[:1]
+
+
+@pytest.mark.parametrize("text", ["PONG", "pong", " Pong\n", b"PONG", b"pong\r\n", "\tPONG "])
+def test_pong_is_no_event(text: str | bytes) -> None:
+    assert market.is_pong(text)
+    assert market.decode(text) == []
+
+
+@pytest.mark.parametrize("text", ["PONGX", '"PONG"', "PING", "", "P O N G", "PONG" + " " * 100])
+def test_not_pong(text: str) -> None:
+    assert not market.is_pong(text)
+
+
+@pytest.mark.parametrize("text", ["[]", b"[]", " [ ] "])
+def test_empty_array_is_no_event(text: str | bytes) -> None:
+    assert market.decode(text) == []
+
+
+def test_unknown_event_type_is_kept_not_an_error() -> None:
+    e = only('{"event_type": "brand_new", "x": [1, {"y": null}]}')
+    assert isinstance(e, UnknownEvent)
+    assert e.event_type == "brand_new"
+    assert e.data == {"event_type": "brand_new", "x": [1, {"y": None}]}
+
+
+def test_unknown_fields_are_ignored() -> None:
+    assert only(frame(trade(new_field={"a": 1}, another=[None]))) == only(frame(trade()))
+
+
+def test_timestamp_as_json_integer_is_accepted() -> None:
+    assert only(frame(trade(timestamp=1790908701123))).timestamp == 1790908701123
+
+
+def test_exact_sizes_big_and_small() -> None:
+    assert only(frame(trade(size="12345678901.123456"))).size == 12_345_678_901_123_456
+    assert only(frame(trade(size="0.000001"))).size == 1
+    assert only(frame(trade(size="5e2"))).size == 500_000_000
+    assert only(frame(trade(price="1", size="7"))).price == 1_000_000
+    assert only(frame(trade(price="0.5000000"))).price == 500_000
+
+
+# --- Malformed input ---------------------------------------------------------------------------
+
+
+def bad_change(**field: Any) -> str:
+    msg = price_change()
+    msg["price_changes"][1].update(field)
+    return frame(msg)
+
+
+MALFORMED: list[tuple[str, str | bytes, str]] = [
+    ("not json", "hello", "not JSON: "),
+    ("empty", "", "empty frame"),
+    ("blank", "  \n", "empty frame"),
+    ("bad utf-8", b"\xff\xfe{}", "not JSON: "),
+    ("lone surrogate", '{"event_type": "book\ud800"}', "not valid UTF-8"),
+    ("number frame", "5", "frame is a JSON number, not an object or array"),
+    ("string frame", '"PONG"', "frame is a JSON string"),
+    ("null frame", "null", "frame is a JSON null"),
+    ("array of number", "[1]", "[0] item is a JSON number, not an object"),
+    ("nested array", "[[]]", "[0] item is a JSON array, not an object"),
+    ("empty object", "{}", "no event_type and an unrecognised shape (keys: none)"),
+    ("odd object", '{"message": "x"}', "no event_type and an unrecognised shape (keys: message)"),
+    ("event_type number", '{"event_type": 5}', "event_type is a JSON number, not a string"),
+    ("bad price", bad_change(price="abc"),
+     "price_change.price_changes[1].price: not a decimal number: 'abc'"),
+    ("price > 1", bad_change(price="1.5"),
+     "price_change.price_changes[1].price: price outside [0, 1]: '1.5'"),
+    ("negative price", bad_change(price="-0.1"), "price_changes[1].price: price outside [0, 1]"),
+    ("empty price", bad_change(price=""), "price_change.price_changes[1].price: empty price"),
+    ("nan price", bad_change(price="NaN"), "price_changes[1].price: not a finite number"),
+    ("price as number", bad_change(price=0.5),
+     "price_change.price_changes[1].price: expected `str`, got `float`"),
+    ("negative size", bad_change(size="-3"), "price_changes[1].size: negative size: '-3'"),
+    ("bad size", bad_change(size="lots"), "price_change.price_changes[1].size: "),
+    ("7-decimal size", bad_change(size="1.0000001"), "price_changes[1].size: more than 6 decimals"),
+    ("bad side", bad_change(side="HOLD"),
+     "price_change.price_changes[1].side: side is not BUY or SELL: 'HOLD'"),
+    ("bad best_bid", bad_change(best_bid="x"), "price_change.price_changes[1].best_bid: "),
+    ("missing asset",
+     frame(price_change(price_changes=[{"price": "0.5", "size": "1", "side": "BUY"}])),
+     "price_change.price_changes[0]: object missing required field `asset_id`"),
+    ("changes not list", frame(price_change(price_changes="x")),
+     "price_change.price_changes: expected `array`, got `str`"),
+    ("no timestamp", frame({k: v for k, v in price_change().items() if k != "timestamp"}),
+     "price_change: object missing required field `timestamp`"),
+    ("bad timestamp", frame(price_change(timestamp="soon")),
+     "price_change.timestamp: expected `int`, got `str`"),
+    ("negative timestamp", frame(price_change(timestamp="-5")), "price_change.timestamp: "),
+    ("old shape without a change", frame({"event_type": "price_change", "asset_id": A,
+                                          "market": M, "timestamp": TS}),
+     "price_change: neither price_changes[] nor a single price/size/side"),
+    ("book level price", frame(book(bids=[{"price": "2", "size": "1"}])),
+     "book.bids[0].price: price outside [0, 1]: '2'"),
+    ("book level size", frame(book(asks=[{"price": "0.7", "size": "1"}, {"price": "0.8"}])),
+     "book.asks[1]: object missing required field `size`"),
+    ("book no asks", frame({k: v for k, v in book().items() if k != "asks"}),
+     "book: object missing required field `asks`"),
+    ("book bad tick", frame(book(tick_size="0")), "book.tick_size: tick size is not positive"),
+    ("trade empty price", frame(trade(price="")), "last_trade_price.price: empty price"),
+    ("trade bad side", frame(trade(side="LONG")), "last_trade_price.side: side is not BUY or SELL"),
+    ("trade asset number", frame(trade(asset_id=7)),
+     "last_trade_price.asset_id: expected `str`, got `int`"),
+    ("tick missing new", frame({"event_type": "tick_size_change", "asset_id": A, "market": M,
+                                "new_tick_size": "", "timestamp": TS}),
+     "tick_size_change.new_tick_size: empty price"),
+    ("new_market no market", frame({"event_type": "new_market", "id": "1", "timestamp": TS}),
+     "new_market.market: missing: neither `market` nor `condition_id` is set"),
+    ("new_market bad ids", frame({"event_type": "new_market", "id": "1", "market": M,
+                                  "assets_ids": "[1", "timestamp": TS}),
+     "new_market.assets_ids: not a list of strings"),
+    ("resolved no id", frame({"event_type": "market_resolved", "market": M, "timestamp": TS}),
+     "market_resolved: object missing required field `id`"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [(t, e) for _, t, e in MALFORMED], ids=[n for n, _, _ in MALFORMED]
+)
+def test_malformed_frame_gives_a_specific_error(text: str | bytes, expected: str) -> None:
+    error = only(text)
+    assert isinstance(error, FeedError)
+    assert error.feed == "market"
+    assert expected in error.message
+    assert error.sample == market.sample_of(text)
+    error.sample.encode("utf-8")  # always safe to log or print
+    error.message.encode("utf-8")
+
+
+def test_sample_is_the_first_120_characters() -> None:
+    text = frame(price_change(timestamp="x" * 500))
+    error = only(text)
+    assert isinstance(error, FeedError)
+    assert error.sample == text[:120]
+    assert market.sample_of(text.encode()) == text[:120]
+
+
+def test_array_salvages_good_items_with_an_error_per_bad_one() -> None:
+    unknown = {"event_type": "comment", "body": "hi"}
+    bad = price_change(timestamp="later")
+    events = market.decode(json.dumps([price_change(), bad, trade(), 7, unknown, book()]))
+    assert [type(e) for e in events] == [
+        BookDelta,
+        FeedError,
+        Trade,
+        FeedError,
+        UnknownEvent,
+        BookSnapshot,
+    ]
+    assert events[1].message == "[1] price_change.timestamp: expected `int`, got `str`"
+    assert events[3].message == "[3] item is a JSON number, not an object"
+
+
+def test_salvage_when_only_a_value_is_bad() -> None:
+    """Every item has the right JSON types (the typed fast path decodes them all); one has a
+    price out of range. Only that item is an error."""
+    bad = book(asks=[{"price": "0.7", "size": "1"}, {"price": "7", "size": "1"}])
+    events = market.decode(json.dumps([trade(), bad, trade(price="0.1")]))
+    assert [type(e) for e in events] == [Trade, FeedError, Trade]
+    assert events[1].message == "[1] book.asks[1].price: price outside [0, 1]: '7'"
+    assert events[2].price == 100_000
+
+
+def test_decode_of_a_non_text_object_is_an_error() -> None:
+    error = only(12345)  # type: ignore[arg-type]
+    assert isinstance(error, FeedError)
+
+
+# --- Never raises ------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                   max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+FIELDS = ["event_type", "asset_id", "market", "price", "size", "side", "timestamp", "hash",
+          "bids", "asks", "price_changes", "best_bid", "best_ask", "new_tick_size", "id",
+          "old_tick_size", "tick_size", "assets_ids", "winning_asset_id", "outcomes"]  # fmt: skip
+VALID = [price_change(), book(), trade(), json.loads(frame(price_change()))["price_changes"][0]]
+
+
+def check_events(events: Any) -> None:
+    assert isinstance(events, list)
+    for e in events:
+        assert isinstance(
+            e,
+            BookSnapshot | BookDelta | Trade | TickSizeChange | BestBidAsk | NewMarket
+            | MarketResolved | UnknownEvent | FeedError,
+        )
+        if isinstance(e, FeedError):
+            assert not e.message.startswith("internal"), e.message
+            assert len(e.sample) <= market.SAMPLE_CHARS
+            e.message.encode()
+            e.sample.encode()
+
+
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(st.text(max_size=200))
+def test_never_raises_on_random_text(text: str) -> None:
+    check_events(market.decode(text))
+
+
+@FAST
+@given(st.binary(max_size=200))
+def test_never_raises_on_random_bytes(data: bytes) -> None:
+    check_events(market.decode(data))
+
+
+@FAST
+@given(json_values)
+def test_never_raises_on_random_json(value: Any) -> None:
+    check_events(market.decode(json.dumps(value)))
+
+
+@FAST
+@given(
+    st.sampled_from(VALID),
+    st.dictionaries(st.sampled_from(FIELDS), json_values | st.text(max_size=8), max_size=4),
+    st.sets(st.sampled_from(FIELDS), max_size=3),
+    st.booleans(),
+)
+def test_never_raises_on_damaged_events(
+    base: dict[str, Any], changes: dict[str, Any], removed: set[str], as_array: bool
+) -> None:
+    msg = {k: v for k, v in base.items() if k not in removed}
+    msg.update(changes)
+    text = json.dumps([msg, trade()] if as_array else msg)
+    events = market.decode(text)
+    check_events(events)
+    if as_array:  # the good item survives whatever happened to the other one
+        assert events[-1] == only(frame(trade()))
+
+
+def test_fast_and_slow_paths_agree() -> None:
+    frames = [frame(price_change()), frame(book(), trade()), frame(trade(size="", side=""))]
+    for text in frames:
+        assert market.decode(text) == market._decode_slow(text)
+
+
+# --- Requests ----------------------------------------------------------------------------------
+
+
+def test_subscribe_exact_json() -> None:
+    assert market.subscribe([A, B]) == (
+        f'{{"type":"market","assets_ids":["{A}","{B}"],"custom_feature_enabled":true,'
+        '"initial_dump":true}'
+    )
+    assert market.subscribe(iter(["1"]), custom_features=False, initial_dump=False) == (
+        '{"type":"market","assets_ids":["1"],"custom_feature_enabled":false,"initial_dump":false}'
+    )
+    assert "level" not in json.loads(market.subscribe([A]))
+
+
+def test_subscribe_more_and_unsubscribe_exact_json() -> None:
+    assert market.subscribe_more([A]) == (
+        f'{{"operation":"subscribe","assets_ids":["{A}"],"custom_feature_enabled":true}}'
+    )
+    assert market.subscribe_more(["1"], custom_features=False) == (
+        '{"operation":"subscribe","assets_ids":["1"],"custom_feature_enabled":false}'
+    )
+    assert market.unsubscribe([A, B]) == (
+        f'{{"operation":"unsubscribe","assets_ids":["{A}","{B}"]}}'
+    )
+
+
+def test_builders_refuse_a_bare_string() -> None:
+    with pytest.raises(TypeError):
+        market.subscribe(A)
+    with pytest.raises(TypeError):
+        market.unsubscribe([1])  # type: ignore[list-item]
+
+
+def test_heartbeat_constants() -> None:
+    assert (market.PING, market.PONG, market.FEED) == ("PING", "PONG", "market")
