@@ -1,0 +1,334 @@
+"""The Store: routes decoded events into books, tapes and statuses, and records what changed.
+
+Pure: no asyncio, no I/O. The App feeds it ``apply(events, arrival)`` per frame and, on its
+flush timer, calls ``take_dirty()`` to learn which slices to redraw and ``take_heals()`` to learn
+which books need a fresh snapshot. Every collection it holds is bounded.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pmdash.models import (
+    BestBidAsk,
+    BookDelta,
+    BookSnapshot,
+    Event,
+    FeedError,
+    FeedStatus,
+    LevelChange,
+    MarketInfo,
+    MarketResolved,
+    NewMarket,
+    TickSizeChange,
+    Trade,
+    UnknownEvent,
+)
+from pmdash.state.book import OrderBook
+from pmdash.state.tape import TradeTape
+
+STATUS = "status"
+MARKETS = "markets"
+ERRORS = "errors"
+DELTA_BEFORE_SNAPSHOT = "delta before snapshot"
+
+
+def book_key(asset_id: str) -> str:
+    """The dirty-slice key of one asset's book."""
+    return "book:" + asset_id
+
+
+def tape_key(asset_id: str) -> str:
+    """The dirty-slice key of one asset's trade tape."""
+    return "tape:" + asset_id
+
+
+@dataclass(slots=True)
+class Dirty:
+    """What changed since the last ``Store.take_dirty()``."""
+
+    slices: set[str] = field(default_factory=set)
+    """Keys: ``book:<asset_id>``, ``tape:<asset_id>``, ``status``, ``markets``, ``errors``."""
+    oldest_arrival: float | None = None
+    """``time.perf_counter()`` stamp of the earliest frame folded into these changes."""
+    newest_arrival: float | None = None
+    """``time.perf_counter()`` stamp of the latest frame folded into these changes."""
+
+    def __bool__(self) -> bool:
+        return bool(self.slices)
+
+    def book_ids(self) -> set[str]:
+        """Asset ids whose book changed."""
+        return {key[5:] for key in self.slices if key.startswith("book:")}
+
+    def tape_ids(self) -> set[str]:
+        """Asset ids whose tape changed."""
+        return {key[5:] for key in self.slices if key.startswith("tape:")}
+
+
+def market_info_of(event: NewMarket) -> MarketInfo:
+    """The MarketInfo a ``new_market`` event describes."""
+    return MarketInfo(
+        condition_id=event.market,
+        question=event.question,
+        slug=event.slug,
+        token_ids=event.asset_ids,
+        outcomes=event.outcomes,
+        tick_size=event.tick_size if event.tick_size is not None else 10_000,
+        gamma_id=event.id,
+    )
+
+
+class Store:
+    """Books, tapes, markets and feed health, updated from events."""
+
+    def __init__(
+        self,
+        tape_len: int = 500,
+        error_log_len: int = 200,
+        max_markets: int = 10_000,
+    ) -> None:
+        self.tape_len = tape_len
+        self.max_markets = max_markets
+        self.books: dict[str, OrderBook] = {}
+        self.tapes: dict[str, TradeTape] = {}
+        self.server_bbo: dict[str, BestBidAsk] = {}
+        """The last ``best_bid_ask`` event per watched asset (not applied to the book)."""
+        self.markets: dict[str, MarketInfo] = {}
+        self.resolved: dict[str, MarketResolved] = {}
+        self.statuses: dict[str, FeedStatus] = {}
+        self.recent_errors: deque[FeedError] = deque(maxlen=error_log_len)
+        self.unknown_events: dict[str, int] = {}
+        """Per feed: events of a type this version does not know (not errors)."""
+        self.ignored_events = 0
+        """Events of a kind the Store does not route (e.g. other feeds' events)."""
+        self.heals_requested = 0
+        self._error_counts: dict[str, int] = {}
+        self._asset_market: dict[str, str] = {}
+        self._book_keys: dict[str, str] = {}
+        self._tape_keys: dict[str, str] = {}
+        self._heal_queue: dict[str, None] = {}
+        self._slices: set[str] = set()
+        self._oldest: float | None = None
+        self._newest: float | None = None
+
+    # --- subscriptions and metadata ------------------------------------------------------
+
+    @property
+    def watched(self) -> set[str]:
+        return set(self.books)
+
+    def watch(self, asset_ids: Iterable[str], market: str = "") -> None:
+        """Create empty books and tapes for assets not watched yet."""
+        if isinstance(asset_ids, str):
+            asset_ids = (asset_ids,)
+        for asset_id in asset_ids:
+            if asset_id in self.books:
+                continue
+            info = self.market_of(asset_id)
+            book = OrderBook(
+                asset_id,
+                market or (info.condition_id if info else ""),
+                info.tick_size if info else 10_000,
+            )
+            self.books[asset_id] = book
+            self.tapes[asset_id] = TradeTape(self.tape_len)
+            self._book_keys[asset_id] = book_key(asset_id)
+            self._tape_keys[asset_id] = tape_key(asset_id)
+            self._slices.add(self._book_keys[asset_id])
+
+    def unwatch(self, asset_ids: Iterable[str]) -> None:
+        """Drop the books, tapes and pending heals of these assets."""
+        if isinstance(asset_ids, str):
+            asset_ids = (asset_ids,)
+        for asset_id in asset_ids:
+            if self.books.pop(asset_id, None) is None:
+                continue
+            del self.tapes[asset_id]
+            self.server_bbo.pop(asset_id, None)
+            self._heal_queue.pop(asset_id, None)
+            self._slices.add(self._book_keys.pop(asset_id))
+            self._slices.add(self._tape_keys.pop(asset_id))
+
+    def add_market(self, info: MarketInfo) -> None:
+        """Record a market's metadata (bounded: the oldest unwatched market is dropped)."""
+        old = self.markets.pop(info.condition_id, None)
+        if old is not None:
+            for token in old.token_ids:
+                self._asset_market.pop(token, None)
+        self.markets[info.condition_id] = info
+        for token in info.token_ids:
+            self._asset_market[token] = info.condition_id
+            book = self.books.get(token)
+            if book is not None and not book.has_snapshot:
+                # Watched before its metadata arrived: adopt the market's id and tick.
+                book.market = book.market or info.condition_id
+                book.set_tick(info.tick_size)
+        if len(self.markets) > self.max_markets:
+            self._evict_market()
+        self._slices.add(MARKETS)
+
+    def _evict_market(self) -> None:
+        books = self.books
+        for condition_id, info in self.markets.items():
+            if not any(token in books for token in info.token_ids):
+                del self.markets[condition_id]
+                for token in info.token_ids:
+                    if self._asset_market.get(token) == condition_id:
+                        del self._asset_market[token]
+                return
+
+    def market_of(self, asset_id: str) -> MarketInfo | None:
+        condition_id = self._asset_market.get(asset_id)
+        return None if condition_id is None else self.markets.get(condition_id)
+
+    # --- feed health ---------------------------------------------------------------------
+
+    def errors(self, feed: str) -> int:
+        """How many FeedError events this feed produced."""
+        return self._error_counts.get(feed, 0)
+
+    def mark_feed_stale(self, feed: str = "market", reason: str = "reconnecting") -> None:
+        """Flag every book stale until its fresh snapshot arrives (call on reconnect)."""
+        if feed != "market":
+            return
+        for asset_id, book in self.books.items():
+            if not book.stale:
+                book.mark_stale(reason)
+                self._slices.add(self._book_keys[asset_id])
+
+    # --- heals and dirty slices -----------------------------------------------------------
+
+    def take_heals(self) -> list[str]:
+        """Assets whose book became desynced since the last call (each queued once)."""
+        heals = list(self._heal_queue)
+        self._heal_queue.clear()
+        return heals
+
+    def take_dirty(self) -> Dirty:
+        """What changed since the last call, and the arrival stamps of the frames behind it."""
+        dirty = Dirty(self._slices, self._oldest, self._newest)
+        self._slices = set()
+        self._oldest = None
+        self._newest = None
+        return dirty
+
+    def _desync(self, book: OrderBook, reason: str) -> None:
+        if book.mark_desynced(reason):
+            self._heal_queue[book.asset_id] = None
+            self.heals_requested += 1
+
+    # --- events --------------------------------------------------------------------------
+
+    def apply(self, events: Iterable[Event], arrival: float | None = None) -> None:
+        """Fold one frame's events in. ``arrival``: ``time.perf_counter()`` at frame arrival."""
+        changed = False
+        for event in events:
+            if type(event) is BookDelta:
+                changed = self._apply_delta(event) or changed
+            elif type(event) is Trade:
+                changed = self._apply_trade(event) or changed
+            elif type(event) is BookSnapshot:
+                changed = self._apply_snapshot(event) or changed
+            else:
+                changed = self._apply_other(event) or changed
+        if changed and arrival is not None:
+            if self._oldest is None or arrival < self._oldest:
+                self._oldest = arrival
+            if self._newest is None or arrival > self._newest:
+                self._newest = arrival
+
+    def _apply_delta(self, event: BookDelta) -> bool:
+        books = self.books
+        last: dict[str, LevelChange] = {}
+        for change in event.changes:
+            asset_id = change.asset_id
+            book = books.get(asset_id)
+            if book is None:
+                continue  # the complementary token, or an asset no longer watched
+            if not book.live:
+                self._delta_while_not_live(book)
+            book.apply_change(change.side, change.price, change.size)
+            last[asset_id] = change
+        if not last:
+            return False
+        timestamp = event.timestamp
+        add = self._slices.add
+        keys = self._book_keys
+        for asset_id, change in last.items():
+            book = books[asset_id]
+            book.timestamp = timestamp
+            add(keys[asset_id])
+            if book.live:
+                # The server's best prices of the asset's LAST entry describe the book after
+                # the whole message; earlier entries may be superseded within it.
+                reason = book.check(change.best_bid, change.best_ask)
+                if reason is not None:
+                    self._desync(book, reason)
+        return True
+
+    def _delta_while_not_live(self, book: OrderBook) -> None:
+        if book.desynced:
+            return  # already waiting for its heal
+        if book.has_snapshot:
+            self._desync(book, f"{DELTA_BEFORE_SNAPSHOT} (stale: {book.stale_reason})")
+        else:
+            self._desync(book, DELTA_BEFORE_SNAPSHOT)
+
+    def _apply_trade(self, event: Trade) -> bool:
+        asset_id = event.asset_id
+        book = self.books.get(asset_id)
+        if book is None:
+            return False
+        book.record_trade(event)
+        self.tapes[asset_id].append(event)
+        self._slices.add(self._book_keys[asset_id])
+        self._slices.add(self._tape_keys[asset_id])
+        return True
+
+    def _apply_snapshot(self, event: BookSnapshot) -> bool:
+        asset_id = event.asset_id
+        book = self.books.get(asset_id)
+        if book is None:
+            return False
+        book.apply_snapshot(event)
+        self._heal_queue.pop(asset_id, None)
+        self._slices.add(self._book_keys[asset_id])
+        return True
+
+    def _apply_other(self, event: Event) -> bool:
+        if isinstance(event, TickSizeChange):
+            book = self.books.get(event.asset_id)
+            if book is None:
+                return False
+            book.set_tick(event.new_tick_size)
+            self._slices.add(self._book_keys[event.asset_id])
+        elif isinstance(event, BestBidAsk):
+            if event.asset_id not in self.books:
+                return False
+            self.server_bbo[event.asset_id] = event
+            self._slices.add(self._book_keys[event.asset_id])
+        elif isinstance(event, NewMarket):
+            self.add_market(market_info_of(event))
+        elif isinstance(event, MarketResolved):
+            self.resolved.pop(event.market, None)
+            self.resolved[event.market] = event
+            while len(self.resolved) > self.max_markets:
+                del self.resolved[next(iter(self.resolved))]
+            self._slices.add(MARKETS)
+        elif isinstance(event, FeedStatus):
+            self.statuses[event.feed] = event
+            self._slices.add(STATUS)
+        elif isinstance(event, FeedError):
+            self._error_counts[event.feed] = self._error_counts.get(event.feed, 0) + 1
+            self.recent_errors.append(event)
+            self._slices.add(ERRORS)
+        elif isinstance(event, UnknownEvent):
+            self.unknown_events[event.feed] = self.unknown_events.get(event.feed, 0) + 1
+            self._slices.add(STATUS)
+        else:
+            self.ignored_events += 1
+            return False
+        return True
