@@ -1,0 +1,421 @@
+"""The one WebSocket connection loop every feed reuses, parameterised by a ``FeedPolicy``.
+
+``Connection.run()`` connects, sends the full subscription before any heartbeat, reads
+frames, decodes each one and hands the events to ``on_events`` synchronously, and on any
+loss (close, error, silence, missing heartbeat reply) reconnects with jittered exponential
+backoff and subscribes the full current set again. It never raises for network trouble,
+bad frames or a failing ``on_events``; it counts them and reports them in ``FeedStatus``.
+
+Per session there are three tasks: the reader (decode and dispatch inline, no task per
+frame), the keeper (heartbeat and watchdogs) and the writer (every outbound frame, in order).
+
+Permanent failures (see ``FeedPolicy.retry_after_failure``): state ``failed`` with the
+reason; by default the loop still retries at about the cap rate, so a dashboard left open
+comes back by itself. A malformed URL ends ``run()`` in state ``failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+
+from pmdash.models import Event, FeedError, FeedState, FeedStatus
+from pmdash.net.backoff import Backoff
+from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
+from pmdash.net.rate import RateMeter
+
+OnEvents = Callable[[list[Event], float], None]
+
+# websockets logs every handshake header at DEBUG level; signed auth headers must never reach
+# a log, so the library gets a logger of its own that never enables DEBUG.
+_WS_LOGGER = logging.getLogger("pmdash.net.websockets")
+_WS_LOGGER.setLevel(logging.INFO)
+
+_SAMPLE = 120
+_HEARTBEAT_CHARS = 16
+
+
+class _Permanent(Exception):
+    """A failure that retrying with the same settings will most likely not fix."""
+
+
+class _Fatal(Exception):
+    """A failure nothing at runtime can fix (a malformed URL)."""
+
+
+class Connection:
+    """One feed's socket, kept alive until :meth:`stop`."""
+
+    def __init__(
+        self,
+        policy: FeedPolicy,
+        on_events: OnEvents,
+        *,
+        on_reconnect: Callable[[], None] | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.policy = policy
+        self._on_events = on_events
+        self._on_reconnect = on_reconnect
+        self._backoff = backoff or Backoff(
+            policy.backoff_base,
+            policy.backoff_cap,
+            jitter=policy.jitter,
+            healthy_after=policy.healthy_after,
+        )
+        self._subs = policy.subscriptions
+        self._decode = policy.decode
+        hb = policy.heartbeat
+        # Heartbeat texts compare case-insensitively, blanks ignored (``PONG`` / ``pong``).
+        self._pong_text = hb.reply.strip().upper() if isinstance(hb, ClientPing) else None
+        self._server_ping = hb.ping.strip().upper() if isinstance(hb, AnswerPing) else None
+        self._ping_reply = hb.reply if isinstance(hb, AnswerPing) else ""
+        self._stop = asyncio.Event()
+        self._running = False
+        self._state: FeedState = "stopped"
+        self._detail = "not started"
+        self._backoff_until: float | None = None
+        self._frames = 0
+        self._decode_errors = 0
+        self._handler_errors = 0
+        self._last_handler_error = ""
+        self._reconnects = 0
+        self._last_frame: float | None = None
+        self._newest_ts = 0
+        self._rate = RateMeter(policy.rate_window)
+        self._outbox: asyncio.Queue[str] | None = None
+        self._session_start = 0.0
+        self._last_pong = 0.0
+        self._has_connected = False
+
+    # --- public API -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> FeedState:
+        return self._state
+
+    def wanted(self) -> tuple[str, ...]:
+        """The subscription set the next (or current) socket carries."""
+        return self._subs.wanted()
+
+    def subscribe(self, keys: Iterable[str]) -> None:
+        """Add keys; on an open socket only the ones it lacks are sent, at once."""
+        self._send_all(self._subs.add(keys))
+
+    def unsubscribe(self, keys: Iterable[str]) -> None:
+        """Remove keys; on an open socket only the ones it has are sent, at once."""
+        self._send_all(self._subs.remove(keys))
+
+    def resync(self, keys: Iterable[str]) -> None:
+        """Ask again for fresh snapshots of these keys (unsubscribe, then subscribe).
+
+        While disconnected this does nothing: the next connect subscribes everything anew.
+        """
+        self._send_all(self._subs.resync(keys))
+
+    def stop(self) -> None:
+        """End :meth:`run` (closing the socket cleanly). Safe to call at any time, even
+        before ``run()``; a stopped connection stays stopped (make a new one to start again)."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Connect and stay connected until :meth:`stop` (or a malformed URL)."""
+        if self._running:
+            raise RuntimeError(f"{self.policy.feed}: run() is already running")
+        if self._stop.is_set():
+            self._set_state("stopped", "stopped")
+            return
+        self._running = True
+        stopper = asyncio.ensure_future(self._stop.wait())
+        main = asyncio.ensure_future(self._loop())
+        try:
+            await asyncio.wait({stopper, main}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            main.cancel()
+            await asyncio.gather(stopper, main, return_exceptions=True)
+            self._running = False
+        if not main.cancelled() and main.exception() is not None:
+            raise main.exception()  # type: ignore[misc]  # a bug in this module, not the network
+        if self._stop.is_set():
+            self._set_state("stopped", "stopped")
+
+    def status(self) -> FeedStatus:
+        """The feed's health right now."""
+        now = time.perf_counter()
+        detail = self._detail
+        if self._handler_errors:
+            note = (
+                f"on_events raised {self._handler_errors} time(s), last: {self._last_handler_error}"
+            )
+            detail = f"{detail}; {note}" if detail else note
+        return FeedStatus(
+            feed=self.policy.feed,
+            state=self._state,
+            detail=detail,
+            url=self.policy.url,
+            frames=self._frames,
+            frames_per_s=round(self._rate.rate(now), 2),
+            last_frame_age_s=None if self._last_frame is None else now - self._last_frame,
+            latency_ms=(time.time() * 1000.0 - self._newest_ts) if self._newest_ts else None,
+            reconnects=self._reconnects,
+            decode_errors=self._decode_errors,
+            backoff_until=self._backoff_until if self._state in ("backoff", "failed") else None,
+        )
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                reason, stale = await self._attempt()
+            except _Fatal as exc:
+                self._backoff_until = None
+                self._set_state("failed", str(exc))
+                return
+            except _Permanent as exc:
+                if not self.policy.retry_after_failure:
+                    self._backoff_until = None
+                    self._set_state("failed", str(exc))
+                    return
+                delay = self._backoff.failed_delay()
+                self._reconnects += 1
+                self._backoff_until = time.time() + delay
+                self._set_state("failed", f"{exc}; retrying in {delay:.0f} s")
+            else:
+                if stale:
+                    self._set_state("stale", reason)
+                delay = self._backoff.next_delay()
+                self._reconnects += 1
+                self._backoff_until = time.time() + delay
+                self._set_state("backoff", reason)
+            await asyncio.sleep(delay)
+            self._backoff_until = None
+
+    async def _attempt(self) -> tuple[str, bool]:
+        """One connection from handshake to loss: (why it ended, whether a watchdog ended it)."""
+        self._set_state("connecting", f"reconnect {self._reconnects}" if self._reconnects else "")
+        try:
+            ws = await self._open()
+        except (_Permanent, _Fatal):
+            raise
+        except InvalidStatus as exc:
+            code = exc.response.status_code
+            text = f"handshake rejected: HTTP {code} {exc.response.reason_phrase}".rstrip()
+            if 400 <= code < 500 and code != 429:
+                raise _Permanent(text) from exc
+            return text, False
+        except ssl.SSLCertVerificationError as exc:
+            raise _Permanent(f"TLS certificate rejected: {exc.verify_message}") from exc
+        except TimeoutError:
+            return f"no handshake within {self.policy.open_timeout:g} s", False
+        except Exception as exc:
+            return f"connect failed: {_describe(exc)}", False
+        self._backoff.connected()
+        stale = False
+        try:
+            reason, stale = await self._session(ws)
+            return reason, stale
+        except ConnectionClosed as exc:
+            return f"connection closed: {exc}", False
+        except Exception as exc:
+            return f"connection error: {_describe(exc)}", False
+        finally:
+            await self._close(ws, abort=stale)
+
+    async def _open(self) -> ClientConnection:
+        headers: dict[str, str] | None = None
+        if self.policy.headers is not None:
+            try:
+                headers = self.policy.headers()
+            except Exception as exc:
+                raise _Permanent(f"cannot build handshake headers: {_describe(exc)}") from exc
+        try:
+            opener = connect(
+                self.policy.url,
+                additional_headers=headers,
+                open_timeout=self.policy.open_timeout,
+                close_timeout=self.policy.close_timeout,
+                ping_interval=self.policy.protocol_ping_interval,
+                ping_timeout=self.policy.protocol_ping_timeout,
+                max_size=self.policy.max_size,
+                logger=_WS_LOGGER,
+            )
+        except InvalidURI as exc:
+            raise _Fatal(f"invalid URL: {exc}") from exc
+        except ValueError as exc:
+            raise _Fatal(f"invalid connection settings: {exc}") from exc
+        return await opener
+
+    async def _session(self, ws: ClientConnection) -> tuple[str, bool]:
+        now = time.perf_counter()
+        self._session_start = now
+        self._last_pong = now
+        if self._has_connected and self._on_reconnect is not None:
+            try:
+                self._on_reconnect()
+            except Exception as exc:
+                self._note_handler_error(exc)
+        self._has_connected = True
+        outbox: asyncio.Queue[str] = asyncio.Queue()
+        initial = self._subs.open()
+        self._outbox = outbox
+        tasks: list[asyncio.Task[tuple[str, bool]]] = []
+        try:
+            for frame in initial:
+                await ws.send(frame)
+            self._set_state("live", "")
+            tasks = [
+                asyncio.ensure_future(self._read(ws)),
+                asyncio.ensure_future(self._keep()),
+                asyncio.ensure_future(self._write(ws, outbox)),
+            ]
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            return next(iter(done)).result()
+        finally:
+            self._subs.close()
+            self._outbox = None
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _close(self, ws: ClientConnection, *, abort: bool) -> None:
+        if abort:
+            # The peer is not answering: do not wait for a closing handshake.
+            ws.transport.abort()
+        with contextlib.suppress(Exception):  # closing a broken socket: nothing more to do
+            await ws.close()
+
+    async def _read(self, ws: ClientConnection) -> tuple[str, bool]:
+        on_frame = self._on_frame
+        try:
+            async for frame in ws:
+                on_frame(frame)
+        except ConnectionClosed as exc:
+            return f"connection closed: {exc}", False
+        return f"server closed the connection: {ws.close_code} {ws.close_reason or ''}", False
+
+    async def _write(self, ws: ClientConnection, outbox: asyncio.Queue[str]) -> tuple[str, bool]:
+        while True:
+            frame = await outbox.get()
+            await ws.send(frame)
+
+    async def _keep(self) -> tuple[str, bool]:
+        """Heartbeat sender and the two watchdogs (missing reply, inbound silence)."""
+        hb = self.policy.heartbeat
+        ping = hb if isinstance(hb, ClientPing) else None
+        silence = self.policy.silence_timeout
+        next_ping = self._session_start + ping.interval if ping else None
+        while True:
+            now = time.perf_counter()
+            if ping is not None and next_ping is not None:
+                if now >= next_ping:
+                    self._send_all([ping.text])
+                    next_ping = max(next_ping + ping.interval, now + ping.interval / 2)
+                if ping.timeout is not None and now - self._last_pong > ping.timeout:
+                    return f"no {ping.reply} for {ping.timeout:g} s", True
+            last_in = max(self._last_frame or 0.0, self._session_start)
+            if silence is not None and now - last_in > silence:
+                return f"no frame for {silence:g} s", True
+            deadlines = []
+            if next_ping is not None:
+                deadlines.append(next_ping)
+            if ping is not None and ping.timeout is not None:
+                deadlines.append(self._last_pong + ping.timeout)
+            if silence is not None:
+                deadlines.append(last_in + silence)
+            if not deadlines:
+                await asyncio.Event().wait()  # nothing to watch: sleep until cancelled
+                continue
+            await asyncio.sleep(max(min(deadlines) - now, 0.0) + 0.001)
+
+    # --- per frame --------------------------------------------------------------------------
+
+    def _on_frame(self, frame: str | bytes) -> None:
+        arrival = time.perf_counter()
+        self._frames += 1
+        self._last_frame = arrival
+        self._rate.hit(arrival)
+        if len(frame) <= _HEARTBEAT_CHARS and (self._pong_text or self._server_ping):
+            text = _heartbeat_text(frame)
+            if text == self._pong_text:
+                self._last_pong = arrival
+                return
+            if text == self._server_ping:
+                self._send_all([self._ping_reply])
+                return
+        try:
+            events = self._decode(frame)
+        except Exception as exc:  # codecs must not raise; one that does still must not stop us
+            events = [self._decode_crash(frame, exc)]
+        if not events:
+            return
+        newest = self._newest_ts
+        for event in events:
+            if isinstance(event, FeedError):
+                self._decode_errors += 1
+            else:
+                ts = getattr(event, "timestamp", None)
+                if type(ts) is int and ts > newest:
+                    newest = ts
+        self._newest_ts = newest
+        self._dispatch(events, arrival)
+
+    def _decode_crash(self, frame: str | bytes, exc: Exception) -> FeedError:
+        sample = frame[:_SAMPLE] if isinstance(frame, str) else repr(frame[:_SAMPLE])
+        return FeedError(
+            feed=self.policy.feed, message=f"decoder raised {_describe(exc)}", sample=sample
+        )
+
+    def _dispatch(self, events: Sequence[Event], arrival: float) -> None:
+        try:
+            self._on_events(events if isinstance(events, list) else list(events), arrival)
+        except Exception as exc:
+            first = self._handler_errors == 0
+            self._note_handler_error(exc)
+            if first:
+                self._emit_status()
+
+    def _note_handler_error(self, exc: Exception) -> None:
+        self._handler_errors += 1
+        self._last_handler_error = _describe(exc)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _send_all(self, frames: list[str]) -> None:
+        outbox = self._outbox
+        if outbox is None:
+            return
+        for frame in frames:
+            outbox.put_nowait(frame)
+
+    def _set_state(self, state: FeedState, detail: str) -> None:
+        self._state = state
+        self._detail = detail
+        self._emit_status()
+
+    def _emit_status(self) -> None:
+        try:
+            self._on_events([self.status()], time.perf_counter())
+        except Exception as exc:
+            self._note_handler_error(exc)
+
+
+def _heartbeat_text(frame: str | bytes) -> str:
+    if isinstance(frame, bytes):
+        frame = frame.decode("utf-8", "replace")
+    return frame.strip().upper()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    name = type(exc).__name__
+    return f"{name}: {text}"[:200] if text else name

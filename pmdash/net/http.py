@@ -1,0 +1,98 @@
+"""A small async HTTP GET for JSON APIs: standard library only (urllib in a worker thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+USER_AGENT = "pmdash/0.1"
+MAX_BODY = 32 * 2**20
+_MESSAGE_CHARS = 200
+
+
+class HttpError(Exception):
+    """A GET that did not yield a usable body. ``status`` is ``None`` when no HTTP response
+    came back (refused, timed out, bad URL)."""
+
+    def __init__(self, status: int | None, url: str, message: str) -> None:
+        self.status = status
+        self.url = url
+        self.message = message
+        where = f"HTTP {status} from {url}" if status is not None else url
+        super().__init__(f"{where}: {message}")
+
+
+def build_url(base: str, path: str, params: Mapping[str, str | int | bool] | None = None) -> str:
+    """``base`` + ``path`` (slash-joined) + an encoded query string."""
+    url = base.rstrip("/") + "/" + path.lstrip("/")
+    if params:
+        query = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in params.items()}
+        url += "?" + urllib.parse.urlencode(query)
+    return url
+
+
+async def get_bytes(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BODY) -> bytes:
+    """The body of a ``200`` answer to ``GET url``; any other outcome raises ``HttpError``."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await asyncio.to_thread(_get, url, timeout, max_bytes)
+    except TimeoutError:
+        raise HttpError(None, url, f"no answer within {timeout:g} s") from None
+
+
+async def get_json(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BODY) -> Any:
+    """``GET url`` and decode the JSON body; a body that is not JSON raises ``HttpError``."""
+    body = await get_bytes(url, timeout=timeout, max_bytes=max_bytes)
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise HttpError(200, url, f"body is not JSON ({exc}): {_snippet(body)}") from None
+
+
+def _get(url: str, timeout: float, max_bytes: int) -> bytes:
+    request = urllib.request.Request(
+        url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body: bytes = response.read(max_bytes + 1)
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        with exc:
+            message = _error_message(exc.read(64 * 1024), exc.reason)
+        raise HttpError(exc.code, url, message) from None
+    except urllib.error.URLError as exc:
+        raise HttpError(None, url, f"cannot connect: {exc.reason}") from None
+    except (TimeoutError, OSError, http.client.HTTPException) as exc:
+        raise HttpError(None, url, f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+    except ValueError as exc:
+        raise HttpError(None, url, f"invalid URL: {exc}") from None
+    if len(body) > max_bytes:
+        raise HttpError(status, url, f"body larger than {max_bytes} bytes")
+    if status != 200:
+        raise HttpError(status, url, f"unexpected status: {_snippet(body)}")
+    return body
+
+
+def _error_message(body: bytes, reason: object) -> str:
+    """The server's own words: ``{"error": "..."}`` when it sends that, else the body start."""
+    try:
+        data = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("error", "message", "detail"):
+            if isinstance(data.get(key), str):
+                return data[key][:_MESSAGE_CHARS]
+    return _snippet(body) or str(reason)
+
+
+def _snippet(body: bytes) -> str:
+    return body[:_MESSAGE_CHARS].decode("utf-8", "replace").strip()

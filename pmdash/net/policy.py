@@ -1,0 +1,75 @@
+"""What makes one feed's connection different from another's: a plain settings object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pmdash.models import Event
+from pmdash.net.backoff import Jitter
+from pmdash.net.subscriptions import NoSubscriptions, Subscriptions
+
+Decode = Callable[[str | bytes], Sequence[Event]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientPing:
+    """The client sends ``text`` every ``interval`` s; the server answers ``reply``.
+
+    ``timeout``: seconds without a ``reply`` before the socket counts as stale (``None``:
+    the reply is not required, as on RTDS).
+    """
+
+    interval: float = 10.0
+    text: str = "PING"
+    reply: str = "PONG"
+    timeout: float | None = 30.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerPing:
+    """The server sends ``ping``; the client answers ``reply`` (the sports socket)."""
+
+    ping: str = "ping"
+    reply: str = "pong"
+
+
+Heartbeat = ClientPing | AnswerPing | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedPolicy:
+    """One feed's connection settings. Every time is in seconds.
+
+    ``subscriptions`` is the feed's live subscription state: give each ``Connection`` a
+    policy of its own (build a new one per connection, e.g. with ``market_policy``)."""
+
+    feed: str
+    url: str
+    decode: Decode
+    subscriptions: Subscriptions = field(default_factory=NoSubscriptions)
+    headers: Callable[[], dict[str, str]] | None = None
+    """Called anew before every (re)connect, so signed headers are fresh each time. If it
+    raises, its message is shown in the status detail: never put a secret in it."""
+    heartbeat: Heartbeat = None
+    silence_timeout: float | None = 30.0
+    """Drop the socket after this long without any inbound frame (``None``: never)."""
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
+    jitter: Jitter = "full"
+    healthy_after: float = 30.0
+    """A connection that stayed up this long resets the backoff to ``backoff_base``."""
+    retry_after_failure: bool = True
+    """After a permanent failure (HTTP 4xx other than 429 at the handshake, bad TLS
+    certificate, a headers factory that raises), keep retrying at about the cap rate
+    (``True``) or end ``run()`` in state ``failed`` (``False``). A malformed URL always ends
+    ``run()``: nothing at runtime can fix it."""
+    max_size: int | None = 2**20
+    """Largest inbound message in bytes (websockets' default is 1 MiB)."""
+    open_timeout: float = 10.0
+    close_timeout: float = 2.0
+    protocol_ping_interval: float | None = 20.0
+    """websockets' own protocol-level ping; harmless beside the text heartbeat."""
+    protocol_ping_timeout: float | None = 20.0
+    rate_window: float = 5.0
+    """Window of the ``frames_per_s`` figure."""

@@ -1,0 +1,78 @@
+"""The REST calls beside the sockets (PROTOCOLS §6.1, §6.2): CLOB ``/book`` and Gamma lookups.
+
+``fetch_book`` never raises: every failure is a ``FeedError`` (the App heals a book with it
+and logs the rest). The Gamma calls raise ``HttpError`` when they get nothing usable: no
+answer, an HTTP error, or a body in which not one market decodes (status 200 then). Markets
+that fail to decode beside good ones are skipped, or appended to ``errors`` when given.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pmdash.feeds import clob_rest, gamma
+from pmdash.models import BookSnapshot, FeedError, MarketInfo
+from pmdash.net.http import HttpError, build_url, get_bytes
+
+TIMEOUT = 10.0
+
+
+async def fetch_book(
+    clob_rest_base: str, token_id: str, *, timeout: float = TIMEOUT
+) -> BookSnapshot | FeedError:
+    """``GET /book?token_id=...``: a fresh full book for one asset."""
+    url = build_url(clob_rest_base, "/book", {"token_id": token_id})
+    try:
+        body = await get_bytes(url, timeout=timeout)
+    except HttpError as exc:
+        return FeedError(feed=clob_rest.FEED, message=f"book {token_id}: {exc}")
+    return clob_rest.decode_book(body)
+
+
+async def market_by_slug(gamma_base: str, slug: str, *, timeout: float = TIMEOUT) -> MarketInfo:
+    """``GET /markets/slug/{slug}``: one market's condition id, token ids and outcomes."""
+    url = build_url(gamma_base, f"/markets/slug/{quote(slug, safe='')}")
+    result = gamma.decode_market(await get_bytes(url, timeout=timeout))
+    if isinstance(result, FeedError):
+        raise HttpError(200, url, result.message)
+    return result
+
+
+async def list_markets(
+    gamma_base: str,
+    *,
+    limit: int = 100,
+    timeout: float = TIMEOUT,
+    errors: list[FeedError] | None = None,
+) -> list[MarketInfo]:
+    """``GET /markets?active=true&closed=false&limit=N``: open order-book markets."""
+    url = build_url(gamma_base, "/markets", {"active": True, "closed": False, "limit": limit})
+    return _markets(url, gamma.decode_markets(await get_bytes(url, timeout=timeout)), errors)
+
+
+async def search(
+    gamma_base: str,
+    text: str,
+    *,
+    limit_per_type: int | None = None,
+    timeout: float = TIMEOUT,
+    errors: list[FeedError] | None = None,
+) -> list[MarketInfo]:
+    """``GET /public-search?q=...``: the markets of every event that matches ``text``."""
+    params: dict[str, str | int | bool] = {"q": text}
+    if limit_per_type is not None:
+        params["limit_per_type"] = limit_per_type
+    url = build_url(gamma_base, "/public-search", params)
+    return _markets(url, gamma.decode_search(await get_bytes(url, timeout=timeout)), errors)
+
+
+def _markets(
+    url: str, decoded: list[MarketInfo | FeedError], errors: list[FeedError] | None
+) -> list[MarketInfo]:
+    markets = [m for m in decoded if isinstance(m, MarketInfo)]
+    failures = [m for m in decoded if isinstance(m, FeedError)]
+    if failures and not markets:
+        raise HttpError(200, url, failures[0].message)
+    if errors is not None:
+        errors.extend(failures)
+    return markets

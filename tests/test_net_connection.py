@@ -1,0 +1,516 @@
+"""The generic connection loop against a real loopback WebSocket server (tests/wsserver.py).
+
+Intervals are shrunk to tens of milliseconds through the policy; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from pmdash.feeds import market as codec
+from pmdash.models import BookSnapshot, Event, FeedError, FeedStatus
+from pmdash.net.connection import Connection
+from pmdash.net.market import MAX_SIZE, market_policy, market_subscriptions
+from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
+from tests.wsserver import WsServer
+
+A, B, C, D = "1001", "1002", "1003", "1004"
+MARKET = "0xabc"
+
+
+def book_frame(asset: str, *, timestamp: int = 1_700_000_000_000, levels: int = 1) -> str:
+    bids = [{"price": "0.48", "size": "10"}]
+    if levels > 1:
+        bids = [{"price": f"0.{i:06d}", "size": "1"} for i in range(1, levels + 1)]
+    return json.dumps(
+        {
+            "event_type": "book",
+            "asset_id": asset,
+            "market": MARKET,
+            "bids": bids,
+            "asks": [{"price": "0.52", "size": "5"}],
+            "timestamp": str(timestamp),
+            "hash": "h",
+        }
+    )
+
+
+def fast_policy(url: str, ids: Iterable[str] = (A, B), **changes: Any) -> FeedPolicy:
+    """The market policy with every interval shrunk for tests."""
+    base = replace(
+        market_policy(url, ids),
+        heartbeat=ClientPing(interval=0.05, timeout=0.5),
+        silence_timeout=0.5,
+        backoff_base=0.05,
+        backoff_cap=0.2,
+        close_timeout=0.5,
+        open_timeout=2.0,
+    )
+    return replace(base, **changes)
+
+
+class Recorder:
+    """Collects what the connection hands to ``on_events``."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.arrivals: list[float] = []
+        self.reconnect_calls = 0
+        self.fail_on: type | None = None
+
+    def __call__(self, events: list[Event], arrival: float) -> None:
+        self.events.extend(events)
+        self.arrivals.append(arrival)
+        if self.fail_on is not None and any(isinstance(e, self.fail_on) for e in events):
+            raise RuntimeError("handler exploded")
+
+    def on_reconnect(self) -> None:
+        self.reconnect_calls += 1
+
+    def statuses(self) -> list[FeedStatus]:
+        return [e for e in self.events if isinstance(e, FeedStatus)]
+
+    def states(self) -> list[str]:
+        return [s.state for s in self.statuses()]
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def wait(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        async def poll() -> None:
+            while not predicate():
+                await asyncio.sleep(0.005)
+
+        await asyncio.wait_for(poll(), timeout)
+
+
+@contextlib.asynccontextmanager
+async def running(conn: Connection) -> AsyncIterator[asyncio.Task[None]]:
+    """Run ``conn`` in a task; stop it and check it ends promptly on the way out."""
+    task = asyncio.ensure_future(conn.run())
+    try:
+        yield task
+    finally:
+        conn.stop()
+        await asyncio.wait_for(task, 3.0)
+
+
+def is_subsequence(wanted: list[str], seen: list[str]) -> bool:
+    it = iter(seen)
+    return all(state in it for state in wanted)
+
+
+async def test_subscription_sent_before_first_ping_with_full_set() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url, [A, B, C]), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await srv.wait_until(lambda: sc.texts().count("PING") >= 2)
+        first = json.loads(sc.texts()[0])
+        assert first == {
+            "type": "market",
+            "assets_ids": [A, B, C],
+            "custom_feature_enabled": True,
+            "initial_dump": True,
+        }
+        assert set(sc.texts()[1:]) == {"PING"}
+        assert sc.path == "/ws/market"
+
+
+async def test_ping_cadence_follows_interval() -> None:
+    interval = 0.08
+    async with WsServer() as srv:
+        conn = Connection(fast_policy(srv.url, heartbeat=ClientPing(interval=interval)), Recorder())
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await srv.wait_until(lambda: sc.texts().count("PING") >= 6)
+    times = [t for m, t in zip(sc.texts(), sc.received_at, strict=True) if m == "PING"]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    # Never faster than the interval allows (the loop's own rule: at least half of it).
+    assert min(gaps) >= interval * 0.5 - 0.01
+    assert sum(gaps) / len(gaps) >= interval * 0.8
+
+
+async def test_pong_timeout_reconnects_and_resubscribes() -> None:
+    async with WsServer(answer_ping=False) as srv:
+        rec = Recorder()
+        policy = fast_policy(
+            srv.url, heartbeat=ClientPing(interval=0.05, timeout=0.3), silence_timeout=None
+        )
+        conn = Connection(policy, rec, on_reconnect=rec.on_reconnect)
+        async with running(conn):
+            second = await srv.wait_connection(1)
+            await srv.wait_frames(second, 1)
+        stale = [s for s in rec.statuses() if s.state == "stale"]
+        assert stale and "no PONG" in stale[0].detail
+        assert json.loads(second.data_frames()[0])["assets_ids"] == [A, B]
+        assert conn.status().reconnects >= 1
+        assert rec.reconnect_calls >= 1
+
+
+async def test_silence_watchdog_reconnects() -> None:
+    async with WsServer() as srv:
+        srv.stalled = True  # reads, never answers
+        rec = Recorder()
+        policy = fast_policy(srv.url, heartbeat=None, silence_timeout=0.3)
+        conn = Connection(policy, rec)
+        async with running(conn):
+            await srv.wait_connection(1)
+        stale = [s for s in rec.statuses() if s.state == "stale"]
+        assert stale and "no frame for 0.3 s" in stale[0].detail
+
+
+async def test_answered_pings_keep_a_quiet_socket_alive() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        policy = fast_policy(
+            srv.url, heartbeat=ClientPing(interval=0.05, timeout=0.25), silence_timeout=0.25
+        )
+        conn = Connection(policy, rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            # Many timeout periods pass with nothing but PING/PONG on the wire.
+            await srv.wait_until(lambda: sc.texts().count("PING") >= 20)
+            assert conn.status().state == "live"
+        assert len(srv.connections) == 1
+        assert conn.status().reconnects == 0
+        assert "stale" not in rec.states()
+
+
+async def test_server_close_reconnects_with_full_set_including_dynamic_adds() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url, [A, B]), rec, on_reconnect=rec.on_reconnect)
+        async with running(conn):
+            first = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            conn.subscribe([C])
+            frames = await srv.wait_frames(first, 2)
+            assert json.loads(frames[1]) == {
+                "operation": "subscribe",
+                "assets_ids": [C],
+                "custom_feature_enabled": True,
+            }
+            assert rec.reconnect_calls == 0
+            await first.close(1011, "test restart")
+            second = await srv.wait_connection(1)
+            frames2 = await srv.wait_frames(second, 1)
+            await rec.wait(lambda: rec.states().count("live") >= 2)
+        assert json.loads(frames2[0])["assets_ids"] == [A, B, C]
+        assert rec.reconnect_calls == 1
+        assert is_subsequence(["connecting", "live", "backoff", "connecting", "live"], rec.states())
+        backoff = next(s for s in rec.statuses() if s.state == "backoff")
+        assert backoff.backoff_until is not None and backoff.backoff_until >= time.time() - 5
+        assert "1011" in backoff.detail
+        assert backoff.reconnects == 1  # counted when the retry is scheduled
+        assert conn.status().reconnects == 1
+
+
+async def test_dynamic_changes_send_only_differences_and_never_reconnect() -> None:
+    async with WsServer() as srv:
+        conn = Connection(fast_policy(srv.url, [A, B]), Recorder())
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await srv.wait_frames(sc, 1)
+            conn.subscribe([B, C, C])  # B is active already; C named twice
+            conn.subscribe([A])  # nothing new: sends nothing
+            conn.unsubscribe([D])  # never subscribed: sends nothing
+            conn.unsubscribe([B])
+            conn.resync([A, D])  # D is not active: only A is re-requested
+            frames = await srv.wait_frames(sc, 5)
+            assert [json.loads(f) for f in frames[1:]] == [
+                {"operation": "subscribe", "assets_ids": [C], "custom_feature_enabled": True},
+                {"operation": "unsubscribe", "assets_ids": [B]},
+                {"operation": "unsubscribe", "assets_ids": [A]},
+                {"operation": "subscribe", "assets_ids": [A], "custom_feature_enabled": True},
+            ]
+            assert conn.wanted() == (A, C)
+            # A sentinel change after a pause: nothing else was queued in between.
+            conn.subscribe([D])
+            frames = await srv.wait_frames(sc, 6)
+            assert json.loads(frames[5])["assets_ids"] == [D]
+        assert len(srv.connections) == 1
+        assert conn.status().reconnects == 0
+
+
+async def test_changes_while_disconnected_shape_the_next_subscription() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(
+            fast_policy(srv.url, [A, B], backoff_base=0.3, backoff_cap=0.3, jitter="none"), rec
+        )
+        conn.subscribe([C])  # before run(): only the set changes
+        async with running(conn):
+            first = await srv.wait_connection(0)
+            frames = await srv.wait_frames(first, 1)
+            assert json.loads(frames[0])["assets_ids"] == [A, B, C]
+            first.drop()
+            await rec.wait(lambda: conn.state == "backoff")
+            conn.unsubscribe([A])
+            conn.subscribe([D])
+            conn.resync([B])
+            second = await srv.wait_connection(1)
+            await srv.wait_frames(second, 1)
+            await rec.wait(lambda: rec.states().count("live") >= 2)
+            await srv.wait_until(lambda: "PING" in second.texts())
+        assert first.data_frames() == frames[:1]
+        data = second.data_frames()
+        assert len(data) == 1, data  # the full set, and no stale operation frames
+        assert json.loads(data[0])["assets_ids"] == [B, C, D]
+
+
+async def test_garbage_frames_are_counted_and_the_connection_stays_up() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            await sc.send("not json at all")
+            await sc.send('{"event_type": "book", "asset_id": ')
+            await sc.send(book_frame(A))
+            await rec.wait(lambda: len(rec.of(BookSnapshot)) == 1)
+            status = conn.status()
+        assert status.decode_errors == 2
+        assert status.state == "live"
+        assert len(rec.of(FeedError)) == 2
+        assert len(srv.connections) == 1
+
+
+async def test_on_events_exception_does_not_stop_the_loop() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        rec.fail_on = BookSnapshot
+        conn = Connection(fast_policy(srv.url), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            await sc.send(book_frame(A))
+            await sc.send(book_frame(B))
+            await rec.wait(lambda: len(rec.of(BookSnapshot)) == 2)
+            status = conn.status()
+        assert status.state == "live"
+        assert "on_events raised 2 time(s)" in status.detail
+        assert "handler exploded" in status.detail
+        assert len(srv.connections) == 1
+
+
+async def test_large_frame_accepted() -> None:
+    frame = book_frame(A, levels=60_000)
+    assert len(frame) > 2**21  # over 2 MiB: twice websockets' default limit
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec)
+        assert conn.policy.max_size == MAX_SIZE
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            await sc.send(frame)
+            await rec.wait(lambda: len(rec.of(BookSnapshot)) == 1)
+        assert len(rec.of(BookSnapshot)[0].bids) == 60_000
+        assert len(srv.connections) == 1
+
+
+async def test_status_counts_rate_and_latency() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            old = int(time.time() * 1000) - 5_000
+            for i in range(20):
+                await sc.send(book_frame(A, timestamp=old + i))
+            await rec.wait(lambda: len(rec.of(BookSnapshot)) == 20)
+            status = conn.status()
+        assert status.frames >= 20
+        assert status.frames_per_s > 0
+        assert status.last_frame_age_s is not None and status.last_frame_age_s >= 0
+        assert status.latency_ms is not None and status.latency_ms >= 4_900
+        assert status.url == srv.url and status.feed == "market"
+        # Frames reach on_events with their arrival stamp, in order.
+        assert rec.arrivals == sorted(rec.arrivals)
+
+
+async def test_answer_ping_heartbeat() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url, heartbeat=AnswerPing()), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            await sc.send("ping")
+            await srv.wait_until(lambda: "pong" in sc.texts())
+            assert "PING" not in sc.texts()
+        assert conn.status().decode_errors == 0  # the heartbeat never reaches the codec
+
+
+async def test_headers_factory_called_on_every_connect() -> None:
+    calls: list[int] = []
+
+    def headers() -> dict[str, str]:
+        calls.append(1)
+        return {"X-Attempt": str(len(calls))}
+
+    async with WsServer() as srv:
+        conn = Connection(fast_policy(srv.url, headers=headers), Recorder())
+        async with running(conn):
+            first = await srv.wait_connection(0)
+            await srv.wait_frames(first, 1)
+            first.drop()
+            second = await srv.wait_connection(1)
+        assert first.headers["X-Attempt"] == "1"
+        assert second.headers["X-Attempt"] == "2"
+
+
+async def test_handshake_rejection_is_a_permanent_failure() -> None:
+    async with WsServer() as srv:
+        srv.reject_status = 403
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url, retry_after_failure=False), rec)
+        await asyncio.wait_for(conn.run(), 3.0)
+        status = conn.status()
+        assert status.state == "failed"
+        assert "HTTP 403" in status.detail
+        assert srv.handshakes == 1
+
+
+async def test_handshake_rejection_keeps_retrying_at_the_cap_when_allowed() -> None:
+    async with WsServer() as srv:
+        srv.reject_status = 401
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url, backoff_cap=0.1), rec)
+        async with running(conn):
+            await srv.wait_until(lambda: srv.handshakes >= 2)
+            failed = [s for s in rec.statuses() if s.state == "failed"]
+            assert failed and "HTTP 401" in failed[0].detail
+            assert failed[0].backoff_until is not None
+            srv.reject_status = None  # the server heals: the loop comes back by itself
+            await rec.wait(lambda: conn.state == "live")
+
+
+async def test_server_error_status_is_transient() -> None:
+    async with WsServer() as srv:
+        srv.reject_status = 503
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec)
+        async with running(conn):
+            await srv.wait_until(lambda: srv.handshakes >= 2)
+        assert "failed" not in rec.states()
+        assert "backoff" in rec.states()
+
+
+async def test_invalid_url_fails_and_returns() -> None:
+    rec = Recorder()
+    conn = Connection(fast_policy("http://127.0.0.1:1/not-a-websocket"), rec)
+    await asyncio.wait_for(conn.run(), 2.0)
+    assert conn.status().state == "failed"
+    assert "invalid URL" in conn.status().detail
+
+
+async def test_refused_connection_backs_off_and_stop_ends_run_promptly() -> None:
+    async with WsServer() as srv:
+        url = srv.url
+    # The server is gone: nothing listens on that port any more.
+    rec = Recorder()
+    conn = Connection(fast_policy(url, backoff_base=0.05, backoff_cap=5.0, jitter="none"), rec)
+    task = asyncio.ensure_future(conn.run())
+    await rec.wait(lambda: conn.status().reconnects >= 3)
+    assert conn.state in ("backoff", "connecting")
+    assert "failed" not in rec.states()
+    conn.stop()
+    await asyncio.wait_for(task, 1.0)
+    assert conn.state == "stopped"
+
+
+async def test_stop_closes_a_live_socket_cleanly() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec)
+        task = asyncio.ensure_future(conn.run())
+        sc = await srv.wait_connection(0)
+        await rec.wait(lambda: conn.state == "live")
+        conn.stop()
+        await asyncio.wait_for(task, 1.0)
+        await srv.wait_until(lambda: sc.closed)
+        assert sc.ws.close_code == 1000
+        assert rec.states()[-1] == "stopped"
+
+
+async def test_run_twice_at_once_is_refused() -> None:
+    async with WsServer() as srv:
+        conn = Connection(fast_policy(srv.url), Recorder())
+        async with running(conn):
+            await srv.wait_connection(0)
+            with pytest.raises(RuntimeError):
+                await conn.run()
+
+
+def test_market_policy_defaults() -> None:
+    policy = market_policy("wss://example.invalid/ws/market", [A, B], custom_features=False)
+    assert policy.feed == "market"
+    assert policy.heartbeat == ClientPing(interval=10.0, text="PING", reply="PONG", timeout=30.0)
+    assert policy.silence_timeout == 30.0
+    assert policy.max_size == 16 * 2**20
+    assert policy.backoff_base == 1.0 and policy.backoff_cap == 60.0
+    assert json.loads(policy.subscriptions.open()[0]) == {
+        "type": "market",
+        "assets_ids": [A, B],
+        "custom_feature_enabled": False,
+        "initial_dump": True,
+    }
+    assert policy.decode is codec.decode
+
+
+def test_market_subscriptions_track_the_active_set() -> None:
+    subs = market_subscriptions([A])
+    assert subs.add([B]) == []  # closed: only the wanted set changes
+    assert json.loads(subs.open()[0])["assets_ids"] == [A, B]
+    assert subs.add([A, B]) == []
+    assert [json.loads(f) for f in subs.add([C, C])] == [
+        {"operation": "subscribe", "assets_ids": [C], "custom_feature_enabled": True}
+    ]
+    assert [json.loads(f) for f in subs.remove([A, D])] == [
+        {"operation": "unsubscribe", "assets_ids": [A]}
+    ]
+    assert subs.resync([D]) == []
+    assert len(subs.resync([B])) == 2
+    subs.close()
+    assert subs.active() == () and subs.wanted() == (B, C)
+    assert subs.remove([B]) == [] and subs.wanted() == (C,)
+    assert json.loads(subs.open()[0])["assets_ids"] == [C]
+
+
+async def test_stop_before_run_returns_at_once() -> None:
+    rec = Recorder()
+    conn = Connection(fast_policy("ws://127.0.0.1:9/ws/market"), rec)
+    conn.stop()
+    await asyncio.wait_for(conn.run(), 1.0)
+    assert rec.states() == ["stopped"]
+
+
+async def test_on_reconnect_exception_is_counted_not_fatal() -> None:
+    def explode() -> None:
+        raise ValueError("cannot mark books")
+
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec, on_reconnect=explode)
+        async with running(conn):
+            first = await srv.wait_connection(0)
+            await srv.wait_frames(first, 1)
+            first.drop()
+            second = await srv.wait_connection(1)
+            await srv.wait_frames(second, 1)  # still resubscribed after the hook failed
+            await rec.wait(lambda: rec.states().count("live") >= 2)
+            assert "cannot mark books" in conn.status().detail
