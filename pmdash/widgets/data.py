@@ -1,0 +1,69 @@
+"""Plain view data the App builds from state and pushes into the widgets.
+
+No textual import here: these are values, built by the App's flush timer. Prices and sizes are
+``int`` micro-units (see ``pmdash.units``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+BookState = Literal["live", "stale", "desynced", "empty"]
+"""live: in sync; stale: no frames lately, resyncing; desynced: hash/sequence mismatch; empty: no
+book yet."""
+
+LadderLevel = tuple[int, int, int]
+"""(price, size, cumulative size) in micro-units, as ``OrderBook.top(n)`` returns them."""
+
+
+@dataclass(frozen=True, slots=True)
+class LadderData:
+    """What the book ladder shows: the top levels of one outcome's book, best first."""
+
+    bids: Sequence[LadderLevel] = ()
+    asks: Sequence[LadderLevel] = ()
+    tick: int = 10_000
+    state: BookState = "live"
+    detail: str = ""
+    """Why the book is not live (e.g. the desync reason)."""
+    outcome: str = ""
+    other_outcome: str = ""
+    depth_bids: int = 0
+    """How many bid levels the whole book holds (the ladder may show fewer)."""
+    depth_asks: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderData:
+    """The selected market and the shown outcome's top of book."""
+
+    question: str
+    slug: str = ""
+    outcome: str = ""
+    best_bid: int | None = None
+    best_ask: int | None = None
+    spread: int | None = None
+    mid: int | None = None
+    last_trade_price: int | None = None
+    last_trade_side: str | None = None
+    tick: int | None = None
+    resolved: str | None = None
+    """The winning outcome once the market is resolved, else None."""
+    book_state: BookState = "live"
+    heals: int = 0
+    """How many times the book was re-fetched after a desync."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRow:
+    """One market in the market list (prices of its first outcome)."""
+
+    condition_id: str
+    label: str
+    best_bid: int | None = None
+    best_ask: int | None = None
+    last: int | None = None
+    resolved: bool = False
+    tick: int = 10_000

@@ -1,0 +1,159 @@
+"""MarketHeader: the selected market's question, the shown outcome and its top of book."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.cells import cell_len
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from pmdash.units import fmt_price
+from pmdash.widgets._strips import Part, ellipsize, strip_of
+from pmdash.widgets.data import HeaderData
+
+_STATE_CLASS = {
+    "live": "market-header--good",
+    "stale": "market-header--warn",
+    "desynced": "market-header--bad",
+    "empty": "market-header--muted",
+}
+
+
+class MarketHeader(Widget):
+    """Two lines: question (and a RESOLVED badge); outcome, bid/ask/spread/mid/last/tick and
+    the book state with its heal count. Push data with ``update_header``."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "market-header--question",
+        "market-header--outcome",
+        "market-header--label",
+        "market-header--resolved",
+        "market-header--good",
+        "market-header--warn",
+        "market-header--bad",
+        "market-header--muted",
+    }
+
+    DEFAULT_CSS = """
+    MarketHeader {
+        height: 2;
+        & > .market-header--question { text-style: bold; }
+        & > .market-header--outcome {
+            background: $primary-muted;
+            color: $text-primary;
+            text-style: bold;
+        }
+        & > .market-header--label { color: $text-muted; }
+        & > .market-header--resolved {
+            background: $success-muted;
+            color: $text-success;
+            text-style: bold;
+        }
+        & > .market-header--good { color: $text-success; }
+        & > .market-header--warn { color: $text-warning; }
+        & > .market-header--bad { color: $text-error; }
+        & > .market-header--muted { color: $text-muted; }
+    }
+    """
+
+    def __init__(
+        self,
+        data: HeaderData | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._data = data
+        self._lines: list[Strip] | None = None
+        self._lines_size = Size(0, 0)
+
+    def on_mount(self) -> None:
+        self._update_title()
+
+    def update_header(self, data: HeaderData | None) -> None:
+        """Show ``data`` (None: no market selected)."""
+        self._data = data
+        self._lines = None
+        self._update_title()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines = None
+
+    def render_line(self, y: int) -> Strip:
+        size = self.size
+        if self._lines is None or self._lines_size != size:
+            self._lines = self._build(size.width)
+            self._lines_size = size
+        if 0 <= y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(size.width, self.rich_style)
+
+    def _update_title(self) -> None:
+        title = self._data.slug if self._data and self._data.slug else "Market"
+        if self.border_title != title:
+            self.border_title = title
+
+    def _build(self, width: int) -> list[Strip]:
+        base = self.rich_style
+        get = self.get_component_rich_style
+        data = self._data
+        if data is None:
+            return [strip_of([(" no market selected", get("market-header--muted"))], width, base)]
+
+        badge: list[Part] = []
+        if data.resolved is not None:
+            badge = [(f" RESOLVED: {data.resolved} ", get("market-header--resolved"))]
+        badge_w = sum(cell_len(text) for text, _ in badge)
+        question_w = max(0, width - badge_w - 2)
+        question = ellipsize(data.question, question_w)
+        first = strip_of(
+            [
+                (" " + question, get("market-header--question")),
+                (" " * max(0, width - badge_w - 1 - cell_len(question)), base),
+                *badge,
+            ],
+            width,
+            base,
+        )
+
+        label = get("market-header--label")
+        tick = data.tick if data.tick is not None else 10_000
+        side_style = {
+            "BUY": get("market-header--good"),
+            "SELL": get("market-header--bad"),
+        }.get(data.last_trade_side or "", base)
+        parts: list[Part] = [(" ", base)]
+        if data.outcome:
+            parts += [(f" {data.outcome} ", get("market-header--outcome")), (" ", base)]
+        for name, value in (
+            ("bid", data.best_bid),
+            ("ask", data.best_ask),
+            ("spread", data.spread),
+            ("mid", data.mid),
+        ):
+            parts += [(f" {name} ", label), (fmt_price(value, tick), base), (" ", base)]
+        parts += [(" last ", label), (fmt_price(data.last_trade_price, tick), side_style)]
+        if data.last_trade_side:
+            parts.append((f" {data.last_trade_side}", side_style))
+        parts += [(" ", base), (" tick ", label)]
+        parts.append((fmt_price(data.tick, data.tick) if data.tick else "-", base))
+
+        state_style = get(_STATE_CLASS.get(data.book_state, "market-header--muted"))
+        right: list[Part] = [
+            (" book ", label),
+            (data.book_state, state_style),
+            (" · heals ", label),
+            (str(data.heals), base),
+            (" ", base),
+        ]
+        right_w = sum(cell_len(text) for text, _ in right)
+        left_w = max(0, width - right_w)
+        second = strip_of(parts, left_w, base, ellipsis=True)
+        second = Strip([*second, *strip_of(right, width - left_w, base)], width)
+        return [first, second]

@@ -1,0 +1,98 @@
+"""BookLadder: snapshots of every book state, and the line layout checked as text."""
+
+from __future__ import annotations
+
+from widget_apps.ladder_app import DESYNCED, EMPTY, FINE_TICK, LIVE, STALE, LadderApp
+
+from pmdash.widgets.data import LadderData
+from pmdash.widgets.ladder import BookLadder, banner_text, depth_bar
+
+
+def test_ladder_live_both_sides(snap_compare) -> None:
+    """A live 0.01-tick book, 20 levels a side fitting exactly: you should see asks 0.70 down to
+    0.51 (red prices) above a "spread 0.02 · mid 0.50" line, bids 0.49 down to 0.30 (green)
+    below, sizes and totals with thousands separators, depth bars growing away from the middle,
+    and "Book · Yes" / "34 bids · 41 asks · o: No" on the border."""
+    assert snap_compare(LadderApp(LIVE), terminal_size=(72, 44))
+
+
+def test_ladder_fine_tick(snap_compare) -> None:
+    """A 0.001-tick book with 5 asks and 12 bids: prices have 3 decimals (0.965 ... 0.969 above,
+    0.962 ... below), the mid line reads "spread 0.003 · mid 0.9635", blank rows above the
+    asks keep the best ask next to the middle, and only the bids that fit are shown."""
+    assert snap_compare(LadderApp(FINE_TICK), terminal_size=(60, 22))
+
+
+def test_ladder_stale_banner(snap_compare) -> None:
+    """A stale book: a yellow "STALE — resyncing (no frame for 12s)" band across the top, and
+    the levels greyed out but still listed (5 a side at this height)."""
+    assert snap_compare(LadderApp(STALE), terminal_size=(60, 16))
+
+
+def test_ladder_desynced_banner(snap_compare) -> None:
+    """A desynced book: a red "DESYNCED: hash mismatch — requesting snapshot" band across the
+    top, levels greyed out."""
+    assert snap_compare(LadderApp(DESYNCED), terminal_size=(60, 16))
+
+
+def test_ladder_empty(snap_compare) -> None:
+    """No book yet: only "waiting for book" in the middle of an empty "Book · Yes" panel."""
+    assert snap_compare(LadderApp(EMPTY), terminal_size=(60, 16))
+
+
+async def test_ladder_fits_its_height_and_follows_updates() -> None:
+    """As many levels a side as fit; the best ask and best bid sit next to the mid line."""
+    app = LadderApp(LIVE)
+    async with app.run_test(size=(60, 12)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        # 10 content rows: header, 4 asks, mid line, 4 bids.
+        lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
+        assert ladder.size.height == 10
+        assert lines[0].split() == ["PRICE", "SIZE", "TOTAL", "DEPTH"]
+        assert [line.split()[0] for line in lines[1:5]] == ["0.54", "0.53", "0.52", "0.51"]
+        assert "spread 0.02 · mid 0.50" in lines[5]
+        assert [line.split()[0] for line in lines[6:10]] == ["0.49", "0.48", "0.47", "0.46"]
+        assert all(len(line) == ladder.size.width for line in lines)
+
+        ladder.update_book(LadderData(bids=[(400_000, 5_000_000, 5_000_000)], asks=()))
+        await pilot.pause()
+        lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
+        assert "no asks" in lines[5]
+        assert lines[6].split()[:3] == ["0.40", "5.00", "5.00"]
+        assert all(not line.strip() for line in lines[1:5])
+
+
+def test_depth_bar_eighths() -> None:
+    assert depth_bar(1.0, 4) == "████"
+    assert depth_bar(0.5, 3) == "█▌"
+    assert depth_bar(0.0, 10) == ""
+    assert depth_bar(0.0001, 10) == "▏"  # never invisible when there is depth
+    assert depth_bar(2.0, 2) == "██"
+
+
+def test_banner_text_per_state() -> None:
+    assert banner_text(None) == "waiting for book"
+    assert banner_text(LIVE) is None
+    assert banner_text(STALE) == "STALE — resyncing (no frame for 12s)"
+    assert banner_text(DESYNCED) == "DESYNCED: hash mismatch — requesting snapshot"
+    assert banner_text(LadderData(state="desynced")) == (
+        "DESYNCED: book mismatch — requesting snapshot"
+    )
+    assert banner_text(EMPTY) == "waiting for book"
+
+
+async def test_ladder_redraws_in_the_new_theme() -> None:
+    """Cached lines are dropped when the theme changes: the ask price colour follows it."""
+    app = LadderApp(LIVE)
+    async with app.run_test(size=(60, 12)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        before = next(iter(ladder.render_line(1))).style
+        app.theme = "gruvbox"
+        await pilot.pause()
+        after = next(iter(ladder.render_line(1))).style
+        assert ladder.render_line(1).text.split()[0] == "0.54"
+        assert before is not None and after is not None
+        assert before.color != after.color
+        assert after == ladder.get_component_rich_style("book-ladder--ask")

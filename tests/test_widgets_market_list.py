@@ -1,0 +1,69 @@
+"""MarketList: snapshot, keys j/k/enter, and updates that keep the highlight."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from widget_apps.market_list_app import ROWS, MarketListApp
+
+from pmdash.widgets.market_list import MarketList
+
+
+def test_market_list_second_highlighted(snap_compare) -> None:
+    """Five two-line markets (question cut with "…", then bid/ask/last or a green RESOLVED);
+    after "j" the second one ("Will Bitcoin close above $100k…", RESOLVED) is highlighted."""
+    assert snap_compare(MarketListApp(ROWS), press=["j"], terminal_size=(34, 14))
+
+
+async def test_keys_move_and_select() -> None:
+    """The first market is announced when the list fills; j/k/down/up move (each move
+    announces the new market) and enter announces the highlighted one again."""
+    app = MarketListApp(ROWS)
+    async with app.run_test(size=(34, 14)) as pilot:
+        await pilot.pause()
+        assert app.selected == ["0xaaa"]
+        await pilot.press("j", "j", "k")
+        await pilot.pause()
+        assert app.selected == ["0xaaa", "0xbbb", "0xccc", "0xbbb"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == ["0xaaa", "0xbbb", "0xccc", "0xbbb", "0xbbb"]
+        await pilot.press("down", "up", "up")
+        await pilot.pause()
+        markets = app.query_one(MarketList)
+        assert markets.highlighted_id == "0xaaa"
+        assert app.selected[-3:] == ["0xccc", "0xbbb", "0xaaa"]
+
+
+async def test_update_keeps_highlight_and_announces_nothing() -> None:
+    """New prices, a reordering and a duplicate row leave the same market highlighted, and
+    post no MarketSelected; removing the highlighted market moves the highlight and says so."""
+    app = MarketListApp(ROWS)
+    async with app.run_test(size=(34, 14)) as pilot:
+        markets = app.query_one(MarketList)
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert markets.highlighted_id == "0xccc"
+        before = list(app.selected)
+
+        markets.update_markets([replace(row, best_bid=100_000) for row in ROWS])
+        await pilot.pause()
+        assert markets.highlighted_id == "0xccc"
+        assert "bid 0.10" in str(markets.get_option("0xeee").prompt)
+
+        markets.update_markets([ROWS[2], *reversed(ROWS), ROWS[0]])  # duplicates: first wins
+        await pilot.pause()
+        assert [option.id for option in markets.options] == [
+            "0xccc",
+            "0xeee",
+            "0xddd",
+            "0xbbb",
+            "0xaaa",
+        ]
+        assert markets.highlighted_id == "0xccc"
+        assert app.selected == before
+
+        markets.update_markets([row for row in ROWS if row.condition_id != "0xccc"])
+        await pilot.pause()
+        assert markets.highlighted_id is not None
+        assert app.selected[-1] == markets.highlighted_id
