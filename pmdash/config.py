@@ -1,0 +1,103 @@
+"""Settings: the TOML config file, environment variables and flags merged into one object.
+
+Precedence: flags over environment over the file over defaults. The file is
+``$PMDASH_CONFIG``, else ``$XDG_CONFIG_HOME/pmdash/config.toml`` (``~/.config/...``); a missing
+default file is fine, a missing file named explicitly is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names what to fix (exit code 2)."""
+
+
+@dataclass
+class Settings:
+    markets: list[str] = field(default_factory=list)
+    """Gamma market slugs to watch."""
+    assets: list[str] = field(default_factory=list)
+    """CLOB token ids to watch."""
+    base_url: str | None = None
+    refresh_hz: float = 30.0
+    tape_len: int = 500
+    config_path: Path | None = None
+
+
+_KEYS: dict[str, type | tuple[type, ...]] = {
+    "markets": list,
+    "assets": list,
+    "base_url": str,
+    "refresh_hz": (int, float),
+    "tape_len": int,
+}
+
+
+def default_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "pmdash" / "config.toml"
+
+
+def load_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
+    """Read the config file. ``path=None`` means the default location (optional)."""
+    explicit = path is not None or "PMDASH_CONFIG" in os.environ
+    if path is None:
+        env_path = os.environ.get("PMDASH_CONFIG")
+        path = Path(env_path) if env_path else default_config_path()
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"config file not found: {path} (fix --config or PMDASH_CONFIG)")
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    return data, path
+
+
+def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
+    for key, value in data.items():
+        expected = _KEYS.get(key)
+        if expected is None:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{origin}: unknown key {key!r} (known keys: {known})")
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{origin}: {key} has the wrong type ({type(value).__name__})")
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{origin}: {key} must be a list of strings")
+    if "refresh_hz" in data and not 1 <= data["refresh_hz"] <= 120:
+        raise ConfigError(f"{origin}: refresh_hz must be between 1 and 120")
+    if "tape_len" in data and not 10 <= data["tape_len"] <= 100_000:
+        raise ConfigError(f"{origin}: tape_len must be between 10 and 100000")
+    return data
+
+
+def load_settings(
+    *,
+    config_path: Path | None = None,
+    markets: list[str] | None = None,
+    assets: list[str] | None = None,
+    base_url: str | None = None,
+) -> Settings:
+    """Merge the file, the environment (``PMDASH_BASE_URL``) and flags."""
+    raw, used_path = load_file(config_path)
+    data = validate(raw, str(used_path) if used_path else "config")
+    settings = Settings(config_path=used_path)
+    for key, value in data.items():
+        setattr(settings, key, value)
+    env_base = os.environ.get("PMDASH_BASE_URL")
+    if env_base:
+        settings.base_url = env_base
+    if markets:
+        settings.markets = list(markets)
+    if assets:
+        settings.assets = list(assets)
+    if base_url:
+        settings.base_url = base_url
+    return settings
