@@ -1,0 +1,84 @@
+"""The dashboard against the embedded exchange, driven with Pilot: real loopback sockets."""
+
+from __future__ import annotations
+
+from pmdash.app import PmdashApp
+from pmdash.config import Settings
+from pmdash.endpoints import Endpoints
+from pmdash.selection import resolve_markets
+from pmdash.sim.runner import serve_exchange
+from pmdash.widgets.help_screen import HelpScreen
+from pmdash.widgets.ladder import BookLadder
+from pmdash.widgets.market_list import MarketList
+from pmdash.widgets.status_bar import FeedStatusBar
+
+SIZE = (160, 45)
+
+
+async def _wait_for(pilot, condition, *, seconds: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    steps = int(seconds / 0.05)
+    for _ in range(steps):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def test_demo_dashboard_fills_and_keys_work() -> None:
+    async with serve_exchange(seed=11, rate=200) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        markets = await resolve_markets(endpoints, Settings())
+        assert len(markets) >= 2
+        app = PmdashApp(endpoints, markets, demo=True)
+        async with app.run_test(size=SIZE) as pilot:
+            ladder = app.query_one(BookLadder)
+
+            def live_ladder() -> bool:
+                data = ladder.data
+                return data is not None and data.state == "live" and bool(data.bids or data.asks)
+
+            assert await _wait_for(pilot, live_ladder), "the ladder never filled with live levels"
+            first = ladder.data
+            assert first is not None
+            truth_bids, truth_asks = running.exchange.book(app.selected_asset)
+            assert truth_bids or truth_asks
+            assert app.connection.status().state == "live"
+
+            # o flips the outcome: the ladder now shows the other token of the same market.
+            market_before = app.selected
+            await pilot.press("o")
+            await pilot.pause(0.1)
+            assert app.selected == market_before
+            assert ladder.data is not None and ladder.data.outcome != first.outcome
+            await pilot.press("o")
+            await pilot.pause(0.1)
+            assert ladder.data is not None and ladder.data.outcome == first.outcome
+
+            # j moves to the next market, k back.
+            await pilot.press("j")
+            await pilot.pause(0.1)
+            assert app.selected == app.market_order[1]
+            assert app.query_one(MarketList).highlighted_id == app.market_order[1]
+            await pilot.press("k")
+            await pilot.pause(0.1)
+            assert app.selected == app.market_order[0]
+
+            # ? opens help, escape closes it.
+            await pilot.press("question_mark")
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, HelpScreen)
+
+            # The status bar reports the live feed and a measured screen latency.
+            assert await _wait_for(pilot, lambda: app.latency.total > 5)
+            app.refresh_status()
+            await pilot.pause(0.05)
+            bar = app.query_one(FeedStatusBar)
+            text = "".join(bar.render_line(0).text)
+            assert "market" in text and "screen p99" in text
+
+            await pilot.press("q")
+            await pilot.pause(0.2)
+        assert app.return_code == 0

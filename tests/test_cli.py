@@ -1,0 +1,191 @@
+"""The command-line contract (DESIGN.md "Command line"), run as real subprocesses against a real
+``pmdash sim`` on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PMDASH = [sys.executable, "-m", "pmdash"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+    # No user config or environment leaks in: the default config file is absent.
+    env = {k: v for k, v in os.environ.items() if k not in ("PMDASH_CONFIG", "PMDASH_BASE_URL")}
+    env["XDG_CONFIG_HOME"] = str(REPO / "tests" / "no-config-home")
+    return subprocess.run(
+        [*PMDASH, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+    )
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[dict[str, str]]:
+    """A ``pmdash sim`` process; yields the URLs from its start-up line."""
+    proc = subprocess.Popen(
+        [*PMDASH, "sim", "--host", "127.0.0.1", "--port", "0", "--seed", "7", "--rate", "200"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        urls = json.loads(line)
+        yield urls
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    stderr = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+def test_sim_start_line_names_every_served_url(sim: dict[str, str]) -> None:
+    assert sim["market"].startswith("ws://127.0.0.1:")
+    assert sim["market"].endswith("/ws/market")
+    assert sim["rest"].startswith("http://127.0.0.1:")
+
+
+def test_unknown_flag_is_one_line_exit_2() -> None:
+    line = one_line_error(run("--bogus"))
+    assert "--bogus" in line
+
+
+def test_bad_number_names_the_flag() -> None:
+    line = one_line_error(run("tail", "market", "--max-events", "many"))
+    assert "--max-events" in line
+
+
+def test_unknown_feed_names_the_feeds() -> None:
+    line = one_line_error(run("tail", "nosuchfeed", "--asset", "1"))
+    assert "nosuchfeed" in line and "market" in line
+
+
+def test_bad_base_url_exit_2() -> None:
+    line = one_line_error(run("tail", "market", "--base-url", "ftp://x"))
+    assert "--base-url" in line
+
+
+def test_missing_config_file_exit_2(tmp_path: Path) -> None:
+    line = one_line_error(run("--config", str(tmp_path / "nope.toml"), "--asset", "1"))
+    assert "nope.toml" in line
+
+
+def test_config_unknown_key_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('marketz = ["a"]\n')
+    line = one_line_error(run("--config", str(path), "tail", "market", "--seconds", "1"))
+    assert "marketz" in line
+
+
+def test_no_selection_on_real_endpoints_names_the_flags() -> None:
+    line = one_line_error(run("tail", "market", "--seconds", "1"))
+    assert "--market" in line and "--asset" in line
+
+
+def test_unknown_slug_exit_2(sim: dict[str, str]) -> None:
+    line = one_line_error(run("tail", "market", "--base-url", sim["rest"], "--market", "nope-x"))
+    assert "nope-x" in line
+
+
+def test_help_exits_0() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "sim" in result.stdout and "tail" in result.stdout
+
+
+def test_tail_prints_ndjson_events_and_stops_at_max(sim: dict[str, str]) -> None:
+    result = run("tail", "market", "--base-url", sim["rest"], "--max-events", "25")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 25
+    events = [json.loads(line) for line in lines]
+    assert all(e["feed"] == "market" and "type" in e for e in events)
+    types = {e["type"] for e in events}
+    assert "feed_status" in types and "book_snapshot" in types
+    snap = next(e for e in events if e["type"] == "book_snapshot")
+    price, size = snap["bids"][0]
+    assert isinstance(price, str) and isinstance(size, str)
+    assert 0 < float(price) < 1
+
+
+def test_tail_quiet_books_match_a_rest_snapshot_shape(sim: dict[str, str]) -> None:
+    result = run(
+        "tail", "market", "--base-url", sim["rest"], "--seconds", "2", "--books", "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    books = [o for o in objects if o["type"] == "book_state"]
+    summary = objects[-1]
+    assert summary["type"] == "summary"
+    assert summary["events"] > 0 and summary["errors"] == 0
+    assert len(books) == summary["books"] >= 2
+    for book in books:
+        assert book["state"] == "live"
+        bid_prices = [float(p) for p, _ in book["bids"]]
+        ask_prices = [float(p) for p, _ in book["asks"]]
+        assert bid_prices == sorted(bid_prices, reverse=True)
+        assert ask_prices == sorted(ask_prices)
+        if bid_prices and ask_prices:
+            assert bid_prices[0] < ask_prices[0]
+
+
+def test_tail_by_url_and_asset(sim: dict[str, str]) -> None:
+    found = run("search", "Will", "--base-url", sim["rest"], "--json")
+    assert found.returncode == 0, found.stderr
+    market = json.loads(found.stdout.splitlines()[0])
+    token = market["token_ids"][0]
+    result = run("tail", "market", "--url", sim["market"], "--asset", token, "--seconds", "1.5",
+                 "--books", "--quiet")
+    assert result.returncode == 0, result.stderr
+    books = [json.loads(x) for x in result.stdout.splitlines() if '"book_state"' in x]
+    assert [b["asset_id"] for b in books] == [token]
+
+
+def test_tail_by_market_slug(sim: dict[str, str]) -> None:
+    found = run("search", "Will", "--base-url", sim["rest"], "--json")
+    market = json.loads(found.stdout.splitlines()[0])
+    result = run("tail", "market", "--base-url", sim["rest"], "--market", market["slug"],
+                 "--seconds", "1.5", "--books", "--quiet")
+    assert result.returncode == 0, result.stderr
+    books = [json.loads(x) for x in result.stdout.splitlines() if '"book_state"' in x]
+    assert sorted(b["asset_id"] for b in books) == sorted(market["token_ids"])
+
+
+def test_search_human_output_lists_outcomes_and_tokens(sim: dict[str, str]) -> None:
+    result = run("search", "Will", "--base-url", sim["rest"])
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any("[" in line and "]" in line for line in lines)
+    assert any(line.startswith("    ") and line.split()[-1].isdigit() for line in lines)
+
+
+def test_tail_survives_start_before_server_is_up() -> None:
+    """Nothing listens: tail keeps backing off, reports it, and stops at --seconds."""
+    started = time.monotonic()
+    result = run("tail", "market", "--url", "ws://127.0.0.1:9/ws/market", "--asset", "1",
+                 "--seconds", "1.5")
+    assert time.monotonic() - started < 20
+    statuses = [json.loads(x) for x in result.stdout.splitlines()]
+    assert any(s.get("state") == "backoff" for s in statuses)
