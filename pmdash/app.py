@@ -10,6 +10,7 @@ import gc
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -60,7 +61,7 @@ class LatencyWindow:
 class PmdashApp(App[int]):
     """pmdash's dashboard."""
 
-    CSS_PATH = "styles.tcss"
+    CSS_PATH = str(Path(__file__).parent / "styles.tcss")
     TITLE = "pmdash"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -121,9 +122,7 @@ class PmdashApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.run_worker(
-            self.connection.run(), name="feed:market", group="feeds", exit_on_error=False
-        )
+        self.start_feeds()
         self.set_interval(1 / self.refresh_hz, self.flush)
         self.set_interval(STATUS_INTERVAL_S, self.refresh_status)
         self.set_interval(GC_FREEZE_INTERVAL_S, self._manage_gc)
@@ -131,6 +130,12 @@ class PmdashApp(App[int]):
         self._show_selected(force=True)
         self.refresh_status()
         self.query_one(MarketList).focus()
+
+    def start_feeds(self) -> None:
+        """One async worker per feed; a failing feed never takes the App down."""
+        self.run_worker(
+            self.connection.run(), name="feed:market", group="feeds", exit_on_error=False
+        )
 
     # -- feed callbacks (called by the connection loop, once per frame) -----------------------
 
@@ -276,12 +281,14 @@ class PmdashApp(App[int]):
             )
         self.query_one(MarketList).update_markets(rows)
 
+    def feed_statuses(self) -> list[FeedStatus]:
+        return [self.connection.status()]
+
     def refresh_status(self) -> None:
         """Status bar and market list: they change with time, not only with frames."""
         self._update_market_list()
-        statuses: list[FeedStatus] = [self.connection.status()]
         self.query_one(FeedStatusBar).update_statuses(
-            statuses, now=time.time(), screen_latency_ms=self.latency.percentile(0.99)
+            self.feed_statuses(), now=time.time(), screen_latency_ms=self.latency.percentile(0.99)
         )
 
     def _manage_gc(self) -> None:

@@ -21,8 +21,8 @@ def market_prompt(row: MarketRow) -> Content:
         prices = Content.from_markup("[$text-success bold]RESOLVED[/]")
     else:
         prices = Content.from_markup(
-            "[$foreground-muted]bid[/] $bid  [$foreground-muted]ask[/] $ask  "
-            "[$foreground-muted]last[/] $last",
+            "[$foreground-muted]bid [/]$bid  [$foreground-muted]ask [/]$ask  "
+            "[$foreground-muted]last [/]$last",
             bid=fmt_price(row.best_bid, row.tick),
             ask=fmt_price(row.best_ask, row.tick),
             last=fmt_price(row.last, row.tick),
@@ -39,7 +39,7 @@ class MarketList(OptionList):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
+        Binding("j", "cursor_down", "Move", key_display="↑↓ j k"),
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
