@@ -1,0 +1,50 @@
+"""The dashboard follows the exchange: markets announced with `new_market` are added to the list
+and subscribed on the open socket; `market_resolved` marks a market resolved on screen."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from pmdash.app import PmdashApp
+from pmdash.config import Settings
+from pmdash.endpoints import Endpoints
+from pmdash.selection import resolve_markets
+from pmdash.sim.runner import serve_exchange
+from pmdash.widgets.market_header import MarketHeader
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"condition not met within {seconds} s"
+        await asyncio.sleep(0.05)
+
+
+async def test_new_market_is_followed_and_resolution_is_shown() -> None:
+    async with serve_exchange(seed=5, rate=100, markets=3, lifecycle_s=0) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        markets = await resolve_markets(endpoints, Settings())
+        app = PmdashApp(endpoints, markets)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(lambda: all(b.state == "live" for b in app.store.books.values()))
+            reconnects = app.connection.status().reconnects
+
+            fresh = running.exchange.add_market()
+            await until(lambda: fresh.condition_id in app.market_order)
+            await until(
+                lambda: all(
+                    token in app.store.books and app.store.books[token].state == "live"
+                    for token in fresh.token_ids
+                )
+            )
+            assert app.connection.status().reconnects == reconnects  # subscribed in place
+
+            first = markets[0].condition_id
+            running.exchange.resolve(first)
+            await until(lambda: first in app.store.resolved)
+            await pilot.pause(0.2)
+            header = app.query_one(MarketHeader)
+            text = "\n".join("".join(header.render_line(y).text) for y in range(header.size.height))
+            assert "RESOLVED" in text
