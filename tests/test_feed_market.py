@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -469,6 +470,118 @@ def test_fast_and_slow_paths_agree() -> None:
     frames = [frame(price_change()), frame(book(), trade()), frame(trade(size="", side=""))]
     for text in frames:
         assert market.decode(text) == market._decode_slow(text)
+
+
+# --- The hot path ------------------------------------------------------------------------------
+
+
+def hot_frames() -> list[str]:
+    """Frames as the server writes them: upper-case sides, string sizes, no nulls."""
+    change = price_change()
+    change["price_changes"][1].update(side="SELL", best_bid="0.52", best_ask="0.53")
+    return [
+        frame(change),
+        frame(trade()),
+        frame(book()),
+        frame(book(last_trade_price="0.62", bids=[], asks=[])),
+        frame(book(), book(asset_id=B), trade()),
+    ]
+
+
+def test_hot_path_takes_the_server_frames_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common frames never reach the typed path (once their prices are known), and give
+    the events the typed path gives."""
+    frames = hot_frames()
+    expected = [market._decode_typed(text) for text in frames]  # also caches their prices
+
+    def no_typed_path(text: str | bytes) -> list[Any]:
+        raise AssertionError(f"took the typed path: {text[:60]!r}")
+
+    monkeypatch.setattr(market, "_decode_typed", no_typed_path)
+    assert [market.decode(text) for text in frames] == expected
+    assert [market.decode(text.encode()) for text in frames] == expected
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        price_change(),  # a lower-case side
+        trade(size="", side=""),
+        trade(side="sell"),
+        trade(hash=None, fee_rate_bps=None),
+        book(hash=None),
+        trade(size=".5"),  # Python's float takes it, msgspec's does not
+        trade(size="1e2"),
+        trade(size="100000000.25"),  # 1e8 shares and more: the exact parser
+        trade(size="12345678901.123456"),
+    ],
+)
+def test_frames_the_hot_path_leaves_decode_as_on_the_typed_path(item: dict[str, Any]) -> None:
+    text = frame(item)
+    events = market.decode(text)
+    assert events == market._decode_typed(text)
+    assert not any(isinstance(e, FeedError) for e in events), events
+
+
+SIZE_TEXT = st.one_of(
+    st.integers(0, 10**9).map(str),
+    st.tuples(st.integers(0, 2 * 10**8), st.integers(0, 999_999), st.integers(1, 6)).map(
+        lambda t: f"{t[0]}.{t[1]:06d}"[: len(str(t[0])) + 1 + t[2]]
+    ),
+    st.tuples(st.integers(0, 99_999), st.integers(-6, 3)).map(lambda t: f"{t[0]}e{t[1]}"),
+)
+
+
+def exact_units(text: str) -> int | None:
+    units = Decimal(text) * 1_000_000
+    return int(units) if units == int(units) else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(SIZE_TEXT, min_size=3, max_size=3), st.integers(1, 99))
+def test_hot_and_typed_paths_agree_on_sizes(sizes: list[str], cents: int) -> None:
+    """Whatever size strings a frame carries, both paths give the same events, and every size
+    is the exact micro-unit count (or, with a 7th decimal, an error)."""
+    change = price_change()
+    change["price_changes"][0]["size"] = sizes[0]
+    change["price_changes"][1].update(side="SELL", size=sizes[1])
+    levels = [{"price": f"0.{cents:02d}", "size": sizes[2]}]
+    for item in (change, trade(size=sizes[0]), book(bids=levels, asks=[])):
+        text = frame(item)
+        events = market.decode(text)
+        assert events == market._decode_typed(text)
+    exact = [exact_units(text) for text in sizes]
+    delta = market.decode(frame(change))[0]
+    if None in exact[:2]:
+        assert isinstance(delta, FeedError)
+    else:
+        assert [c.size for c in delta.changes] == exact[:2]
+    snap = market.decode(frame(book(bids=levels, asks=[])))[0]
+    if exact[2] is None:
+        assert isinstance(snap, FeedError)
+    else:
+        assert snap.bids == ((cents * 10_000, exact[2]),)
+
+
+def test_json_number_sizes_on_every_path() -> None:
+    """A size may be a JSON number (msgspec parses sizes as floats on the hot path, so every
+    path takes them); it must be a whole number of micro-units."""
+    change = price_change()
+    change["price_changes"][0]["size"] = 520.25
+    levels = [{"price": "0.61", "size": 1200}, {"price": "0.6", "size": 0.000001}]
+    good = [change, trade(size=219.217767), book(bids=levels)]
+    for item in good:
+        hot = only(frame(item))
+        assert not isinstance(hot, FeedError), hot
+        salvaged = market.decode(json.dumps([item, 7]))[0]  # the slow path, item by item
+        assert hot == salvaged == market._decode_typed(frame(item))[0]
+    assert only(frame(change)).changes[0].size == 520_250_000
+    assert only(frame(trade(size=219.217767))).size == 219_217_767
+    assert only(frame(book(bids=levels))).bids == ((610_000, 1_200_000_000), (600_000, 1))
+    for bad in (trade(size=1.0000001), trade(size=-3), trade(size=12345678901.123456)):
+        error = only(frame(bad))
+        assert isinstance(error, FeedError)
+        assert "last_trade_price.size: " in error.message
 
 
 # --- Requests ----------------------------------------------------------------------------------

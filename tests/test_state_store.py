@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pmdash.feeds.market import decode
 from pmdash.models import (
@@ -26,6 +28,7 @@ from pmdash.models import (
     Trade,
     UnknownEvent,
 )
+from pmdash.state.book import OrderBook
 from pmdash.state.store import Dirty, Store
 
 YES = "71321045679252212594626385532706912750332728571942532289631379312455583992563"
@@ -401,6 +404,90 @@ def test_book_version_lets_views_skip_unchanged_books() -> None:
     store.apply([delta(change(YES, "BUY", 490_000, 5))])
     assert store.books[YES].version > versions[YES]
     assert store.books[NO].version == versions[NO]
+
+
+# --- deltas through the store against OrderBook.apply_change --------------------------------
+
+# Bids up to 0.5 and asks from 0.51 up (never crossed), on a 0.001 grid: levels come and go.
+_BID_PRICES = st.integers(400, 499).map(lambda k: k * 1_000)
+_ASK_PRICES = st.integers(510, 599).map(lambda k: k * 1_000)
+_ENTRY = st.one_of(
+    st.tuples(st.sampled_from([YES, NO]), st.just("BUY"), _BID_PRICES),
+    st.tuples(st.sampled_from([YES, NO]), st.just("SELL"), _ASK_PRICES),
+).flatmap(lambda e: st.tuples(st.just(e), st.one_of(st.just(0), st.integers(1, 10**9))))
+_MESSAGES = st.lists(st.lists(_ENTRY, min_size=1, max_size=4), min_size=1, max_size=40)
+
+
+def _reference_books() -> dict[str, OrderBook]:
+    books = {asset: OrderBook(asset, MARKET) for asset in (YES, NO)}
+    for asset, book in books.items():
+        book.apply_snapshot(snap(asset))
+    return books
+
+
+def _same_book(mine: OrderBook, ref: OrderBook) -> None:
+    assert mine.levels("BUY") == ref.levels("BUY")
+    assert mine.levels("SELL") == ref.levels("SELL")
+    assert (mine.best_bid, mine.best_ask, mine.spread) == (ref.best_bid, ref.best_ask, ref.spread)
+    assert mine.best_bid == (mine.levels("BUY")[0][0] if mine.levels("BUY") else None)
+    assert mine.best_ask == (mine.levels("SELL")[0][0] if mine.levels("SELL") else None)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_MESSAGES, st.booleans())
+def test_store_deltas_match_order_book_apply_change(
+    messages: list[list[tuple[tuple[str, str, int], int]]], announce_best: bool
+) -> None:
+    """Deltas through the store give the books ``OrderBook.apply_change`` gives, best prices
+    and spreads included, whichever entries repeat an asset; only touched books change. With
+    the server's best prices announced (those of the book after the whole message, on each
+    asset's entries) the books stay live; without them nothing is checked but crossing."""
+    store = live_store(YES, NO)
+    ref = _reference_books()
+    for ts, message in enumerate(messages, start=10):
+        for (asset, side, price), size in message:
+            ref[asset].apply_change(side, price, size)
+        versions = {asset: store.books[asset].version for asset in (YES, NO)}
+        changes = []
+        for (asset, side, price), size in message:
+            best = (ref[asset].best_bid, ref[asset].best_ask) if announce_best else (None, None)
+            changes.append(change(asset, side, price, size, *best))
+        store.apply([delta(*changes, ts=ts)])
+        for asset in (YES, NO):
+            book = store.books[asset]
+            _same_book(book, ref[asset])
+            assert book.state == "live", book.desync_reason
+            if any(entry[0][0] == asset for entry in message):
+                assert book.version > versions[asset]
+                assert book.timestamp == ts
+            else:
+                assert book.version == versions[asset]
+    assert store.take_heals() == []
+
+
+def test_store_delta_with_a_stale_best_price_on_an_earlier_entry_only() -> None:
+    """Only an asset's last entry is checked, even when another asset's entry sits between."""
+    store = live_store(YES, NO)
+    store.apply(
+        [
+            delta(
+                change(YES, "SELL", 505_000, 1, best_bid=500_000, best_ask=505_000),
+                change(NO, "BUY", 400_000, 1, best_bid=500_000, best_ask=510_000),
+                change(YES, "SELL", 505_000, 0, best_bid=500_000, best_ask=510_000),
+            )
+        ]
+    )
+    assert {store.books[a].state for a in (YES, NO)} == {"live"}
+    assert store.books[YES].best_ask == 510_000 and store.books[YES].spread == 10_000
+    store.apply([delta(change(NO, "SELL", 510_000, 0, best_bid=500_000, best_ask=510_000))])
+    assert store.books[NO].state == "desynced"
+    assert store.books[NO].desync_reason == "best ask none != server 0.51"
+
+
+def test_store_delta_with_an_unknown_side_raises_like_the_book() -> None:
+    store = live_store(YES)
+    with pytest.raises(ValueError, match="unknown book side"):
+        store.apply([delta(change(YES, "buy", 500_000, 1))])
 
 
 # --- bounds ---------------------------------------------------------------------------------

@@ -1,10 +1,22 @@
 """CLOB market channel codec (PROTOCOLS §1): text frames in, typed events out; requests out.
 
-Decoding has two paths. The fast path decodes the whole frame with one reused msgspec decoder
-into typed wire structs (a union tagged on ``event_type``, as an object or an array of them).
-Anything that path rejects (an unknown or missing ``event_type``, the older single-change
-``price_change``, a wrong type anywhere) goes to the slow path, which decodes the frame generically
-and handles each item on its own, so the good items of an array survive a bad one.
+Decoding has three paths, each taking what the one before it does not:
+
+1. The hot path (``price_change``, ``last_trade_price`` and ``book`` exactly as the server
+   writes them, nearly all of the traffic): one reused msgspec decoder into strict structs
+   (sides checked, sizes parsed and range-checked by msgspec in C; a book uses the typed path's
+   struct), converted with no per-field error handling. Anything unusual anywhere in the frame
+   sends the whole frame to the typed path.
+2. The typed path decodes the whole frame into the wire structs (a union tagged on
+   ``event_type``, as an object or an array of them) and says which field of an item is bad.
+3. Anything the typed path rejects (an unknown or missing ``event_type``, the older
+   single-change ``price_change``, a wrong type anywhere) goes to the slow path, which decodes
+   the frame generically and handles each item on its own, so the good items of an array
+   survive a bad one.
+
+The hot path gives exactly the events the typed path gives for the frames it takes (the tests
+check both on the same frames). Sizes may be JSON strings or numbers on every path; a number
+must be a whole number of micro-units.
 
 Items without ``event_type`` are typed by their shape (first rule that matches wins):
 
@@ -37,6 +49,7 @@ from pmdash.models import (
     MarketEvent,
     MarketResolved,
     NewMarket,
+    Side,
     TickSizeChange,
     Trade,
     UnknownEvent,
@@ -50,20 +63,24 @@ PONG = "PONG"
 SAMPLE_CHARS = 120
 _MESSAGE_CHARS = 400
 _CACHE_LIMIT = 65_536
-# Below this many shares a float holding a <=6-decimal size, times 1e6, rounds to it exactly.
-_FLOAT_EXACT_LIMIT = 1e9
+# Below this many micro-units (1e8 shares) a float parsed from a decimal with at most 6
+# decimals, times 1e6, is within 0.03 of the exact count (see ``_micro``).
+_FLOAT_EXACT_UNITS = 1e14
 
 # --- Wire shapes ---------------------------------------------------------------------------
 # Field names and types as the server sends them. Optional strings accept null as absent.
 # Decoded with ``strict=False`` so msgspec turns the string timestamps into ints in C (it then
-# also takes a JSON integer there; every other field stays a strict string).
+# also takes a JSON integer there). Sizes are strings, or JSON numbers (the hot path below has
+# msgspec parse them as floats, which takes both, so this path takes both too); every other
+# field stays a strict string.
 
 Millis = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+_Size = str | float
 
 
 class WireLevel(msgspec.Struct, gc=False):
     price: str
-    size: str
+    size: _Size
 
 
 class WireBook(msgspec.Struct, tag_field="event_type", tag="book", gc=False):
@@ -82,7 +99,7 @@ class WireBook(msgspec.Struct, tag_field="event_type", tag="book", gc=False):
 class _WireChange(msgspec.Struct, gc=False):
     asset_id: str
     price: str
-    size: str
+    size: _Size
     side: str
     hash: str | None = ""
     best_bid: str | None = ""
@@ -101,7 +118,7 @@ class _WireOldPriceChange(msgspec.Struct, gc=False):
     asset_id: str
     market: str
     price: str
-    size: str
+    size: _Size
     side: str
     timestamp: Millis
     hash: str | None = ""
@@ -112,7 +129,7 @@ class _WireTrade(msgspec.Struct, tag_field="event_type", tag="last_trade_price",
     market: str
     price: str
     timestamp: Millis
-    size: str | None = ""
+    size: _Size | None = ""
     side: str | None = ""
     fee_rate_bps: str | None = ""
     transaction_hash: str | None = ""
@@ -207,37 +224,62 @@ def _opt_price(text: str | None) -> int | None:
     return parse_price(text) if text else None
 
 
-_sizes: dict[str, int] = {}
+class _SizeCache(dict[str | float, int]):
+    """Size (string, or a JSON number) -> micro-units. A miss is parsed by ``_new_size``,
+    which keeps it (and empties the cache when it is full)."""
+
+    def __missing__(self, value: str | float) -> int:
+        return _new_size(value)
 
 
-def _size(text: str) -> int:
+_sizes = _SizeCache()
+
+
+def _micro(value: float) -> int | None:
+    """``value`` (a parsed decimal) in micro-units, or None when that may not be exact.
+
+    Below ``_FLOAT_EXACT_UNITS`` a float parsed from a decimal with at most 6 decimals is within
+    0.03 of its exact micro-unit count, so ``round`` gives it; a 7th decimal leaves at least
+    0.07 over a whole count, and the 0.01 test sends it to the exact parser (which rejects it).
+    Negative, NaN and infinite values give None.
+    """
+    scaled = value * 1e6
+    if 0.0 <= scaled < _FLOAT_EXACT_UNITS:
+        units = round(scaled)
+        if -0.01 < scaled - units < 0.01:
+            return units
+    return None
+
+
+def _size(value: str | float) -> int:
     """A size in micro-units through a bounded cache; exact, as ``units.parse_size``."""
-    units = _sizes.get(text)
-    return _new_size(text) if units is None else units
+    return _sizes[value]
 
 
-def _new_size(text: str) -> int:
+def _new_size(value: str | float) -> int:
     """Parse a size the cache does not hold and remember it (the cache is cleared when full).
 
-    A size with 8 or more decimals may be rounded to the micro-unit instead of rejected.
+    A string size with 8 or more decimals may be rounded to the micro-unit instead of rejected.
+    A JSON number must be a whole number of micro-units below ``_FLOAT_EXACT_UNITS``.
     """
-    value = float(text)  # its ValueError is reported like a UnitError
-    units: int | None = None
-    if 0.0 <= value < _FLOAT_EXACT_LIMIT:
-        scaled = value * 1e6
-        rounded = round(scaled)
-        if -0.01 < scaled - rounded < 0.01:
-            units = rounded
-    if units is None:
-        units = parse_size(text)
+    if type(value) is float:
+        units = _micro(value)
+        if units is None:
+            if value < 0:
+                raise UnitError(f"negative size: {value!r}")
+            raise UnitError(f"size is a JSON number that is not exact in micro-units: {value!r}")
+    else:
+        units = _micro(float(value))  # its ValueError is reported like a UnitError
+        if units is None:
+            units = parse_size(value)
     if len(_sizes) >= _CACHE_LIMIT:
         _sizes.clear()
-    _sizes[text] = units
+    _sizes[value] = units
     return units
 
 
-def _opt_size(text: str | None) -> int | None:
-    return _size(text) if text else None
+def _opt_size(value: str | float | None) -> int | None:
+    return None if value is None or value == "" else _size(value)
 
 
 def _tick(text: str) -> int:
@@ -284,12 +326,19 @@ def book_snapshot(w: WireBook, feed: str = FEED) -> BookSnapshot:
 
     Raises ValueError or TypeError on a bad field; ``locate_error`` says which.
     """
-    pg = _level_prices.get
-    sg = _sizes.get
-    # ``get(x) or parse(x)``: a miss (None) or a cached 0 falls through to the full parser.
-    bids = [(pg(lv.price) or _price(lv.price), sg(lv.size) or _new_size(lv.size)) for lv in w.bids]
-    asks = [(pg(lv.price) or _price(lv.price), sg(lv.size) or _new_size(lv.size)) for lv in w.asks]
-    bids.sort(reverse=True)
+    prices = _level_prices
+    sizes = _sizes
+    # A book repeats the prices and most sizes of the last one: one cache lookup per field
+    # (a price the cache misses, rare, costs that side a second pass).
+    try:
+        bids = [(prices[lv.price], sizes[lv.size]) for lv in w.bids]
+    except KeyError:
+        bids = [(_price(lv.price), sizes[lv.size]) for lv in w.bids]
+    try:
+        asks = [(prices[lv.price], sizes[lv.size]) for lv in w.asks]
+    except KeyError:
+        asks = [(_price(lv.price), sizes[lv.size]) for lv in w.asks]
+    bids.sort(reverse=True)  # one pass over the server's order (ascending for bids)
     asks.sort()
     ltp = w.last_trade_price
     tick = w.tick_size
@@ -307,27 +356,19 @@ def book_snapshot(w: WireBook, feed: str = FEED) -> BookSnapshot:
 
 
 def _price_change(w: _WirePriceChange) -> BookDelta:
-    pget = _level_prices.get
-    sget = _sizes.get
+    sizes = _sizes
     changes = []
-    append = changes.append
     for c in w.price_changes:
-        side = c.side
-        if side != "BUY" and side != "SELL":
-            side = _side(side)
-        size = sget(c.size, -1)
-        if size < 0:
-            size = _new_size(c.size)
-        bb = c.best_bid
-        ba = c.best_ask
-        append(
+        bid = c.best_bid
+        ask = c.best_ask
+        changes.append(
             LevelChange(
                 c.asset_id,
-                side,
-                pget(c.price) or _price(c.price),
-                size,
-                (pget(bb) or _price(bb)) if bb else None,
-                (pget(ba) or _price(ba)) if ba else None,
+                _side(c.side),
+                _price(c.price),
+                sizes[c.size],
+                _price(bid) if bid else None,
+                _price(ask) if ask else None,
                 c.hash or "",
             )
         )
@@ -354,8 +395,8 @@ def _trade(w: _WireTrade) -> Trade:
         feed=FEED,
         asset_id=w.asset_id,
         market=w.market,
-        price=_level_prices.get(w.price) or _price(w.price),
-        size=_size(size) if size else None,
+        price=_price(w.price),
+        size=_opt_size(size),
         side=_side(side) if side else None,
         timestamp=w.timestamp,
         fee_rate_bps=w.fee_rate_bps or "",
@@ -494,6 +535,115 @@ def locate_error(w: Any, exc: BaseException) -> str:
     return f"(unlocated): {type(exc).__name__}: {exc}"
 
 
+# --- The hot path -------------------------------------------------------------------------
+# ``price_change``, ``last_trade_price`` and ``book`` are nearly all of the traffic. ``decode``
+# first reads a frame with one reused decoder into the structs below, which are stricter than
+# the wire shapes above (no nulls; sides checked and sizes parsed and range-checked by msgspec,
+# in C), and converts them with no per-field error handling. Anything this path does not take
+# as it is (another event type, a null, a lower-case side, a size that may not be exact, a
+# price not cached yet, a bad value) sends the whole frame to the typed path, which gives the
+# same events or says exactly what is wrong. A ``book`` is the typed path's own ``WireBook``
+# and ``book_snapshot`` (whose size cache most of a book's sizes hit).
+
+
+class _NotHot(Exception):
+    """This frame takes the typed path."""
+
+
+_HotSize = Annotated[float, msgspec.Meta(ge=0.0, lt=_FLOAT_EXACT_UNITS / 1e6)]
+"""A size msgspec parses from its string and range-checks (NaN fails too), in C."""
+
+
+class _HotChange(msgspec.Struct, gc=False):
+    asset_id: str
+    price: str
+    size: _HotSize
+    side: Side  # msgspec checks it and hands back the interned "BUY" or "SELL"
+    hash: str = ""
+    best_bid: str = ""
+    best_ask: str = ""
+
+
+class _HotPriceChange(msgspec.Struct, tag_field="event_type", tag="price_change", gc=False):
+    market: str
+    timestamp: Millis
+    price_changes: list[_HotChange]
+
+
+class _HotTrade(msgspec.Struct, tag_field="event_type", tag="last_trade_price", gc=False):
+    asset_id: str
+    market: str
+    price: str
+    timestamp: Millis
+    size: _HotSize | None = None  # absent: the typed path makes it None
+    side: Side | None = None  # absent: the typed path makes it None
+    fee_rate_bps: str = ""
+    transaction_hash: str = ""
+
+
+_Hot = _HotPriceChange | _HotTrade | WireBook  # a book's levels: ``book_snapshot``
+_HOT = msgspec.json.Decoder(list[_Hot] | _Hot, strict=False)
+
+
+def _hot_price_change(w: _HotPriceChange) -> BookDelta:
+    prices = _level_prices
+    changes = []
+    for c in w.price_changes:
+        size = c.size
+        if size:  # ``_micro``, inline (msgspec checked the range): most sizes are new
+            scaled = size * 1e6
+            size = round(scaled)
+            if not -0.01 < scaled - size < 0.01:
+                raise _NotHot
+        else:
+            size = 0
+        bid = c.best_bid
+        ask = c.best_ask
+        changes.append(
+            LevelChange(
+                c.asset_id,
+                c.side,
+                prices[c.price],
+                size,
+                prices[bid] if bid else None,
+                prices[ask] if ask else None,
+                c.hash,
+            )
+        )
+    return BookDelta(feed=FEED, market=w.market, timestamp=w.timestamp, changes=tuple(changes))
+
+
+def _hot_trade(w: _HotTrade) -> Trade:
+    side = w.side
+    if side is None:
+        raise _NotHot
+    size = w.size
+    if size is None:
+        raise _NotHot
+    scaled = size * 1e6  # ``_micro``, inline (msgspec checked the range)
+    size = round(scaled)
+    if not -0.01 < scaled - size < 0.01:
+        raise _NotHot
+    return Trade(
+        feed=FEED,
+        asset_id=w.asset_id,
+        market=w.market,
+        price=_level_prices[w.price],
+        size=size,
+        side=side,
+        timestamp=w.timestamp,
+        fee_rate_bps=w.fee_rate_bps,
+        transaction_hash=w.transaction_hash,
+    )
+
+
+_HOT_CONVERT: dict[type, Callable[[Any], MarketEvent]] = {
+    _HotPriceChange: _hot_price_change,
+    _HotTrade: _hot_trade,
+    WireBook: book_snapshot,
+}
+
+
 # --- Frames ---------------------------------------------------------------------------------
 
 _PONGS = ("PONG", b"PONG")
@@ -550,6 +700,23 @@ def validation_message(exc: msgspec.ValidationError) -> tuple[str, str]:
 
 def decode(frame: str | bytes) -> list[MarketEvent]:
     """Every event in one market-channel frame. Never raises: bad parts become FeedError."""
+    try:
+        wire = _HOT.decode(frame)
+        kind = type(wire)
+        if kind is _HotPriceChange:
+            return [_hot_price_change(wire)]
+        if kind is _HotTrade:
+            return [_hot_trade(wire)]
+        if kind is list:
+            convert = _HOT_CONVERT
+            return [convert[type(w)](w) for w in wire]
+        return [_HOT_CONVERT[kind](wire)]
+    except Exception:  # anything the hot path does not take as it is
+        return _decode_typed(frame)
+
+
+def _decode_typed(frame: str | bytes) -> list[MarketEvent]:
+    """The wire shapes; items that fail them are decoded one by one on the slow path."""
     try:
         try:
             wire = _FAST.decode(frame)

@@ -2,8 +2,10 @@
 
 Each side is a dict ``price -> size`` plus an ascending list of its prices kept sorted with
 ``bisect``. A size change at an existing level is one dict store; a new or removed level is a
-bisect insert or delete; the best bid is ``bid_prices[-1]``, the best ask ``ask_prices[0]``;
-top-N is a slice. Prices are keyed exactly (ints), so a tick-size change re-keys nothing.
+bisect insert or delete, and when it moves the top of its side it refreshes ``best_bid``
+(``bid_prices[-1]``) or ``best_ask`` (``ask_prices[0]``) and ``spread``: plain attributes, so
+reading them costs nothing. Top-N is a slice. Prices are keyed exactly (ints), so a tick-size
+change re-keys nothing.
 """
 
 from __future__ import annotations
@@ -24,14 +26,6 @@ _ASK_SIDES = frozenset({"SELL", "asks", "ask"})
 
 def _fmt(units: int | None) -> str:
     return "none" if units is None else to_decimal_str(units)
-
-
-def _nonzero_levels(levels: tuple[tuple[int, int], ...]) -> dict[int, int]:
-    """``price -> size`` without zero-size levels (dict() is the fast path: none are zero)."""
-    sizes = dict(levels)
-    if 0 in sizes.values():
-        return {price: size for price, size in sizes.items() if size}
-    return sizes
 
 
 def _with_cumulative(prices: list[int], sizes: dict[int, int]) -> list[TopLevel]:
@@ -56,12 +50,15 @@ class OrderBook:
         "_has_snapshot",
         "_stale_reason",
         "asset_id",
+        "best_ask",
+        "best_bid",
         "hash",
         "heals",
         "last_trade",
         "last_trade_price",
         "live",
         "market",
+        "spread",
         "tick",
         "timestamp",
         "version",
@@ -77,6 +74,13 @@ class OrderBook:
         """Ascending: the best bid is the last element."""
         self._ask_prices: list[int] = []
         """Ascending: the best ask is the first element."""
+        self.best_bid: int | None = None
+        """The highest bid price (None: no bids). Kept current by every update; do not set."""
+        self.best_ask: int | None = None
+        """The lowest ask price (None: no asks). Kept current by every update; do not set."""
+        self.spread: int | None = None
+        """Best ask minus best bid (negative when crossed); None if a side is empty. Kept
+        current by every update; do not set."""
         self._has_snapshot = False
         self._desync_reason: str | None = None
         self._stale_reason: str | None = None
@@ -100,12 +104,19 @@ class OrderBook:
 
         Zero-size levels are dropped; if a price repeats, its last entry wins.
         """
-        bids = _nonzero_levels(snap.bids)
-        asks = _nonzero_levels(snap.asks)
+        bids = dict(snap.bids)
+        if not all(bids.values()):
+            bids = {price: size for price, size in bids.items() if size}
+        asks = dict(snap.asks)
+        if not all(asks.values()):
+            asks = {price: size for price, size in asks.items() if size}
         self._bids = bids
         self._asks = asks
-        self._bid_prices = sorted(bids)
-        self._ask_prices = sorted(asks)
+        self._bid_prices = bid_prices = sorted(bids)  # one pass: the snapshot is sorted
+        self._ask_prices = ask_prices = sorted(asks)
+        self.best_bid = best_bid = bid_prices[-1] if bid_prices else None
+        self.best_ask = best_ask = ask_prices[0] if ask_prices else None
+        self.spread = None if best_bid is None or best_ask is None else best_ask - best_bid
         self.hash = snap.hash
         self.timestamp = snap.timestamp
         if snap.tick_size is not None:
@@ -127,18 +138,44 @@ class OrderBook:
         if side == "BUY":
             levels = self._bids
             prices = self._bid_prices
+            if size:
+                if price not in levels:
+                    insort(prices, price)
+                    if prices[-1] == price:
+                        self._new_best_bid(price)
+                levels[price] = size
+            elif levels.pop(price, None) is not None:
+                del prices[bisect_left(prices, price)]
+                if price == self.best_bid:
+                    self._new_best_bid(prices[-1] if prices else None)
         elif side == "SELL":
             levels = self._asks
             prices = self._ask_prices
+            if size:
+                if price not in levels:
+                    insort(prices, price)
+                    if prices[0] == price:
+                        self._new_best_ask(price)
+                levels[price] = size
+            elif levels.pop(price, None) is not None:
+                del prices[bisect_left(prices, price)]
+                if price == self.best_ask:
+                    self._new_best_ask(prices[0] if prices else None)
         else:
             raise ValueError(f"unknown book side: {side!r}")
-        if size:
-            if price not in levels:
-                insort(prices, price)
-            levels[price] = size
-        elif levels.pop(price, None) is not None:
-            del prices[bisect_left(prices, price)]
         self.version += 1
+
+    def _new_best_bid(self, price: int | None) -> None:
+        """The best bid moved: refresh ``best_bid`` and ``spread``."""
+        self.best_bid = price
+        ask = self.best_ask
+        self.spread = None if price is None or ask is None else ask - price
+
+    def _new_best_ask(self, price: int | None) -> None:
+        """The best ask moved: refresh ``best_ask`` and ``spread``."""
+        self.best_ask = price
+        bid = self.best_bid
+        self.spread = None if price is None or bid is None else price - bid
 
     def set_tick(self, tick: int) -> None:
         """A ``tick_size_change``: only the display precision changes; levels stay keyed."""
@@ -202,16 +239,6 @@ class OrderBook:
     # --- reads --------------------------------------------------------------------------
 
     @property
-    def best_bid(self) -> int | None:
-        prices = self._bid_prices
-        return prices[-1] if prices else None
-
-    @property
-    def best_ask(self) -> int | None:
-        prices = self._ask_prices
-        return prices[0] if prices else None
-
-    @property
     def best_bid_size(self) -> int | None:
         prices = self._bid_prices
         return self._bids[prices[-1]] if prices else None
@@ -222,29 +249,24 @@ class OrderBook:
         return self._asks[prices[0]] if prices else None
 
     @property
-    def spread(self) -> int | None:
-        """Best ask minus best bid (negative when crossed); None if a side is empty."""
-        if self._bid_prices and self._ask_prices:
-            return self._ask_prices[0] - self._bid_prices[-1]
-        return None
-
-    @property
     def mid(self) -> int | None:
         """(best bid + best ask) / 2 in micro-units, rounded down when the sum is odd.
 
         Exact for every real tick (any tick that is a multiple of 2 micro-units); the rounding
         can only ever drop half a micro-unit.
         """
-        if self._bid_prices and self._ask_prices:
-            return (self._bid_prices[-1] + self._ask_prices[0]) // 2
-        return None
+        bid = self.best_bid
+        ask = self.best_ask
+        if bid is None or ask is None:
+            return None
+        return (bid + ask) // 2
 
     @property
     def crossed(self) -> bool:
         """Best bid >= best ask: impossible on a correct book."""
-        return bool(self._bid_prices and self._ask_prices) and (
-            self._bid_prices[-1] >= self._ask_prices[0]
-        )
+        bid = self.best_bid
+        ask = self.best_ask
+        return bid is not None and ask is not None and bid >= ask
 
     def top(self, n: int) -> tuple[list[TopLevel], list[TopLevel]]:
         """The best ``n`` levels per side as (price, size, cumulative size), best first."""
@@ -288,32 +310,21 @@ class OrderBook:
 
         Returns a description of the first mismatch, or None when they agree.
         """
-        if best_bid is not None:
-            mine = self._bid_prices[-1] if self._bid_prices else None
-            if mine != best_bid:
-                return f"best bid {_fmt(mine)} != server {_fmt(best_bid)}"
-        if best_ask is not None:
-            mine = self._ask_prices[0] if self._ask_prices else None
-            if mine != best_ask:
-                return f"best ask {_fmt(mine)} != server {_fmt(best_ask)}"
+        if best_bid is not None and best_bid != self.best_bid:
+            return f"best bid {_fmt(self.best_bid)} != server {_fmt(best_bid)}"
+        if best_ask is not None and best_ask != self.best_ask:
+            return f"best ask {_fmt(self.best_ask)} != server {_fmt(best_ask)}"
         return None
 
     def check(self, best_bid: int | None, best_ask: int | None) -> str | None:
         """``verify`` against the server's best prices, then the crossed-book test.
 
-        Returns what is wrong (the first problem found), or None. One call on the hot path.
+        Returns what is wrong (the first problem found), or None.
         """
-        bids = self._bid_prices
-        asks = self._ask_prices
-        mine_bid = bids[-1] if bids else None
-        mine_ask = asks[0] if asks else None
-        if (best_bid is None or best_bid == mine_bid) and (
-            best_ask is None or best_ask == mine_ask
-        ):
-            if mine_bid is None or mine_ask is None or mine_bid < mine_ask:
-                return None
-            return f"crossed book: bid {_fmt(mine_bid)} >= ask {_fmt(mine_ask)}"
-        return self.verify(best_bid, best_ask)
+        reason = self.verify(best_bid, best_ask)
+        if reason is None and self.crossed:
+            return f"crossed book: bid {_fmt(self.best_bid)} >= ask {_fmt(self.best_ask)}"
+        return reason
 
     def __repr__(self) -> str:
         return (

@@ -226,11 +226,12 @@ class Store:
         """Fold one frame's events in. ``arrival``: ``time.perf_counter()`` at frame arrival."""
         changed = False
         for event in events:
-            if type(event) is BookDelta:
+            kind = type(event)
+            if kind is BookDelta:
                 changed = self._apply_delta(event) or changed
-            elif type(event) is Trade:
+            elif kind is Trade:
                 changed = self._apply_trade(event) or changed
-            elif type(event) is BookSnapshot:
+            elif kind is BookSnapshot:
                 changed = self._apply_snapshot(event) or changed
             else:
                 changed = self._apply_other(event) or changed
@@ -242,32 +243,50 @@ class Store:
 
     def _apply_delta(self, event: BookDelta) -> bool:
         books = self.books
-        last: dict[str, LevelChange] = {}
-        for change in event.changes:
+        changes = event.changes
+        # The server's best prices of an asset's LAST entry describe its book after the whole
+        # message (earlier entries may be superseded within it), so each book is finished and
+        # checked after its last entry. Usually every asset has one entry: no lookup table.
+        last: dict[str, LevelChange] | None = None
+        count = len(changes)
+        if count > 1 and (count > 2 or changes[0].asset_id == changes[1].asset_id):
+            last = {}
+            for change in changes:  # a loop: a comprehension is a function call on 3.11
+                last[change.asset_id] = change
+        timestamp = event.timestamp
+        add = self._slices.add
+        keys = self._book_keys
+        changed = False
+        for change in changes:
             asset_id = change.asset_id
             book = books.get(asset_id)
             if book is None:
                 continue  # the complementary token, or an asset no longer watched
-            if not book.live:
+            live = book.live
+            if not live:
                 self._delta_while_not_live(book)
             book.apply_change(change.side, change.price, change.size)
-            last[asset_id] = change
-        if not last:
-            return False
-        timestamp = event.timestamp
-        add = self._slices.add
-        keys = self._book_keys
-        for asset_id, change in last.items():
-            book = books[asset_id]
+            if last is not None and last[asset_id] is not change:
+                continue
+            changed = True
             book.timestamp = timestamp
             add(keys[asset_id])
-            if book.live:
-                # The server's best prices of the asset's LAST entry describe the book after
-                # the whole message; earlier entries may be superseded within it.
-                reason = book.check(change.best_bid, change.best_ask)
-                if reason is not None:
-                    self._desync(book, reason)
-        return True
+            if live:
+                # In sync when the server gave both best prices, they are the book's, and
+                # the book is not crossed; anything else is left to ``book.check``.
+                bid = change.best_bid
+                ask = change.best_ask
+                if not (
+                    bid == book.best_bid
+                    and ask == book.best_ask
+                    and bid is not None
+                    and ask is not None
+                    and bid < ask
+                ):
+                    reason = book.check(bid, ask)
+                    if reason is not None:
+                        self._desync(book, reason)
+        return changed
 
     def _delta_while_not_live(self, book: OrderBook) -> None:
         if book.desynced:

@@ -1,0 +1,416 @@
+"""Ingest throughput: market-channel frames -> local books, pmdash against the seed guide.
+
+Run: ``python benchmarks/ingest.py [--quick] [--repeats N] [--profile N]``.
+
+Every scenario replays one deterministic recording (``benchmarks/market_frames.py``) through
+(a) pmdash: ``pmdash.feeds.market.decode`` + ``Store.apply``, and (b) the seed guide's
+``LocalOrderbook`` (``benchmarks/seed_baseline.py``: ``json.loads``, dict of price string ->
+float per side, ``max()``/``min()`` over the keys on every read). After every message both do
+what the guide's loop does after every message, for each book the message touched: build the
+line ``f"Bid: {best_bid} | Ask: {best_ask} | Spread: {spread}"`` (not printed), which reads the
+best bid, the best ask and the spread (the guide's ``spread`` reads both best prices again).
+pmdash is also measured reading the three values without building the line ("reads").
+
+Scenarios: (1) the mix on 30-level books, (2) the mix on 1000-level books, (3) price_change and
+last_trade_price only on 1000-level books loaded once by the initial dump. Targets (the issue):
+(1) >= 300,000 messages/s for pmdash; (3) >= 50x the seed guide.
+
+Same process, same frames; each side runs several times on a fresh client and the best run
+counts. The initial dump (one ``book`` per token) is applied before the clock starts. Both sides
+must end with the same best prices on every book (checked after every scenario). Recordings: two
+binary markets (four tokens, all watched); "levels" are per side; 30-level books use tick 0.01,
+1000-level books tick 0.0001 (1000 levels per side do not fit between 0 and 1 at 0.001). Time is
+this process's CPU time (``time.process_time``), best of N. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.market_frames import Recording, record
+from benchmarks.seed_baseline import SeedClient
+from pmdash.feeds import market as market_codec
+from pmdash.feeds.market import decode
+from pmdash.models import BookDelta, MarketEvent
+from pmdash.state.book import OrderBook
+from pmdash.state.store import Store
+from pmdash.units import parse_price
+
+TARGET_MIX_MSGS_PER_S = 300_000
+"""Scenario 1: pmdash messages/s on one core."""
+TARGET_DEEP_RATIO = 50.0
+"""Scenario 3: pmdash against the seed guide on 1000-level books."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    number: int
+    name: str
+    about: str
+    depth: int
+    tick: int
+    mix: tuple[float, float, float]
+    """Weights of price_change, last_trade_price and book frames after the initial dump."""
+    messages: int
+    quick_messages: int
+
+
+SCENARIOS = (
+    Scenario(
+        1,
+        "mix, 30-level books",
+        "70% price_change, 20% last_trade_price, 10% book; 30 levels per side, tick 0.01",
+        30,
+        10_000,
+        (0.7, 0.2, 0.1),
+        30_000,
+        5_000,
+    ),
+    Scenario(
+        2,
+        "mix, 1000-level books",
+        "the same mix; every book frame carries 1000 levels per side, tick 0.0001",
+        1000,
+        100,
+        (0.7, 0.2, 0.1),
+        4_000,
+        800,
+    ),
+    Scenario(
+        3,
+        "deltas+trades, 1000-level books",
+        "1000-level books loaded once by the initial dump, then price_change and"
+        " last_trade_price (7:2), no further book frames",
+        1000,
+        100,
+        (0.7, 0.2, 0.0),
+        30_000,
+        5_000,
+    ),
+)
+
+
+# --- the two ingest loops -----------------------------------------------------------------
+
+
+def touched_assets(events: list[MarketEvent]) -> dict[str, None]:
+    """The assets a frame's events name, each once, in order (the loops below inline this)."""
+    touched: dict[str, None] = {}
+    for event in events:
+        if type(event) is BookDelta:
+            for change in event.changes:
+                touched[change.asset_id] = None
+        else:
+            asset_id = getattr(event, "asset_id", None)
+            if asset_id is not None:
+                touched[asset_id] = None
+    return touched
+
+
+def pmdash_client(
+    rec: Recording, build_lines: bool = True
+) -> tuple[Store, Callable[[list[str]], int]]:
+    """pmdash's loop: decode, ``Store.apply``, then for every book the frame touched the
+    guide's line (``build_lines``) or only the three reads it makes."""
+    store = Store()
+    store.watch(rec.asset_ids)
+    store.apply(decode(rec.initial))
+    books = store.books
+    apply = store.apply
+
+    # The two loops differ only in what they do per book; each is written out in full (a
+    # helper would add a call per frame to the figures).
+    def run(frames: list[str]) -> int:
+        lines = 0
+        for frame in frames:
+            events = decode(frame)
+            apply(events)
+            touched: dict[str, None] = {}  # as the seed's loop: each book once per frame
+            for event in events:
+                if type(event) is BookDelta:
+                    for change in event.changes:
+                        touched[change.asset_id] = None
+                else:
+                    asset_id = getattr(event, "asset_id", None)
+                    if asset_id is not None:
+                        touched[asset_id] = None
+            for asset_id in touched:
+                book = books.get(asset_id)
+                if book is not None:
+                    f"Bid: {book.best_bid} | Ask: {book.best_ask} | Spread: {book.spread}"
+                    lines += 1
+        return lines
+
+    def run_reads(frames: list[str]) -> int:
+        lines = 0
+        for frame in frames:
+            events = decode(frame)
+            apply(events)
+            touched: dict[str, None] = {}
+            for event in events:
+                if type(event) is BookDelta:
+                    for change in event.changes:
+                        touched[change.asset_id] = None
+                else:
+                    asset_id = getattr(event, "asset_id", None)
+                    if asset_id is not None:
+                        touched[asset_id] = None
+            for asset_id in touched:
+                book = books.get(asset_id)
+                if book is not None:
+                    book.best_bid  # noqa: B018 - the read is what is measured
+                    book.best_ask  # noqa: B018
+                    book.spread  # noqa: B018
+                    lines += 1
+        return lines
+
+    return store, run if build_lines else run_reads
+
+
+def pmdash_reads_client(rec: Recording) -> tuple[Store, Callable[[list[str]], int]]:
+    return pmdash_client(rec, build_lines=False)
+
+
+def seed_client(rec: Recording) -> tuple[SeedClient, Callable[[list[str]], int]]:
+    """The guide's loop: ``json.loads``, dispatch, then its line for every book touched."""
+    client = SeedClient(rec.asset_ids)
+    for item in json.loads(rec.initial):
+        client.on_item(item)
+    books = client.books
+    on_item = client.on_item
+    loads = json.loads
+
+    def run(frames: list[str]) -> int:
+        lines = 0
+        for message in frames:
+            if message == "PONG":
+                continue
+            data = loads(message)
+            items = data if isinstance(data, list) else [data]
+            touched: dict[str, None] = {}
+            for item in items:
+                touched.update(dict.fromkeys(on_item(item)))
+            for token in touched:
+                book = books[token]
+                f"Bid: {book.best_bid} | Ask: {book.best_ask} | Spread: {book.spread}"
+                lines += 1
+        return lines
+
+    return client, run
+
+
+def reset_size_cache() -> None:
+    """Empty the codec's size-string cache, if it has one.
+
+    Every repetition replays the same frames, so a cache filled by the previous repetition
+    would turn every size into a hit; real traffic brings mostly new sizes. (Prices keep their
+    cache: the price domain is small and warm after the initial dump anyway.)
+    """
+    cache = getattr(market_codec, "_sizes", None)
+    if isinstance(cache, dict):
+        cache.clear()
+
+
+def best_rate(make: Callable, rec: Recording, repeats: int) -> tuple[float, int, object]:
+    """Messages per second of the best of ``repeats`` fresh runs (and the last client)."""
+    best = float("inf")
+    lines = 0
+    client: object = None
+    for _ in range(repeats):
+        reset_size_cache()
+        client, run = make(rec)
+        gc.collect()
+        start = time.process_time()
+        lines = run(rec.frames)
+        best = min(best, time.process_time() - start)
+    return len(rec.frames) / best, lines, client
+
+
+def decode_rate(rec: Recording, repeats: int) -> tuple[float, dict[str, float]]:
+    """Decode alone: messages/s over the recording, and microseconds per frame by kind."""
+    best = float("inf")
+    for _ in range(repeats):
+        reset_size_cache()
+        decode(rec.initial)
+        gc.collect()
+        start = time.process_time()
+        for frame in rec.frames:
+            decode(frame)
+        best = min(best, time.process_time() - start)
+    per_kind: dict[str, float] = {}
+    for kind in ("price_change", "last_trade_price", "book"):
+        frames = [f for f in rec.frames if f'"event_type":"{kind}"' in f[:40]]
+        if not frames:
+            continue
+        kind_best = float("inf")
+        for _ in range(repeats):
+            reset_size_cache()
+            decode(rec.initial)
+            start = time.process_time()
+            for frame in frames:
+                decode(frame)
+            kind_best = min(kind_best, time.process_time() - start)
+        per_kind[kind] = kind_best / len(frames) * 1e6
+    return len(rec.frames) / best, per_kind
+
+
+def apply_rate(rec: Recording, repeats: int) -> float:
+    """The pmdash loop without decoding: pre-decoded events -> Store.apply + the same lines."""
+    decoded = [decode(frame) for frame in rec.frames]
+    best = float("inf")
+    for _ in range(repeats):
+        store = Store()
+        store.watch(rec.asset_ids)
+        store.apply(decode(rec.initial))
+        books: dict[str, OrderBook] = store.books
+        apply = store.apply
+        gc.collect()
+        start = time.process_time()
+        for events in decoded:
+            apply(events)
+            for asset_id in touched_assets(events):
+                book = books.get(asset_id)
+                if book is not None:
+                    f"Bid: {book.best_bid} | Ask: {book.best_ask} | Spread: {book.spread}"
+        best = min(best, time.process_time() - start)
+    return len(decoded) / best
+
+
+def check_agree(store: Store, client: SeedClient) -> str:
+    """Both sides must end with the same best prices on every book, and pmdash in sync."""
+    for asset_id, book in store.books.items():
+        seed = client.books[asset_id]
+        seed_bid = parse_price(seed.best_bid) if seed.best_bid else None
+        seed_ask = parse_price(seed.best_ask) if seed.best_ask else None
+        if (book.best_bid, book.best_ask) != (seed_bid, seed_ask):
+            return f"DISAGREE on {asset_id[:10]}"
+        if book.state != "live":
+            return f"pmdash book {asset_id[:10]} is {book.state}: {book.desync_reason}"
+    return "agree"
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def _fmt_rate(rate: float) -> str:
+    return f"{rate:,.0f}"
+
+
+def _recording(scenario: Scenario, quick: bool) -> Recording:
+    return record(
+        scenario.name,
+        messages=scenario.quick_messages if quick else scenario.messages,
+        depth=scenario.depth,
+        tick=scenario.tick,
+        mix=scenario.mix,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer messages and repetitions")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument(
+        "--profile",
+        metavar="N",
+        type=int,
+        default=None,
+        help="cProfile the pmdash loop of scenario N (1-based) and print the top functions",
+    )
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (2 if args.quick else 5)
+
+    print(
+        f"python {sys.version.split()[0]}, msgspec {msgspec.__version__}; CPU time"
+        f" (time.process_time), best of {repeats} runs, one core"
+    )
+    print("scenarios:")
+    rows = []
+    for scenario in SCENARIOS:
+        rec = _recording(scenario, args.quick)
+        counts = ", ".join(f"{n:,} {kind}" for kind, n in rec.counts.items() if n)
+        print(f"  ({scenario.number}) {scenario.name}: {scenario.about}")
+        print(f"      {len(rec.frames):,} frames after the initial dump: {counts}")
+        ours, lines_a, store = best_rate(pmdash_client, rec, repeats)
+        seed, lines_b, client = best_rate(seed_client, rec, repeats)
+        reads, lines_c, reads_store = best_rate(pmdash_reads_client, rec, repeats)
+        decoded, per_kind = decode_rate(rec, repeats)
+        applied = apply_rate(rec, repeats)
+        assert lines_a == lines_b == lines_c, (lines_a, lines_b, lines_c)
+        agree = check_agree(store, client)  # type: ignore[arg-type]
+        assert agree == "agree", agree
+        assert check_agree(reads_store, client) == "agree"  # type: ignore[arg-type]
+        rows.append((scenario, ours, seed, reads, decoded, applied, per_kind, agree))
+    print()
+
+    header = (
+        f"{'scenario':<36} {'pmdash':>9} {'seed':>8} {'ratio':>6}  {'reads':>9} {'ratio':>6}"
+        f"  {'decode':>9} {'apply':>9}  check"
+    )
+    print(header)
+    print("-" * len(header))
+    for scenario, ours, seed, reads, decoded, applied, _, agree in rows:
+        name = f"({scenario.number}) {scenario.name}"
+        print(
+            f"{name:<36} {_fmt_rate(ours):>9} {_fmt_rate(seed):>8} {ours / seed:>5.1f}x"
+            f"  {_fmt_rate(reads):>9} {reads / seed:>5.1f}x"
+            f"  {_fmt_rate(decoded):>9} {_fmt_rate(applied):>9}  {agree}"
+        )
+    print(
+        "messages/s. pmdash, seed: after every message both build the guide's line"
+        ' f"Bid: .. | Ask: .. | Spread: .."\n'
+        "for every book it touched. reads: pmdash reading best bid, best ask and spread"
+        " without building the line.\n"
+        "decode: pmdash.feeds.market.decode alone. apply: Store.apply and the lines, on"
+        " pre-decoded events."
+    )
+    print()
+    print("pmdash decode cost per frame (microseconds), by event type:")
+    for scenario, *_, per_kind, _ in rows:
+        parts = ", ".join(f"{kind} {us:,.2f}" for kind, us in per_kind.items())
+        print(f"  ({scenario.number}) {scenario.name:<32} {parts}")
+    print()
+    by_number = {row[0].number: row for row in rows}
+    _, mix, _, mix_reads, *_ = by_number[1]
+    print(
+        f"target: (1) >= {TARGET_MIX_MSGS_PER_S:,} msg/s: "
+        f"{'met' if mix >= TARGET_MIX_MSGS_PER_S else 'MISSED'} ({_fmt_rate(mix)};"
+        f" reads only {_fmt_rate(mix_reads)})"
+    )
+    _, deep, deep_seed, deep_reads, *_ = by_number[3]
+    ratio, ratio_reads = deep / deep_seed, deep_reads / deep_seed
+    verdict = "met" if ratio >= TARGET_DEEP_RATIO else "MISSED"
+    print(
+        f"target: (3) >= {TARGET_DEEP_RATIO:.0f}x the seed guide: {verdict} ({ratio:.1f}x;"
+        f" reads only {ratio_reads:.1f}x)"
+    )
+
+    if args.profile:
+        scenario = SCENARIOS[args.profile - 1]
+        rec = _recording(scenario, quick=True)
+        _, run = pmdash_client(rec)
+        profiler = cProfile.Profile()
+        profiler.runcall(run, rec.frames)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(16)
+        print(f"\ncProfile of pmdash on ({scenario.number}) {scenario.name} (tottime):")
+        print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
