@@ -146,6 +146,13 @@ class FeedError(_Event, tag="feed_error", frozen=True, kw_only=True, gc=False):
     message: str
     sample: str = ""
     """The start of the offending frame (at most 120 characters), for the log."""
+    asset_ids: tuple[str, ...] = ()
+    """Books the unreadable input concerned, where the codec could tell."""
+    market: str = ""
+    """The market (condition id) it concerned, where the codec could tell."""
+    all_books: bool = False
+    """True when the input could have changed any book (e.g. not JSON at all): the store then
+    distrusts every book of the feed and has them rebuilt from fresh snapshots."""
 
 
 # --- Market metadata (Gamma / the embedded exchange) ---------------------------------------

@@ -673,17 +673,68 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _error(message: str, frame: Any, feed: str = FEED) -> FeedError:
+# Event types whose loss leaves a book wrong (a missed level, snapshot or tick).
+_BOOK_TYPES = frozenset({"book", "price_change", "tick_size_change"})
+_Scope = tuple[tuple[str, ...], str, bool]
+_ANY_BOOK: _Scope = ((), "", True)
+_NO_BOOK: _Scope = ((), "", False)
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def books_touched(item: Any, event_type: str | None) -> _Scope:
+    """Which books an item that failed to decode could have changed: (asset ids, market,
+    any book). A trade, best_bid_ask or market notice changes no book; a book, price_change
+    or tick change — or an item of unknown shape — names its assets or market where it
+    can, and otherwise could have changed any book."""
+    if event_type is not None and event_type not in _BOOK_TYPES:
+        return _NO_BOOK
+    assets: list[str] = []
+    asset = _field(item, "asset_id")
+    if isinstance(asset, str) and asset:
+        assets.append(asset)
+    changes = _field(item, "price_changes")
+    if isinstance(changes, list):
+        for change in changes:
+            asset = _field(change, "asset_id")
+            if isinstance(asset, str) and asset and asset not in assets:
+                assets.append(asset)
+    market = _field(item, "market")
+    market = market if isinstance(market, str) else ""
+    if not assets and not market:
+        return _ANY_BOOK
+    return tuple(assets), market, False
+
+
+def _error(
+    message: str, frame: Any, feed: str = FEED, scope: _Scope = _ANY_BOOK
+) -> FeedError:
+    """A FeedError; ``scope`` (default: any book) says which books the lost input concerned."""
     if len(message) > _MESSAGE_CHARS:
         message = message[: _MESSAGE_CHARS - 3] + "..."
-    return FeedError(feed=feed, message=_safe(message), sample=sample_of(frame))
+    asset_ids, market, all_books = scope
+    return FeedError(
+        feed=feed,
+        message=_safe(message),
+        sample=sample_of(frame),
+        asset_ids=asset_ids,
+        market=market,
+        all_books=all_books,
+    )
 
 
 def _convert(w: Any, prefix: str, frame: str | bytes) -> MarketEvent:
     try:
         return _CONVERT[type(w)](w)
     except (ValueError, TypeError) as exc:
-        return _error(f"{prefix}{_TAG_OF[type(w)]}.{locate_error(w, exc)}", frame)
+        event_type = _TAG_OF[type(w)]
+        return _error(
+            f"{prefix}{event_type}.{locate_error(w, exc)}",
+            frame,
+            scope=books_touched(w, event_type),
+        )
 
 
 def validation_message(exc: msgspec.ValidationError) -> tuple[str, str]:
@@ -800,15 +851,24 @@ def _decode_item(item: Any, prefix: str, frame: str | bytes) -> MarketEvent:
         event_type = infer_event_type(item)
         if event_type is None:
             keys = ", ".join(sorted(str(k) for k in item)[:10]) or "none"
-            return _error(f"{prefix}no event_type and an unrecognised shape (keys: {keys})", frame)
+            return _error(
+                f"{prefix}no event_type and an unrecognised shape (keys: {keys})",
+                frame,
+                scope=books_touched(item, None),
+            )
     elif not isinstance(event_type, str):
         kind = json_type_name(event_type)
-        return _error(f"{prefix}event_type is a JSON {kind}, not a string", frame)
+        return _error(
+            f"{prefix}event_type is a JSON {kind}, not a string",
+            frame,
+            scope=books_touched(item, None),
+        )
     if event_type == "price_change" and "price_changes" not in item:
         if "price" not in item:
             return _error(
                 f"{prefix}price_change: neither price_changes[] nor a single price/size/side",
                 frame,
+                scope=books_touched(item, event_type),
             )
         wire_type: type | None = _WireOldPriceChange
     else:
@@ -819,7 +879,11 @@ def _decode_item(item: Any, prefix: str, frame: str | bytes) -> MarketEvent:
         wire = msgspec.convert(item, wire_type, strict=False)
     except msgspec.ValidationError as exc:
         path, what = validation_message(exc)
-        return _error(f"{prefix}{event_type}{path or ''}: {what}", frame)
+        return _error(
+            f"{prefix}{event_type}{path or ''}: {what}",
+            frame,
+            scope=books_touched(item, event_type),
+        )
     return _convert(wire, prefix, frame)
 
 

@@ -215,6 +215,22 @@ class Store:
         self._newest = None
         return dirty
 
+    def _distrust(self, error: FeedError) -> None:
+        """Input that could not be read may have carried a book change: the books it could
+        have touched are marked desynced and healed from fresh snapshots, never trusted."""
+        if error.feed != "market":
+            return
+        if error.all_books:
+            suspects = list(self.books.values())
+        else:
+            suspects = [self.books[a] for a in error.asset_ids if a in self.books]
+            if not suspects and error.market:
+                suspects = [b for b in self.books.values() if b.market == error.market]
+        reason = f"unreadable frame: {error.message}"
+        for book in suspects:
+            self._desync(book, reason)
+            self._slices.add(self._book_keys[book.asset_id])
+
     def _desync(self, book: OrderBook, reason: str) -> None:
         if book.mark_desynced(reason):
             self._heal_queue[book.asset_id] = None
@@ -344,6 +360,7 @@ class Store:
             self._error_counts[event.feed] = self._error_counts.get(event.feed, 0) + 1
             self.recent_errors.append(event)
             self._slices.add(ERRORS)
+            self._distrust(event)
         elif isinstance(event, UnknownEvent):
             self.unknown_events[event.feed] = self.unknown_events.get(event.feed, 0) + 1
             self._slices.add(STATUS)
