@@ -2,12 +2,19 @@
 rates, and what it costs.
 
 For each rate it reports:
-- arrival-to-screen latency p50/p99: from a frame's arrival (perf_counter stamped by the
-  connection loop) to the screen refresh after the flush that showed it (the App measures this
-  itself; the status bar shows the p99);
+- arrival-to-screen latency p50/p99 of the ladder and header: from the OLDEST frame folded into
+  a flush (perf_counter stamped by the connection loop) to the screen refresh after that flush
+  (the App measures this itself; the status bar shows the p99). An upper bound of each frame's
+  latency, and at least one flush period;
+- "new p99": the same flushes measured from their NEWEST frame, a lower bound; a frame's own
+  latency lies between the two;
+- "tape p99": the trade tape, which repaints at most ``TAPE_HZ`` times a second, from the oldest
+  frame behind each tape repaint (the header shows the last trade at every flush);
 - event-loop lag p99: how late a 10 ms asyncio sleep in the App's loop wakes up;
+- "gc max": the longest garbage collection pause in the window, and how many full (gen 2)
+  collections ran;
 - the App process's CPU share (process time over wall time; the frame source runs in another
-  process);
+  process; the lag probe's 100 wake-ups a second are included, about 1% of a core here);
 - time from start to the first full frame (a live ladder on screen);
 - messages the App took in, per second, and heals (desynced books re-requested).
 
@@ -17,6 +24,10 @@ a fixed rate, in its own process) or, with ``--source sim``, ``pmdash sim`` in i
     python benchmarks/e2e.py                # rates 0, 1000, 5000, 20000, 50000
     python benchmarks/e2e.py --quick        # shorter runs, fewer rates
     python benchmarks/e2e.py --rates 5000 --seconds 20
+    python benchmarks/e2e.py --ansi         # also encode each screen update as a terminal would
+
+Headless Textual skips turning screen updates into terminal escape codes; ``--ansi`` does that
+work too (into a string, as the real driver would before writing), so the CPU share includes it.
 """
 
 from __future__ import annotations
@@ -49,8 +60,12 @@ class Result:
     msgs_per_s: float
     p50_ms: float | None
     p99_ms: float | None
+    newest_p99_ms: float | None
+    tape_p99_ms: float | None
     lag_p99_ms: float
     cpu_pct: float
+    gc_max_ms: float
+    gc_full: int
     first_frame_ms: float | None
     heals: int
     reconnects: int
@@ -92,8 +107,38 @@ def _markets(assets: list[str]) -> list[MarketInfo]:
     ]
 
 
+class GcWatch:
+    """Pause lengths of the garbage collections while ``on`` (via ``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self.on:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1e3))
+
+
+def _encode_updates(app: PmdashApp) -> None:
+    """Make the headless App encode each screen update to terminal codes, as a real one does."""
+    from textual._compositor import CompositorUpdate
+
+    display = app._display
+
+    def encode_then_display(screen, renderable):  # type: ignore[no-untyped-def]
+        if isinstance(renderable, CompositorUpdate) and not app._batch_count:
+            renderable.render_segments(app.console)
+        display(screen, renderable)
+
+    app._display = encode_then_display  # type: ignore[method-assign]
+
+
 async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Result:
     proc, info = _start_source(args, rate, seconds)
+    watch = GcWatch()
     try:
         if args.source == "sim":
             endpoints = Endpoints.from_base_url(info["rest"])
@@ -106,15 +151,20 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             markets = _markets(info["assets"])
         started = time.perf_counter()
         app = PmdashApp(endpoints, markets, refresh_hz=args.fps)
+        if args.ansi:
+            _encode_updates(app)
         lags: list[float] = []
+        gc.callbacks.append(watch)
         async with app.run_test(headless=True, size=(160, 45)) as pilot:
             deadline = time.perf_counter() + 15
             while app.first_frame_at is None and time.perf_counter() < deadline:
                 await pilot.pause(0.01)
             first_ms = (app.first_frame_at - started) * 1000 if app.first_frame_at else None
             await asyncio.sleep(WARMUP_S)
-            app.latency.samples.clear()
+            for window in (app.latency, app.latency_newest, app.tape_latency):
+                window.samples.clear()
             frames0 = app.connection.status().frames
+            watch.on = True
             cpu0, wall0 = time.process_time(), time.perf_counter()
             end = wall0 + seconds
             while time.perf_counter() < end:
@@ -122,9 +172,12 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
                 await asyncio.sleep(0.01)
                 lags.append((time.perf_counter() - t - 0.01) * 1000)
             cpu1, wall1 = time.process_time(), time.perf_counter()
+            watch.on = False
             status = app.connection.status()
             frames = status.frames - frames0
             samples = list(app.latency.samples)
+            newest = list(app.latency_newest.samples)
+            tape = list(app.tape_latency.samples)
             heals = sum(book.heals for book in app.store.books.values())
             await pilot.press("q")
         wall = wall1 - wall0
@@ -134,13 +187,19 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             msgs_per_s=frames * max(1, args.batch) / wall,
             p50_ms=_percentile(samples, 0.5),
             p99_ms=_percentile(samples, 0.99),
+            newest_p99_ms=_percentile(newest, 0.99),
+            tape_p99_ms=_percentile(tape, 0.99),
             lag_p99_ms=_percentile(lags, 0.99) or 0.0,
             cpu_pct=100 * (cpu1 - cpu0) / wall,
+            gc_max_ms=max((ms for _, ms in watch.pauses), default=0.0),
+            gc_full=sum(1 for generation, _ in watch.pauses if generation == 2),
             first_frame_ms=first_ms,
             heals=heals,
             reconnects=status.reconnects,
         )
     finally:
+        if watch in gc.callbacks:
+            gc.callbacks.remove(watch)
         proc.terminate()
         proc.wait(timeout=10)
         gc.unfreeze()
@@ -160,13 +219,17 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=30, help="levels per side (frames source)")
     parser.add_argument("--batch", type=int, default=1, help="messages per frame")
     parser.add_argument("--fps", type=float, default=30.0, help="the App's refresh rate")
+    parser.add_argument(
+        "--ansi", action="store_true", help="encode screen updates to terminal codes too"
+    )
     args = parser.parse_args()
     if args.quick:
         args.rates, args.seconds = [0, 5000, 50000], 3.0
     print(f"pmdash e2e: source={args.source} depth={args.depth} batch={args.batch} "
-          f"fps={args.fps} seconds={args.seconds}")
-    header = (f"{'rate/s':>8} {'in msg/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'lag p99':>8} "
-              f"{'cpu %':>6} {'first ms':>9} {'heals':>6} {'reconn':>6}")
+          f"fps={args.fps} seconds={args.seconds} ansi={args.ansi}")
+    header = (f"{'rate/s':>8} {'in msg/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'new p99':>8} "
+              f"{'tape p99':>9} {'lag p99':>8} {'cpu %':>6} {'gc max':>7} {'full':>5} "
+              f"{'first ms':>9} {'heals':>6} {'reconn':>6}")
     print(header)
     print("-" * len(header))
     results = []
@@ -174,7 +237,9 @@ def main() -> int:
         result = asyncio.run(_measure(args, rate, args.seconds))
         results.append(result)
         print(f"{rate:>8.0f} {result.msgs_per_s:>9.0f} {_fmt(result.p50_ms):>7} "
-              f"{_fmt(result.p99_ms):>7} {_fmt(result.lag_p99_ms):>8} {result.cpu_pct:>6.1f} "
+              f"{_fmt(result.p99_ms):>7} {_fmt(result.newest_p99_ms):>8} "
+              f"{_fmt(result.tape_p99_ms):>9} {_fmt(result.lag_p99_ms):>8} "
+              f"{result.cpu_pct:>6.1f} {result.gc_max_ms:>7.1f} {result.gc_full:>5} "
               f"{_fmt(result.first_frame_ms, 0):>9} {result.heals:>6} {result.reconnects:>6}",
               flush=True)
     firsts = [r.first_frame_ms for r in results if r.first_frame_ms is not None]

@@ -2,6 +2,10 @@
 
 Frames go into the Store as they arrive (no Textual message per frame); a timer at a fixed rate
 takes what changed and pushes only those slices into the widgets inside one ``batch_update()``.
+Each panel has its own cadence: the ladder and header follow every flush, the trade tape at most
+``TAPE_HZ`` times a second and the market list ``LIST_HZ`` (nobody reads 100 trades a second), the
+status bar when a feed changes state and once a second for its ages. A panel gets an update only
+when what it shows changed, so an idle feed repaints nothing but the status bar's ages.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.app import App, ComposeResult
@@ -23,7 +27,7 @@ from pmdash.models import Event, FeedStatus, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
 from pmdash.state.book import OrderBook
-from pmdash.state.store import Store
+from pmdash.state.store import MARKETS, STATUS, Store, book_key, tape_key
 from pmdash.widgets.data import HeaderData, LadderData, MarketRow
 from pmdash.widgets.help_screen import HelpScreen
 from pmdash.widgets.ladder import BookLadder
@@ -34,9 +38,16 @@ from pmdash.widgets.tape import TradeTape
 
 LADDER_LEVELS = 50
 TAPE_ROWS = 200
-STATUS_INTERVAL_S = 0.25
-GC_FREEZE_INTERVAL_S = 1.0
-GC_FULL_INTERVAL_S = 600.0
+TAPE_HZ = 10.0
+"""Most trade-tape repaints per second (the header shows the last trade at every flush)."""
+LIST_HZ = 2.0
+"""Most market-list repaints per second."""
+STATUS_INTERVAL_S = 1.0
+"""The status bar's clock (ages, rates); feed state changes show at the next flush."""
+GC_INTERVAL_S = 0.25
+"""How often the App runs a full collection of what it created after start-up (see _manage_gc)."""
+GC_THRESHOLD_FULL = 100
+"""Young collections between automatic full ones: only a safety net once the App runs its own."""
 
 
 class LatencyWindow:
@@ -73,6 +84,13 @@ class PmdashApp(App[int]):
         Binding("shift+tab", "focus_previous", "Focus", show=False, priority=True),
     ]
 
+    ladder: BookLadder
+    header: MarketHeader
+    tape: TradeTape
+    market_list: MarketList
+    status_bar: FeedStatusBar
+    """The panels (looked up once, on mount)."""
+
     def __init__(
         self,
         endpoints: Endpoints,
@@ -103,10 +121,27 @@ class PmdashApp(App[int]):
         self.selected: str | None = self.market_order[0] if self.market_order else None
         self.outcome_index = 0
         self.latency = LatencyWindow()
+        """Ladder and header: oldest frame folded into a flush -> the screen refresh after it
+        (an upper bound of each frame's latency; the status bar shows its p99)."""
+        self.latency_newest = LatencyWindow()
+        """The same flushes measured from their newest frame (a lower bound)."""
+        self.tape_latency = LatencyWindow()
+        """Trade tape: oldest frame behind a tape repaint -> the screen refresh after it."""
+        self.list_latency = LatencyWindow()
+        """Market list: oldest frame behind a list repaint -> the screen refresh after it."""
         self.first_frame_at: float | None = None
         self.started_at = time.perf_counter()
-        self._shown_versions: dict[str, int] = {}
-        self._last_gc_full = time.monotonic()
+        self._gc_thresholds = gc.get_threshold()
+        self._shown_ladder: LadderData | None = None
+        self._shown_header: HeaderData | None = None
+        self._tape_since: float | None = None
+        """Oldest arrival behind a tape change not shown yet (None: nothing pending)."""
+        self._tape_pending = False
+        self._tape_shown_at = 0.0
+        self._list_since: float | None = None
+        self._list_pending = False
+        self._list_shown_at = 0.0
+        self._slow_queued = False
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -122,14 +157,19 @@ class PmdashApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.ladder = self.query_one(BookLadder)
+        self.header = self.query_one(MarketHeader)
+        self.tape = self.query_one(TradeTape)
+        self.market_list = self.query_one(MarketList)
+        self.status_bar = self.query_one(FeedStatusBar)
         self.start_feeds()
         self.set_interval(1 / self.refresh_hz, self.flush)
         self.set_interval(STATUS_INTERVAL_S, self.refresh_status)
-        self.set_interval(GC_FREEZE_INTERVAL_S, self._manage_gc)
+        self.set_interval(GC_INTERVAL_S, self._manage_gc)
         self._update_market_list()
-        self._show_selected(force=True)
+        self._show_selected()
         self.refresh_status()
-        self.query_one(MarketList).focus()
+        self.market_list.focus()
 
     def start_feeds(self) -> None:
         """One async worker per feed; a failing feed never takes the App down."""
@@ -176,54 +216,131 @@ class PmdashApp(App[int]):
     # -- the flush timer ----------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Push what changed since the last flush into the widgets."""
+        """Push what changed since the last flush into the panels that show it."""
         dirty = self.store.take_dirty()
         heals = self.store.take_heals()
         if heals:
             self.connection.resync(heals)
-        if not dirty.slices:
-            return
-        if "markets" in dirty.slices:
-            self._follow_new_markets()
+        slices = dirty.slices
+        if slices:
+            oldest = dirty.oldest_arrival
+            if MARKETS in slices:
+                self._follow_new_markets()
+            self._note_pending(slices, oldest)
+            asset = self.selected_asset
+            shown = live = False
+            with self.batch_update():
+                if asset is not None and (
+                    book_key(asset) in slices or tape_key(asset) in slices or MARKETS in slices
+                ):
+                    shown, live = self._show_book()
+                if STATUS in slices:
+                    self.refresh_status()
+            if shown and oldest is not None:
+                self.call_after_refresh(self._record_latency, oldest, dirty.newest_arrival, live)
+        if not self._slow_queued and (self._tape_due() or self._list_due()):
+            # The slower panels repaint in a screen update of their own right after this one,
+            # so no frame carries the ladder, the tape and the list together.
+            self._slow_queued = True
+            self.call_after_refresh(self._flush_slow_panels)
+
+    def _tape_due(self) -> bool:
+        # Half a flush period of slack: timer jitter must not cost a whole extra period.
+        wait = 1 / TAPE_HZ - 0.5 / self.refresh_hz
+        return self._tape_pending and time.perf_counter() - self._tape_shown_at >= wait
+
+    def _list_due(self) -> bool:
+        wait = 1 / LIST_HZ - 0.5 / self.refresh_hz
+        return self._list_pending and time.perf_counter() - self._list_shown_at >= wait
+
+    def _flush_slow_panels(self) -> None:
+        """Repaint the trade tape and the market list if their cadence allows."""
+        self._slow_queued = False
+        tape_since = list_since = None
         with self.batch_update():
-            shown = self._show_selected(slices=dirty.slices)
-            if "markets" in dirty.slices:
-                self._update_market_list()
-        if dirty.oldest_arrival is not None:
-            self.call_after_refresh(self._record_latency, dirty.oldest_arrival, shown)
+            if self._tape_due():
+                tape_since = self._tape_since
+                self._show_tape()
+            if self._list_due():
+                list_since = self._list_since
+                if not self._update_market_list():
+                    list_since = None
+        if tape_since is not None:
+            self.call_after_refresh(self._record_panel, self.tape_latency, tape_since)
+        if list_since is not None:
+            self.call_after_refresh(self._record_panel, self.list_latency, list_since)
 
-    def _record_latency(self, arrival: float, shown: bool) -> None:
+    def _note_pending(self, slices: set[str], oldest: float | None) -> None:
+        """Remember tape and list changes until their cadence lets them repaint."""
+        asset = self.selected_asset
+        if asset is not None and tape_key(asset) in slices and not self._tape_pending:
+            self._tape_pending = True
+            self._tape_since = oldest
+        if not self._list_pending and (
+            MARKETS in slices or any(key.startswith("book:") for key in slices)
+        ):
+            self._list_pending = True
+            self._list_since = oldest
+
+    def _record_latency(self, oldest: float, newest: float | None, live: bool) -> None:
         now = time.perf_counter()
-        self.latency.add((now - arrival) * 1000.0)
-        if shown and self.first_frame_at is None:
+        self.latency.add((now - oldest) * 1000.0)
+        if newest is not None:
+            self.latency_newest.add((now - newest) * 1000.0)
+        if live and self.first_frame_at is None:
             self.first_frame_at = now
-            gc.freeze()
+            self._freeze_start_up()
 
-    def _show_selected(self, *, slices: Iterable[str] = (), force: bool = False) -> bool:
-        """Update header, ladder and tape for the selected asset; True if anything changed."""
+    def _record_panel(self, window: LatencyWindow, since: float) -> None:
+        window.add((time.perf_counter() - since) * 1000.0)
+
+    def _show_selected(self) -> None:
+        """Show the selected asset in header, ladder and tape now (after a key press)."""
+        self._shown_ladder = self._shown_header = None
+        if self.selected_asset is None or self.selected_market is None:
+            self.ladder.update_book(None)
+            self.header.update_header(None)
+            self.tape.update_trades([], 10_000)
+            return
+        self._show_book()
+        self._show_tape()
+
+    def _show_book(self) -> tuple[bool, bool]:
+        """Update ladder and header if what they show changed: (changed, book has a snapshot)."""
         asset = self.selected_asset
         market = self.selected_market
-        ladder = self.query_one(BookLadder)
-        header = self.query_one(MarketHeader)
-        tape = self.query_one(TradeTape)
         if asset is None or market is None:
-            ladder.update_book(None)
-            header.update_header(None)
-            tape.update_trades([], 10_000)
-            return False
-        slices = set(slices)
+            return False, False
         book = self.store.books.get(asset)
+        if book is None:  # listed but not watched: say so rather than keep the last book
+            outcome = market.outcome_of(asset)
+            ladder_data = LadderData(state="empty", detail="not subscribed", outcome=outcome)
+            header_data = HeaderData(
+                question=market.question, slug=market.slug, outcome=outcome, book_state="empty"
+            )
+        else:
+            ladder_data = self._ladder_data(book, market)
+            header_data = self._header_data(book, market)
         changed = False
-        touched = f"book:{asset}" in slices or f"tape:{asset}" in slices or "markets" in slices
-        if book is not None and (force or touched):
-            ladder.update_book(self._ladder_data(book, market))
-            header.update_header(self._header_data(book, market))
-            changed = book.has_snapshot
-        if force or f"tape:{asset}" in slices:
-            tape_state = self.store.tapes.get(asset)
-            trades = tape_state.latest(TAPE_ROWS) if tape_state is not None else []
-            tape.update_trades(trades, book.tick if book is not None else 10_000)
-        return changed
+        if ladder_data != self._shown_ladder:
+            self.ladder.update_book(ladder_data)
+            self._shown_ladder = ladder_data
+            changed = True
+        if header_data != self._shown_header:
+            self.header.update_header(header_data)
+            self._shown_header = header_data
+            changed = True
+        return changed, book is not None and book.has_snapshot
+
+    def _show_tape(self) -> None:
+        asset = self.selected_asset
+        tape_state = self.store.tapes.get(asset) if asset is not None else None
+        book = self.store.books.get(asset) if asset is not None else None
+        trades = tape_state.latest(TAPE_ROWS) if tape_state is not None else []
+        self.tape.update_trades(trades, book.tick if book is not None else 10_000)
+        self._tape_pending = False
+        self._tape_since = None
+        self._tape_shown_at = time.perf_counter()
 
     def _ladder_data(self, book: OrderBook, market: MarketInfo) -> LadderData:
         bids, asks = book.top(LADDER_LEVELS)
@@ -260,7 +377,11 @@ class PmdashApp(App[int]):
             heals=book.heals,
         )
 
-    def _update_market_list(self) -> None:
+    def _update_market_list(self) -> bool:
+        """Push the market rows; True if any row on screen changed."""
+        self._list_pending = False
+        self._list_since = None
+        self._list_shown_at = time.perf_counter()
         rows: list[MarketRow] = []
         for condition_id in self.market_order:
             market = self.store.markets.get(condition_id)
@@ -279,32 +400,44 @@ class PmdashApp(App[int]):
                     tick=book.tick if book is not None else market.tick_size,
                 )
             )
-        self.query_one(MarketList).update_markets(rows)
+        return self.market_list.update_markets(rows)
 
     def feed_statuses(self) -> list[FeedStatus]:
         return [self.connection.status()]
 
     def refresh_status(self) -> None:
-        """Status bar and market list: they change with time, not only with frames."""
-        self._update_market_list()
-        self.query_one(FeedStatusBar).update_statuses(
+        """The status bar: it changes with time (ages, rates), not only with frames."""
+        self.status_bar.update_statuses(
             self.feed_statuses(), now=time.time(), screen_latency_ms=self.latency.percentile(0.99)
         )
 
-    def _manage_gc(self) -> None:
-        # Full collections of Textual's render caches took 50-70 ms and dominated p99 latency.
-        # Collect the young generations, then freeze the survivors so the next full
-        # collection has little to walk; a real full collection runs every ten minutes.
-        if self.first_frame_at is None:
-            return
-        now = time.monotonic()
-        if now - self._last_gc_full > GC_FULL_INTERVAL_S:
-            gc.unfreeze()
-            gc.collect()
-            self._last_gc_full = now
-        else:
-            gc.collect(1)
+    # -- garbage collection ---------------------------------------------------------------------
+    #
+    # Full collections walk every tracked object; with Textual's start-up heap (styles, widgets,
+    # render caches) they took 50-100 ms and dominated p99 latency. So once the first frame is
+    # up, everything alive is frozen (never walked again), and from then on the App runs the full
+    # collection itself, four times a second, right after a screen refresh: it walks only what
+    # was created since start-up (mostly Textual's cached lines, ~10k objects), and it lands in
+    # the gap before the next flush, where the frames it delays would wait anyway. Its pause is
+    # mostly freeing garbage: Textual's painted Strips reference themselves (a Strip caches its
+    # own division), so every repainted line ends as cyclic garbage, 20-30k objects a second at
+    # 5,000 msg/s; collected once a second that was a 20-30 ms pause, four times a second 5-9 ms
+    # for the same total. Freezing again later would leak those Strips: the ones frozen while
+    # cached become garbage only a full collection of the frozen set can free (measured: +0.7
+    # MB/s, and a 600 ms collection after a minute).
+
+    def _freeze_start_up(self) -> None:
         gc.freeze()
+        gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], GC_THRESHOLD_FULL)
+
+    def _manage_gc(self) -> None:
+        # Nothing reached the old generation since the last run (an idle feed): skip it.
+        if self.first_frame_at is not None and gc.get_count()[2] > 0:
+            self.call_after_refresh(gc.collect, 2)
+
+    def on_unmount(self) -> None:
+        gc.set_threshold(*self._gc_thresholds)
+        gc.unfreeze()
 
     # -- actions and messages -----------------------------------------------------------------
 
@@ -312,19 +445,19 @@ class PmdashApp(App[int]):
         if message.condition_id != self.selected:
             self.selected = message.condition_id
             self.outcome_index = 0
-            self._show_selected(force=True)
+            self._show_selected()
 
     def action_flip_outcome(self) -> None:
         market = self.selected_market
         if market is not None and len(market.token_ids) > 1:
             self.outcome_index = (self.outcome_index + 1) % len(market.token_ids)
-            self._show_selected(force=True)
+            self._show_selected()
 
     def action_market_down(self) -> None:
-        self.query_one(MarketList).action_cursor_down()
+        self.market_list.action_cursor_down()
 
     def action_market_up(self) -> None:
-        self.query_one(MarketList).action_cursor_up()
+        self.market_list.action_cursor_up()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -11,7 +11,7 @@ from pmdash.widgets.help_screen import HelpScreen
 def test_layout_full(snap_compare) -> None:
     """Markets on the left (first highlighted), the market header over the book ladder and the
     trade tape in the centre, no right column (it has no panels), the feed status line above the
-    Footer (q Quit, ? Help, o Flip outcome)."""
+    Footer (↑↓ j k Move from the focused market list, q Quit, ? Help, o Flip outcome)."""
     assert snap_compare(LayoutApp(), terminal_size=(150, 40))
 
 

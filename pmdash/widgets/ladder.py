@@ -2,36 +2,47 @@
 
 Asks sit above the middle line (best ask nearest it), bids below (best bid nearest it); each level
 shows price, size, cumulative size and a depth bar scaled to the deepest cumulative size shown.
-The widget keeps the Strips of its last build and rebuilds them only when the data, its size or
-the theme change: an update costs one pass over the visible levels, no per-cell widgets.
+Each line is a key (what it shows); an update compares the new keys with the shown ones and
+rebuilds and repaints only the lines that changed (see ``LineView``): no per-cell widgets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Hashable, Sequence
+from functools import lru_cache
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from pmdash.units import fmt_price, fmt_size
-from pmdash.widgets._strips import Part, centred, strip_of
+from pmdash.widgets._line_view import BLANK, LineView
+from pmdash.widgets._strips import centred, strip_of
 from pmdash.widgets.data import LadderData, LadderLevel
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _GAP = "  "
+_price_text = lru_cache(maxsize=4096)(fmt_price)
+_size_text = lru_cache(maxsize=16384)(fmt_size)
+
+
+def bar_eighths(fraction: float, width: int) -> int:
+    """How many eighths of a cell a bar of ``fraction`` (0..1) of ``width`` cells fills (at least
+    one when ``fraction`` is above zero)."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    return 1 if eighths == 0 and fraction > 0 else eighths
+
+
+def bar_text(eighths: int) -> str:
+    """A left-aligned bar of ``eighths`` eighths of a cell."""
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
 
 
 def depth_bar(fraction: float, width: int) -> str:
     """A left-aligned bar of ``fraction`` (0..1) of ``width`` cells, in eighths of a cell."""
-    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
-    if eighths == 0 and fraction > 0:
-        eighths = 1
-    full, part = divmod(eighths, 8)
-    return "█" * full + (_EIGHTHS[part] if part else "")
+    return bar_text(bar_eighths(fraction, width))
 
 
 def banner_text(data: LadderData | None) -> str | None:
@@ -47,7 +58,41 @@ def banner_text(data: LadderData | None) -> str | None:
     return None
 
 
-class BookLadder(Widget):
+class _Layout(NamedTuple):
+    """Column widths of the visible levels (equal layouts draw equal columns)."""
+
+    tick: int
+    price_w: int
+    size_w: int
+    cum_w: int
+    bar_w: int
+    used: int
+    """Cells taken by price, size and total (and their gaps), before the bar."""
+
+
+def column_layout(
+    asks: Sequence[LadderLevel], bids: Sequence[LadderLevel], tick: int, width: int
+) -> tuple[_Layout, int]:
+    """The column widths for these levels in ``width`` cells, and the deepest total shown."""
+    max_cum = 0
+    max_size = 0
+    for _, size, cum in (*asks, *bids):
+        if cum > max_cum:
+            max_cum = cum
+        if size > max_size:
+            max_size = size
+    price_w = max(5, len(fmt_price(1_000_000 - tick, tick)))
+    size_w = max(4, len(fmt_size(max_size)))
+    cum_w = max(5, len(fmt_size(max_cum)))
+    used = 1 + price_w + 2 + size_w + 2 + cum_w
+    if used > width:  # too narrow for totals: the depth bars still show them
+        used -= 2 + cum_w
+        cum_w = 0
+    bar_w = width - used - 3
+    return _Layout(tick, price_w, size_w, cum_w, bar_w if bar_w >= 3 else 0, used), max_cum
+
+
+class BookLadder(LineView):
     """A price ladder of one order book. Push data with ``update_book``."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -99,8 +144,6 @@ class BookLadder(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._data = data
-        self._lines: list[Strip] | None = None
-        self._lines_size = Size(0, 0)
 
     @property
     def data(self) -> LadderData | None:
@@ -108,29 +151,15 @@ class BookLadder(Widget):
         return self._data
 
     def update_book(self, data: LadderData | None) -> None:
-        """Show ``data`` (None: no book selected yet)."""
+        """Show ``data`` (None: no book selected yet); repaints only the lines that changed."""
         self._data = data
-        self._lines = None
         self._update_titles()
-        self.refresh()
+        self.update_lines()
 
     def on_mount(self) -> None:
         self._update_titles()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._lines = None
-
-    def render_line(self, y: int) -> Strip:
-        size = self.size
-        if self._lines is None or self._lines_size != size:
-            self._lines = self._build(size.width, size.height)
-            self._lines_size = size
-        if 0 <= y < len(self._lines):
-            return self._lines[y]
-        return Strip.blank(size.width, self.rich_style)
-
-    # --- building ------------------------------------------------------------------------
+    # --- lines ---------------------------------------------------------------------------
 
     def _update_titles(self) -> None:
         data = self._data
@@ -142,133 +171,105 @@ class BookLadder(Widget):
                 subtitle += f" · o: {data.other_outcome}"
         if self.border_title != title:
             self.border_title = title
-        if self.border_subtitle != subtitle:
-            self.border_subtitle = subtitle
+        self.set_subtitle(subtitle)
 
-    def _build(self, width: int, height: int) -> list[Strip]:
-        base = self.rich_style
-        if width <= 0 or height <= 0:
-            return []
-        blank = Strip.blank(width, base)
+    def line_keys(self, width: int, height: int) -> list[Hashable]:
         data = self._data
         banner = banner_text(data)
         if data is None or data.state == "empty":
-            lines = [blank] * height
-            waiting = self.get_component_rich_style("book-ladder--waiting")
-            left, text, right = centred(banner or "", width)
-            lines[height // 2] = strip_of(
-                [(left, base), (text, waiting), (right, base)], width, base
-            )
-            return lines
+            keys = [BLANK] * height
+            keys[height // 2] = ("waiting", banner or "")
+            return keys
 
-        lines: list[Strip] = []
+        keys: list[Hashable] = []
         if banner is not None:
-            style = self.get_component_rich_style(f"book-ladder--{data.state}")
-            lines.append(strip_of([("".join(centred(banner, width)), style)], width, style))
-        per_side = max(0, (height - len(lines) - 2) // 2)
+            keys.append(("banner", data.state, banner))
+        per_side = max(0, (height - len(keys) - 2) // 2)
         asks = data.asks[:per_side]
         bids = data.bids[:per_side]
-        rows = _Columns(asks, bids, data.tick, width)
-        lines.append(self._header_line(rows, width, base))
-
+        layout, max_cum = column_layout(asks, bids, data.tick, width)
+        keys.append(("header", layout))
         live = data.state == "live"
-        get = self.get_component_rich_style
-        inactive = get("book-ladder--inactive")
-        ask_style = get("book-ladder--ask") if live else inactive
-        bid_style = get("book-ladder--bid") if live else inactive
-        ask_bar = get("book-ladder--ask-bar") if live else inactive
-        bid_bar = get("book-ladder--bid-bar") if live else inactive
-        cum_style = get("book-ladder--cumulative")
-
-        lines.extend([blank] * (per_side - len(asks)))
+        bar_w = layout.bar_w if max_cum else 0
+        keys.extend([BLANK] * (per_side - len(asks)))
         for index in range(len(asks) - 1, -1, -1):
-            lines.append(rows.line(asks[index], ask_style, base, cum_style, ask_bar))
-        lines.append(self._mid_line(data, width, base))
-        for level in bids:
-            lines.append(rows.line(level, bid_style, base, cum_style, bid_bar))
-        lines.extend([blank] * (height - len(lines)))
-        return lines[:height]
+            price, size, cum = asks[index]
+            eighths = bar_eighths(cum / max_cum, bar_w) if bar_w else -1
+            keys.append(("ask", live, layout, price, size, cum, eighths))
+        keys.append(("mid", _mid_text(data)))
+        for price, size, cum in bids:
+            eighths = bar_eighths(cum / max_cum, bar_w) if bar_w else -1
+            keys.append(("bid", live, layout, price, size, cum, eighths))
+        keys.extend([BLANK] * (height - len(keys)))
+        return keys[:height]
 
-    def _header_line(self, rows: _Columns, width: int, base: Style) -> Strip:
-        style = self.get_component_rich_style("book-ladder--header")
+    def build_line(self, key: Hashable, width: int) -> Strip:
+        assert isinstance(key, tuple)
+        base = self.base_style
+        kind = key[0]
+        if kind == "ask" or kind == "bid":
+            return self._level_line(key, width, base)
+        if kind == "blank":
+            return Strip.blank(width, base)
+        if kind == "mid":
+            style = self.component_style("book-ladder--mid")
+            return strip_of([(part, style) for part in centred(key[1], width, "─")], width, base)
+        if kind == "header":
+            return self._header_line(key[1], width, base)
+        if kind == "banner":
+            style = self.component_style(f"book-ladder--{key[1]}")
+            return strip_of([("".join(centred(key[2], width)), style)], width, style)
+        # "waiting"
+        waiting = self.component_style("book-ladder--waiting")
+        left, text, right = centred(key[1], width)
+        return strip_of([(left, base), (text, waiting), (right, base)], width, base)
+
+    def _header_line(self, layout: _Layout, width: int, base: Style) -> Strip:
+        style = self.component_style("book-ladder--header")
         text = (
             " "
-            + "PRICE".rjust(rows.price_w)
+            + "PRICE".rjust(layout.price_w)
             + _GAP
-            + "SIZE".rjust(rows.size_w)
-            + (_GAP + "TOTAL".rjust(rows.cum_w) if rows.cum_w else "")
-            + (_GAP + "DEPTH" if rows.bar_w else "")
+            + "SIZE".rjust(layout.size_w)
+            + (_GAP + "TOTAL".rjust(layout.cum_w) if layout.cum_w else "")
+            + (_GAP + "DEPTH" if layout.bar_w else "")
         )
         return strip_of([(text, style)], width, base)
 
-    def _mid_line(self, data: LadderData, width: int, base: Style) -> Strip:
-        style = self.get_component_rich_style("book-ladder--mid")
-        bid = data.bids[0][0] if data.bids else None
-        ask = data.asks[0][0] if data.asks else None
-        if bid is not None and ask is not None:
-            tick = data.tick
-            spread = fmt_price(ask - bid, tick)
-            mid = fmt_price((ask + bid) // 2, tick)
-            text = f" spread {spread} · mid {mid} "
-        elif bid is None and ask is None:
-            text = " no bids · no asks "
+    def _level_line(self, key: tuple, width: int, base: Style) -> Strip:  # type: ignore[type-arg]
+        side, live, layout, price, size, cum, eighths = key
+        style = self.component_style
+        if live:
+            price_style = style(f"book-ladder--{side}")
+            bar_style = style(f"book-ladder--{side}-bar")
         else:
-            text = " no bids " if bid is None else " no asks "
-        return strip_of([(part, style) for part in centred(text, width, "─")], width, base)
-
-
-class _Columns:
-    """Column widths for the visible levels and the formatting of one level's line."""
-
-    __slots__ = ("bar_w", "cum_w", "max_cum", "price_w", "size_w", "tick", "used", "width")
-
-    def __init__(
-        self,
-        asks: Sequence[LadderLevel],
-        bids: Sequence[LadderLevel],
-        tick: int,
-        width: int,
-    ) -> None:
-        self.tick = tick
-        max_cum = 0
-        max_size = 0
-        for _, size, cum in (*asks, *bids):
-            max_cum = max(max_cum, cum)
-            max_size = max(max_size, size)
-        self.max_cum = max_cum
-        self.price_w = max(5, len(fmt_price(1_000_000 - tick, tick)))
-        self.size_w = max(4, len(fmt_size(max_size)))
-        self.cum_w = max(5, len(fmt_size(max_cum)))
-        self.width = width
-        self.used = 1 + self.price_w + 2 + self.size_w + 2 + self.cum_w
-        if self.used > width:  # too narrow for totals: the depth bars still show them
-            self.used -= 2 + self.cum_w
-            self.cum_w = 0
-        bar_w = width - self.used - 3
-        self.bar_w = bar_w if bar_w >= 3 else 0
-
-    def line(
-        self,
-        level: LadderLevel,
-        price_style: Style,
-        base: Style,
-        cum_style: Style,
-        bar_style: Style,
-    ) -> Strip:
-        price, size, cum = level
-        parts: list[Part] = [
-            (" " + fmt_price(price, self.tick).rjust(self.price_w), price_style),
-            (_GAP + fmt_size(size).rjust(self.size_w), base),
+            price_style = bar_style = style("book-ladder--inactive")
+        segments = [
+            Segment(" " + _price_text(price, layout.tick).rjust(layout.price_w), price_style),
+            Segment(_GAP + _size_text(size).rjust(layout.size_w), base),
         ]
-        if self.cum_w:
-            parts.append((_GAP + fmt_size(cum).rjust(self.cum_w), cum_style))
-        used = self.used
-        if self.bar_w and self.max_cum:
-            bar = depth_bar(cum / self.max_cum, self.bar_w)
-            parts.append((_GAP, base))
-            parts.append((bar, bar_style))
+        if layout.cum_w:
+            cum_text = _GAP + _size_text(cum).rjust(layout.cum_w)
+            segments.append(Segment(cum_text, style("book-ladder--cumulative")))
+        used = layout.used
+        if eighths >= 0:
+            bar = bar_text(eighths)
+            segments.append(Segment(_GAP, base))
+            if bar:
+                segments.append(Segment(bar, bar_style))
             used += 2 + len(bar)
-        if used < self.width:
-            parts.append((" " * (self.width - used), base))
-        strip = Strip([Segment(text, style) for text, style in parts], max(used, self.width))
-        return strip if used <= self.width else strip.adjust_cell_length(self.width, base)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        strip = Strip(segments, max(used, width))
+        return strip if used <= width else strip.adjust_cell_length(width, base)
+
+
+def _mid_text(data: LadderData) -> str:
+    bid = data.bids[0][0] if data.bids else None
+    ask = data.asks[0][0] if data.asks else None
+    if bid is not None and ask is not None:
+        tick = data.tick
+        return f" spread {fmt_price(ask - bid, tick)} · mid {fmt_price((ask + bid) // 2, tick)} "
+    if bid is None and ask is None:
+        return " no bids · no asks "
+    return " no bids " if bid is None else " no asks "

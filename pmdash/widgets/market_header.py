@@ -1,15 +1,18 @@
-"""MarketHeader: the selected market's question, the shown outcome and its top of book."""
+"""MarketHeader: the selected market's question, the shown outcome and its top of book.
+
+Two keyed lines (see ``LineView``): a price change repaints the second line only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import ClassVar
 
 from rich.cells import cell_len
-from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from pmdash.units import fmt_price
+from pmdash.widgets._line_view import BLANK, LineView
 from pmdash.widgets._strips import Part, ellipsize, strip_of
 from pmdash.widgets.data import HeaderData
 
@@ -21,7 +24,7 @@ _STATE_CLASS = {
 }
 
 
-class MarketHeader(Widget):
+class MarketHeader(LineView):
     """Two lines: question (and a RESOLVED badge); outcome, bid/ask/spread/mid/last/tick and
     the book state with its heal count. Push data with ``update_header``."""
 
@@ -68,8 +71,11 @@ class MarketHeader(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._data = data
-        self._lines: list[Strip] | None = None
-        self._lines_size = Size(0, 0)
+
+    @property
+    def data(self) -> HeaderData | None:
+        """The data shown now."""
+        return self._data
 
     def on_mount(self) -> None:
         self._update_title()
@@ -77,44 +83,48 @@ class MarketHeader(Widget):
     def update_header(self, data: HeaderData | None) -> None:
         """Show ``data`` (None: no market selected)."""
         self._data = data
-        self._lines = None
         self._update_title()
-        self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._lines = None
-
-    def render_line(self, y: int) -> Strip:
-        size = self.size
-        if self._lines is None or self._lines_size != size:
-            self._lines = self._build(size.width)
-            self._lines_size = size
-        if 0 <= y < len(self._lines):
-            return self._lines[y]
-        return Strip.blank(size.width, self.rich_style)
+        self.update_lines()
 
     def _update_title(self) -> None:
         title = self._data.slug if self._data and self._data.slug else "Market"
         if self.border_title != title:
             self.border_title = title
 
-    def _build(self, width: int) -> list[Strip]:
-        base = self.rich_style
-        get = self.get_component_rich_style
+    def line_keys(self, width: int, height: int) -> list[Hashable]:
         data = self._data
+        keys: list[Hashable] = [BLANK] * height
         if data is None:
-            return [strip_of([(" no market selected", get("market-header--muted"))], width, base)]
+            keys[0] = ("none",)
+        else:
+            keys[0] = ("question", data.question, data.resolved)
+            if height > 1:
+                keys[1] = ("prices", data)
+        return keys
 
+    def build_line(self, key: Hashable, width: int) -> Strip:
+        assert isinstance(key, tuple)
+        base = self.base_style
+        get = self.component_style
+        kind = key[0]
+        if kind == "none":
+            return strip_of([(" no market selected", get("market-header--muted"))], width, base)
+        if kind == "question":
+            return self._question_line(key[1], key[2], width)
+        if kind == "prices":
+            return self._prices_line(key[1], width)
+        return Strip.blank(width, base)
+
+    def _question_line(self, question: str, resolved: str | None, width: int) -> Strip:
+        base = self.base_style
         badge: list[Part] = []
-        if data.resolved is not None:
-            badge = [(f" RESOLVED: {data.resolved} ", get("market-header--resolved"))]
+        if resolved is not None:
+            badge = [(f" RESOLVED: {resolved} ", self.component_style("market-header--resolved"))]
         badge_w = sum(cell_len(text) for text, _ in badge)
-        question_w = max(0, width - badge_w - 2)
-        question = ellipsize(data.question, question_w)
-        first = strip_of(
+        question = ellipsize(question, max(0, width - badge_w - 2))
+        return strip_of(
             [
-                (" " + question, get("market-header--question")),
+                (" " + question, self.component_style("market-header--question")),
                 (" " * max(0, width - badge_w - 1 - cell_len(question)), base),
                 *badge,
             ],
@@ -122,6 +132,9 @@ class MarketHeader(Widget):
             base,
         )
 
+    def _prices_line(self, data: HeaderData, width: int) -> Strip:
+        base = self.base_style
+        get = self.component_style
         label = get("market-header--label")
         tick = data.tick if data.tick is not None else 10_000
         side_style = {
@@ -155,5 +168,4 @@ class MarketHeader(Widget):
         right_w = sum(cell_len(text) for text, _ in right)
         left_w = max(0, width - right_w)
         second = strip_of(parts, left_w, base, ellipsis=True)
-        second = Strip([*second, *strip_of(right, width - left_w, base)], width)
-        return [first, second]
+        return Strip([*second, *strip_of(right, width - left_w, base)], width)

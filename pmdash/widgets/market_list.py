@@ -87,17 +87,22 @@ class MarketList(OptionList):
         """The condition id last announced with MarketSelected."""
         return self._selected
 
-    def update_markets(self, rows: Sequence[MarketRow]) -> None:
-        """Show ``rows`` (duplicate condition ids: the first wins), keeping the highlight."""
+    def update_markets(self, rows: Sequence[MarketRow]) -> bool:
+        """Show ``rows`` (duplicate condition ids: the first wins), keeping the highlight.
+
+        Only rows that changed are redrawn; returns True if any did."""
         unique: dict[str, MarketRow] = {}
         for row in rows:
             unique.setdefault(row.condition_id, row)
         order = list(unique)
+        changed = False
         if order == self._order:
             for condition_id, row in unique.items():
                 if self._rows.get(condition_id) != row:
                     self.replace_option_prompt(condition_id, market_prompt(row))
+                    changed = True
         else:
+            changed = True
             keep = self.highlighted_id
             old_index = self.highlighted
             self.set_options(
@@ -110,6 +115,7 @@ class MarketList(OptionList):
                     self.highlighted = min(old_index or 0, len(order) - 1)
         self._rows = unique
         self._order = order
+        return changed
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()

@@ -93,6 +93,7 @@ class FeedStatusBar(Widget):
         self._screen_latency_ms: float | None = None
         self._line: Strip | None = None
         self._line_width = 0
+        self._shown: tuple[object, ...] | None = None
 
     def update_statuses(
         self,
@@ -100,10 +101,16 @@ class FeedStatusBar(Widget):
         now: float,
         screen_latency_ms: float | None = None,
     ) -> None:
-        """Show ``statuses``; ``now`` (Unix seconds) is the clock for the backoff countdown."""
+        """Show ``statuses``; ``now`` (Unix seconds) is the clock for the backoff countdown.
+
+        Repaints only when the text shown would change."""
+        shown = _shown_text(statuses, now, screen_latency_ms)
         self._statuses = statuses
         self._now = now
         self._screen_latency_ms = screen_latency_ms
+        if shown == self._shown:
+            return
+        self._shown = shown
         self._line = None
         self.refresh()
 
@@ -150,6 +157,17 @@ class FeedStatusBar(Widget):
             return left
         gap = width - left_w - right_w
         return strip_of([*_parts_of(left), (" " * gap, base), *right], width, base)
+
+
+def _shown_text(
+    statuses: Sequence[FeedStatus], now: float, screen_latency_ms: float | None
+) -> tuple[object, ...]:
+    """Everything the bar draws, as a comparable value."""
+    latency = None if screen_latency_ms is None else f"{screen_latency_ms:.1f}"
+    feeds = tuple(
+        (status.feed, status.state, tuple(feed_texts(status, now))) for status in statuses
+    )
+    return feeds, latency
 
 
 def _parts_of(strip: Strip) -> list[Part]:

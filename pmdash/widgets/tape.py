@@ -1,19 +1,21 @@
-"""TradeTape: the latest trades, newest first, drawn line by line."""
+"""TradeTape: the latest trades, newest first, drawn line by line.
+
+Each line's key is its trade, so after new trades arrive the lines that only moved down keep
+their Strips (see ``LineView``); only new trades are formatted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, tzinfo
 from itertools import islice
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
-from rich.style import Style
-from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from pmdash.models import Trade
 from pmdash.units import fmt_price, fmt_size
+from pmdash.widgets._line_view import BLANK, LineView
 from pmdash.widgets._strips import Part, centred, strip_of
 
 _TIME_W = 12
@@ -26,7 +28,16 @@ def fmt_time_ms(timestamp_ms: int, tz: tzinfo = UTC) -> str:
     return datetime.fromtimestamp(seconds, tz).strftime("%H:%M:%S") + f".{millis:03d}"
 
 
-class TradeTape(Widget):
+class _Columns(NamedTuple):
+    """What every trade line's layout depends on."""
+
+    tick: int
+    price_w: int
+    size_w: int
+    tz: tzinfo
+
+
+class TradeTape(LineView):
     """The trade tape of one outcome. Push trades (newest first) with ``update_trades``.
 
     Times are shown in ``tz`` (UTC unless told otherwise), and the border title says which.
@@ -65,75 +76,71 @@ class TradeTape(Widget):
         self.tz = tz
         self._trades: Sequence[Trade] = ()
         self._tick = 10_000
-        self._lines: list[Strip] | None = None
-        self._lines_size = Size(0, 0)
 
     def on_mount(self) -> None:
         name = self.tz.tzname(None)
         self.border_title = f"Trades ({name})" if name else "Trades"
 
+    @property
+    def trades(self) -> Sequence[Trade]:
+        """The trades shown now (newest first; only as many as fit are drawn)."""
+        return self._trades
+
     def update_trades(self, trades: Sequence[Trade], tick: int) -> None:
         """Show ``trades`` (newest first) with prices aligned to ``tick``."""
         self._trades = trades
         self._tick = tick
-        self._lines = None
-        self.refresh()
+        self.update_lines()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._lines = None
-
-    def render_line(self, y: int) -> Strip:
-        size = self.size
-        if self._lines is None or self._lines_size != size:
-            self._lines = self._build(size.width, size.height)
-            self._lines_size = size
-        if 0 <= y < len(self._lines):
-            return self._lines[y]
-        return Strip.blank(size.width, self.rich_style)
-
-    def _build(self, width: int, height: int) -> list[Strip]:
-        base = self.rich_style
-        if width <= 0 or height <= 0:
-            return []
-        get = self.get_component_rich_style
-        blank = Strip.blank(width, base)
+    def line_keys(self, width: int, height: int) -> list[Hashable]:
         if not self._trades:
-            lines = [blank] * height
-            left, text, right = centred("no trades yet", width)
-            empty = get("trade-tape--empty")
-            lines[height // 2] = strip_of([(left, base), (text, empty), (right, base)], width, base)
-            return lines
-
+            keys = [BLANK] * height
+            keys[height // 2] = ("empty",)
+            return keys
         tick = self._tick
         price_w = max(5, len(fmt_price(1_000_000 - tick, tick)))
         size_w = max(4, width - (1 + _TIME_W + 1 + _SIDE_W + 1 + price_w + 1) - 1)
-        header = (
-            " "
-            + "TIME".ljust(_TIME_W)
-            + " "
-            + "SIDE".ljust(_SIDE_W)
-            + " "
-            + "PRICE".rjust(price_w)
-            + " "
-            + "SIZE".rjust(size_w)
-        )
-        lines = [strip_of([(header, get("trade-tape--header"))], width, base)]
-        styles: dict[str | None, Style] = {
-            "BUY": get("trade-tape--buy"),
-            "SELL": get("trade-tape--sell"),
-        }
-        unknown = get("trade-tape--unknown")
-        time_style = get("trade-tape--time")
-        tz = self.tz
-        for trade in islice(self._trades, height - 1):
-            side_style = styles.get(trade.side, unknown)
+        columns = _Columns(tick, price_w, size_w, self.tz)
+        keys: list[Hashable] = [("header", columns)]
+        keys.extend(("trade", columns, trade) for trade in islice(self._trades, height - 1))
+        keys.extend([BLANK] * (height - len(keys)))
+        return keys
+
+    def build_line(self, key: Hashable, width: int) -> Strip:
+        assert isinstance(key, tuple)
+        base = self.base_style
+        style = self.component_style
+        kind = key[0]
+        if kind == "trade":
+            columns: _Columns = key[1]
+            trade: Trade = key[2]
+            side_style = style(_SIDE_CLASS.get(trade.side or "", "trade-tape--unknown"))
+            time_text = " " + fmt_time_ms(trade.timestamp, columns.tz).ljust(_TIME_W)
             parts: list[Part] = [
-                (" " + fmt_time_ms(trade.timestamp, tz).ljust(_TIME_W), time_style),
+                (time_text, style("trade-tape--time")),
                 (" " + (trade.side or "?").ljust(_SIDE_W), side_style),
-                (" " + fmt_price(trade.price, tick).rjust(price_w), side_style),
-                (" " + fmt_size(trade.size).rjust(size_w), base),
+                (" " + fmt_price(trade.price, columns.tick).rjust(columns.price_w), side_style),
+                (" " + fmt_size(trade.size).rjust(columns.size_w), base),
             ]
-            lines.append(strip_of(parts, width, base))
-        lines.extend([blank] * (height - len(lines)))
-        return lines
+            return strip_of(parts, width, base)
+        if kind == "header":
+            columns = key[1]
+            header = (
+                " "
+                + "TIME".ljust(_TIME_W)
+                + " "
+                + "SIDE".ljust(_SIDE_W)
+                + " "
+                + "PRICE".rjust(columns.price_w)
+                + " "
+                + "SIZE".rjust(columns.size_w)
+            )
+            return strip_of([(header, style("trade-tape--header"))], width, base)
+        if kind == "empty":
+            left, text, right = centred("no trades yet", width)
+            empty = style("trade-tape--empty")
+            return strip_of([(left, base), (text, empty), (right, base)], width, base)
+        return Strip.blank(width, base)
+
+
+_SIDE_CLASS = {"BUY": "trade-tape--buy", "SELL": "trade-tape--sell"}

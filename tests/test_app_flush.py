@@ -1,0 +1,254 @@
+"""The App's flush: each panel at its own cadence, nothing pushed when nothing shown changed,
+key presses shown at once, and the garbage collector set up after the first frame.
+
+The feeds are off and events go straight into the Store (stamped with their arrival time, as the
+connection loop does); ``flush()`` is called by hand (the App's own timer is slowed to 1 Hz so
+it does not race the test).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+import pytest
+
+from pmdash import app as app_module
+from pmdash.app import GC_THRESHOLD_FULL, PmdashApp
+from pmdash.config import Settings
+from pmdash.endpoints import Endpoints
+from pmdash.models import (
+    BookDelta,
+    BookSnapshot,
+    FeedStatus,
+    LevelChange,
+    MarketInfo,
+    NewMarket,
+    Trade,
+)
+
+NOW_MS = 1_767_364_200_000
+YES, NO = "1" * 77, "2" * 77
+MARKET = MarketInfo(
+    condition_id="0x" + "a" * 64,
+    question="Will it rain in Paris tomorrow?",
+    slug="rain-paris",
+    token_ids=(YES, NO),
+    outcomes=("Yes", "No"),
+)
+BIDS = ((480_000, 10_000_000), (470_000, 20_000_000))
+ASKS = ((520_000, 15_000_000), (530_000, 25_000_000))
+LIVE = FeedStatus(feed="market", state="live", frames_per_s=5.0, last_frame_age_s=0.1)
+SIZE = (140, 36)
+
+
+def snapshot(asset: str, bids: tuple = BIDS, asks: tuple = ASKS) -> BookSnapshot:  # type: ignore[type-arg]
+    return BookSnapshot(
+        feed="market", asset_id=asset, market=MARKET.condition_id, bids=bids, asks=asks,
+        timestamp=NOW_MS,
+    )
+
+
+def delta(price: int, size: int) -> BookDelta:
+    """A bid level set to ``size`` on YES; the best prices are those of BIDS/ASKS."""
+    change = LevelChange(
+        asset_id=YES, side="BUY", price=price, size=size, best_bid=480_000, best_ask=520_000
+    )
+    return BookDelta(feed="market", market=MARKET.condition_id, timestamp=NOW_MS, changes=(change,))
+
+
+def trade(price: int, offset_ms: int = 0) -> Trade:
+    return Trade(
+        feed="market", asset_id=YES, market=MARKET.condition_id, price=price,
+        size=5_000_000, side="BUY", timestamp=NOW_MS + offset_ms,
+    )
+
+
+class FlushHarness(PmdashApp):
+    """The real App with no sockets; ``statuses`` is what the connection would report."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(
+            Endpoints.from_base_url("http://127.0.0.1:9"),
+            [MARKET],
+            settings=settings,
+            refresh_hz=1.0,
+        )
+        self.theme = "textual-dark"
+        self.statuses = [LIVE]
+
+    def start_feeds(self) -> None:
+        """No sockets."""
+
+    def feed_statuses(self) -> list[FeedStatus]:
+        return self.statuses
+
+
+class Calls:
+    """Counts calls of the panels' update methods."""
+
+    def __init__(self, app: PmdashApp) -> None:
+        self.counts: dict[str, int] = {}
+        for widget, name in (
+            (app.ladder, "update_book"),
+            (app.header, "update_header"),
+            (app.tape, "update_trades"),
+            (app.market_list, "update_markets"),
+            (app.status_bar, "update_statuses"),
+        ):
+            setattr(widget, name, self._counting(name, getattr(widget, name)))
+
+    def _counting(self, name: str, method: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            self.counts[name] = self.counts.get(name, 0) + 1
+            return method(*args, **kwargs)
+
+        return call
+
+
+async def test_nothing_is_pushed_when_nothing_shown_changed() -> None:
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert app.ladder.data is not None and app.ladder.data.state == "live"
+        calls = Calls(app)
+
+        app.flush()  # idle: nothing changed
+        await pilot.pause()
+        assert calls.counts == {}
+
+        # A level set to the size it already had: the book is dirty, what it shows is not.
+        app.store.apply([delta(470_000, 20_000_000)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert "update_book" not in calls.counts and "update_header" not in calls.counts
+
+        app.store.apply([delta(470_000, 21_000_000)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert calls.counts["update_book"] == 1
+        assert app.ladder.data.bids[1] == (470_000, 21_000_000, 31_000_000)
+        assert "update_header" not in calls.counts  # best prices did not move
+        assert app.latency.total >= 1 and app.latency_newest.total >= 1
+
+
+async def test_header_shows_a_trade_at_once_and_the_tape_at_its_cadence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+
+        monkeypatch.setattr(app_module, "TAPE_HZ", 0.01)  # the tape just repainted: wait 100 s
+        app._tape_shown_at = time.perf_counter()
+        app.store.apply([trade(500_000)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert app.header.data is not None and app.header.data.last_trade_price == 500_000
+        assert list(app.tape.trades) == []
+
+        monkeypatch.setattr(app_module, "TAPE_HZ", 1000.0)
+        app.flush()  # nothing new, but the tape's change is now due
+        await pilot.pause()
+        await pilot.pause()
+        assert [t.price for t in app.tape.trades] == [500_000]
+        assert app.tape_latency.total == 1
+
+
+async def test_market_list_follows_at_its_cadence(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app_module, "LIST_HZ", 0.01)
+        app._list_shown_at = time.perf_counter()
+        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        prompt = str(app.market_list.get_option_at_index(0).prompt)
+        assert "bid -" in prompt
+
+        monkeypatch.setattr(app_module, "LIST_HZ", 1000.0)
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        prompt = str(app.market_list.get_option_at_index(0).prompt)
+        assert "bid 0.48" in prompt and "ask 0.52" in prompt
+        assert app.list_latency.total == 1
+
+
+async def test_key_presses_show_at_once_whatever_the_cadence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app_module, "TAPE_HZ", 0.01)
+        no_trade = Trade(
+            feed="market", asset_id=NO, market=MARKET.condition_id, price=470_000,
+            size=1_000_000, side="SELL", timestamp=NOW_MS,
+        )
+        events = [snapshot(YES), snapshot(NO), trade(500_000), no_trade]
+        app.store.apply(events, time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.ladder.data is not None and app.ladder.data.outcome == "No"
+        assert [t.price for t in app.tape.trades] == [470_000]
+
+
+async def test_feed_state_reaches_the_status_bar_at_the_next_flush() -> None:
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "backoff" not in app.status_bar.render_line(0).text
+        down = FeedStatus(feed="market", state="backoff", detail="connection refused")
+        app.statuses = [down]
+        app.store.apply([down], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert "backoff" in app.status_bar.render_line(0).text
+
+
+async def test_start_up_heap_is_frozen_after_the_first_frame_and_released_on_exit() -> None:
+    before = gc.get_threshold()
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.first_frame_at is None
+        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.first_frame_at is not None
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[2] == GC_THRESHOLD_FULL
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+async def test_a_listed_market_without_a_book_is_not_shown_with_the_last_book() -> None:
+    """With an explicit selection, markets the exchange announces are listed but not watched:
+    selecting one says so instead of leaving the previous market's ladder up."""
+    app = FlushHarness(Settings(markets=["rain-paris"]))
+    async with app.run_test(size=SIZE) as pilot:
+        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        announced = NewMarket(
+            feed="market", id="9", market="0x" + "b" * 64, question="Snow in Paris?",
+            slug="snow-paris", asset_ids=("3" * 77, "4" * 77), outcomes=("Yes", "No"),
+            timestamp=NOW_MS,
+        )
+        app.store.apply([announced], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert app.market_order[1] == announced.market
+        assert "3" * 77 not in app.store.books
+
+        await pilot.press("j")
+        await pilot.pause()
+        assert app.selected == announced.market
+        assert app.ladder.data is not None and app.ladder.data.state == "empty"
+        assert app.ladder.data.detail == "not subscribed"
+        assert app.header.data is not None and app.header.data.question == "Snow in Paris?"
