@@ -10,7 +10,7 @@ that moved keeps its Strip. Component styles are looked up once and kept until t
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Self
+from typing import Generic, Self, TypeVar
 
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -159,3 +159,26 @@ class LineView(Widget):
         self._strips = [None] * len(self._keys)
         self._keys_size = size
         self._fitted = True
+
+
+DataT = TypeVar("DataT")
+
+
+class DataLineView(LineView, Generic[DataT]):
+    """A LineView that shows one view-data value, pushed down by the App."""
+
+    def __init__(
+        self,
+        data: DataT | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._data = data
+
+    @property
+    def data(self) -> DataT | None:
+        """The data shown now."""
+        return self._data

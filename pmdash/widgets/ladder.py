@@ -17,7 +17,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from pmdash.units import fmt_price, fmt_size
-from pmdash.widgets._line_view import BLANK, LineView
+from pmdash.widgets._line_view import BLANK, DataLineView
 from pmdash.widgets._strips import centred, strip_of
 from pmdash.widgets.data import LadderData, LadderLevel
 
@@ -92,7 +92,7 @@ def column_layout(
     return _Layout(tick, price_w, size_w, cum_w, bar_w if bar_w >= 3 else 0, used), max_cum
 
 
-class BookLadder(LineView):
+class BookLadder(DataLineView[LadderData]):
     """A price ladder of one order book. Push data with ``update_book``."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -133,22 +133,6 @@ class BookLadder(LineView):
         & > .book-ladder--waiting { color: $text-muted; text-style: italic; }
     }
     """
-
-    def __init__(
-        self,
-        data: LadderData | None = None,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self._data = data
-
-    @property
-    def data(self) -> LadderData | None:
-        """The data shown now."""
-        return self._data
 
     def update_book(self, data: LadderData | None) -> None:
         """Show ``data`` (None: no book selected yet); repaints only the lines that changed."""

@@ -12,7 +12,7 @@ from rich.cells import cell_len
 from textual.strip import Strip
 
 from pmdash.units import fmt_price
-from pmdash.widgets._line_view import BLANK, LineView
+from pmdash.widgets._line_view import BLANK, DataLineView
 from pmdash.widgets._strips import Part, ellipsize, strip_of
 from pmdash.widgets.data import HeaderData
 
@@ -24,7 +24,7 @@ _STATE_CLASS = {
 }
 
 
-class MarketHeader(LineView):
+class MarketHeader(DataLineView[HeaderData]):
     """Two lines: question (and a RESOLVED badge); outcome, bid/ask/spread/mid/last/tick and
     the book state with its heal count. Push data with ``update_header``."""
 
@@ -60,22 +60,6 @@ class MarketHeader(LineView):
         & > .market-header--muted { color: $text-muted; }
     }
     """
-
-    def __init__(
-        self,
-        data: HeaderData | None = None,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self._data = data
-
-    @property
-    def data(self) -> HeaderData | None:
-        """The data shown now."""
-        return self._data
 
     def on_mount(self) -> None:
         self._update_title()
