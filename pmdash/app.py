@@ -192,14 +192,16 @@ class PmdashApp(App[int]):
         self.store.watch(market.token_ids, market.condition_id)
 
     def _follow_new_markets(self) -> None:
-        known = set(self.market_order)
-        fresh = [m for cid, m in self.store.markets.items() if cid not in known and m.token_ids]
-        if not fresh:
+        """List and subscribe markets announced with ``new_market`` — only when following the
+        whole exchange: the real feed announces every new Polymarket market, and a dashboard
+        watching a chosen few must not grow a list of markets it does not stream."""
+        if not self.follow_new_markets:
             return
-        for market in fresh:
-            self.market_order.append(market.condition_id)
-            if self.follow_new_markets:
-                self.store.watch(market.token_ids, market.condition_id)
+        known = set(self.market_order)
+        for cid, market in self.store.markets.items():
+            if cid not in known and market.token_ids:
+                self.market_order.append(cid)
+                self.store.watch(market.token_ids, cid)
                 self.connection.subscribe(market.token_ids)
 
     @property

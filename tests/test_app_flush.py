@@ -229,9 +229,9 @@ async def test_start_up_heap_is_frozen_after_the_first_frame_and_released_on_exi
     assert gc.get_freeze_count() == 0
 
 
-async def test_a_listed_market_without_a_book_is_not_shown_with_the_last_book() -> None:
-    """With an explicit selection, markets the exchange announces are listed but not watched:
-    selecting one says so instead of leaving the previous market's ladder up."""
+async def test_an_announced_market_is_not_listed_under_an_explicit_selection() -> None:
+    """With an explicit selection the real feed announces every new market: none of them is
+    listed or watched, and the chosen market stays on screen."""
     app = FlushHarness(Settings(markets=["rain-paris"]))
     async with app.run_test(size=SIZE) as pilot:
         app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
@@ -243,12 +243,13 @@ async def test_a_listed_market_without_a_book_is_not_shown_with_the_last_book() 
         app.store.apply([announced], time.perf_counter())
         app.flush()
         await pilot.pause()
-        assert app.market_order[1] == announced.market
+        assert announced.market in app.store.markets
+        assert announced.market not in app.market_order
         assert "3" * 77 not in app.store.books
 
+        selected = app.selected
         await pilot.press("j")
         await pilot.pause()
-        assert app.selected == announced.market
-        assert app.ladder.data is not None and app.ladder.data.state == "empty"
-        assert app.ladder.data.detail == "not subscribed"
-        assert app.header.data is not None and app.header.data.question == "Snow in Paris?"
+        assert app.selected == selected
+        assert app.ladder.data is not None and app.ladder.data.state == "live"
+        assert app.header.data is not None and app.header.data.question != "Snow in Paris?"

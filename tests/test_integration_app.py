@@ -48,3 +48,18 @@ async def test_new_market_is_followed_and_resolution_is_shown() -> None:
             header = app.query_one(MarketHeader)
             text = "\n".join("".join(header.render_line(y).text) for y in range(header.size.height))
             assert "RESOLVED" in text
+
+
+async def test_explicit_selection_does_not_follow_new_markets() -> None:
+    async with serve_exchange(seed=6, rate=50, markets=3, lifecycle_s=0) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        chosen = (await resolve_markets(endpoints, Settings()))[:1]
+        settings = Settings(markets=[chosen[0].slug])
+        app = PmdashApp(endpoints, chosen, settings=settings)
+        async with app.run_test(size=(160, 45)):
+            await until(lambda: all(b.state == "live" for b in app.store.books.values()))
+            fresh = running.exchange.add_market()
+            await until(lambda: fresh.condition_id in app.store.markets)  # announced...
+            await asyncio.sleep(0.3)
+            assert app.market_order == [chosen[0].condition_id]  # ...but not listed
+            assert not set(fresh.token_ids) & set(app.store.books)
