@@ -186,16 +186,28 @@ def _guarded(body: Any, work: Callable[[], _T]) -> _T | FeedError:
         return _error(f"internal decoder error: {type(exc).__name__}: {exc}", body)
 
 
+def _checked(body: str | bytes) -> Any:
+    """The decoded body, or a FeedError when it is not JSON or is a server error body."""
+    value = _load(body)
+    if isinstance(value, FeedError):
+        return value
+    return _server_error(value, body) or value
+
+
+def _guarded_list(
+    body: str | bytes, work: Callable[[], list[MarketInfo | FeedError]]
+) -> list[MarketInfo | FeedError]:
+    result = _guarded(body, work)
+    return [result] if isinstance(result, FeedError) else result
+
+
 def decode_market(body: str | bytes) -> MarketInfo | FeedError:
     """One Market object (``GET /markets/slug/{slug}``, ``GET /markets/{id}``)."""
 
     def work() -> MarketInfo | FeedError:
-        value = _load(body)
+        value = _checked(body)
         if isinstance(value, FeedError):
             return value
-        error = _server_error(value, body)
-        if error:
-            return error
         try:
             return _market_info(value)
         except _NotOrderBook as exc:
@@ -210,34 +222,26 @@ def decode_markets(body: str | bytes) -> list[MarketInfo | FeedError]:
     """An array of Market objects (``GET /markets?slug=...``)."""
 
     def work() -> list[MarketInfo | FeedError]:
-        value = _load(body)
+        value = _checked(body)
         if isinstance(value, FeedError):
             return [value]
-        error = _server_error(value, body)
-        if error:
-            return [error]
         return _markets(value, "markets", body)
 
-    result = _guarded(body, work)
-    return [result] if isinstance(result, FeedError) else result
+    return _guarded_list(body, work)
 
 
 def decode_search(body: str | bytes) -> list[MarketInfo | FeedError]:
     """``GET /public-search``: ``{events: [Event{markets: [...]}], ...}``, markets flattened."""
 
     def work() -> list[MarketInfo | FeedError]:
-        value = _load(body)
+        value = _checked(body)
         if isinstance(value, FeedError):
             return [value]
-        error = _server_error(value, body)
-        if error:
-            return [error]
         if not isinstance(value, dict):
             return [_error(f"search: a JSON {json_type_name(value)}, not an object", body)]
         return _events(value.get("events"), "events", body)
 
-    result = _guarded(body, work)
-    return [result] if isinstance(result, FeedError) else result
+    return _guarded_list(body, work)
 
 
 def decode_event(body: str | bytes) -> list[MarketInfo | FeedError]:
@@ -245,17 +249,13 @@ def decode_event(body: str | bytes) -> list[MarketInfo | FeedError]:
     (``GET /events?slug=...``); markets flattened in order."""
 
     def work() -> list[MarketInfo | FeedError]:
-        value = _load(body)
+        value = _checked(body)
         if isinstance(value, FeedError):
             return [value]
-        error = _server_error(value, body)
-        if error:
-            return [error]
         if isinstance(value, list):
             return _events(value, "events", body)
         if not isinstance(value, dict):
             return [_error(f"event: a JSON {json_type_name(value)}, not an object", body)]
         return _markets(value.get("markets"), "markets", body)
 
-    result = _guarded(body, work)
-    return [result] if isinstance(result, FeedError) else result
+    return _guarded_list(body, work)
