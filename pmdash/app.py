@@ -97,13 +97,10 @@ class PmdashApp(App[int]):
         markets: Sequence[MarketInfo],
         *,
         settings: Settings | None = None,
-        demo: bool = False,
         refresh_hz: float | None = None,
     ) -> None:
         super().__init__()
         settings = settings or Settings()
-        self.endpoints = endpoints
-        self.demo = demo
         self.refresh_hz = refresh_hz or settings.refresh_hz
         self.store = Store(tape_len=settings.tape_len)
         # With no explicit selection on an embedded exchange, follow every market it lists,
@@ -130,7 +127,6 @@ class PmdashApp(App[int]):
         self.list_latency = LatencyWindow()
         """Market list: oldest frame behind a list repaint -> the screen refresh after it."""
         self.first_frame_at: float | None = None
-        self.started_at = time.perf_counter()
         self._gc_thresholds = gc.get_threshold()
         self._shown_ladder: LadderData | None = None
         self._shown_header: HeaderData | None = None

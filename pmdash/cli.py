@@ -243,7 +243,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             return 1
         from pmdash.app import PmdashApp
 
-        app = PmdashApp(endpoints, markets, settings=settings, demo=args.demo)
+        app = PmdashApp(endpoints, markets, settings=settings)
         app.run()
         return app.return_code or 0
     finally:

@@ -29,7 +29,7 @@ async def test_demo_dashboard_fills_and_keys_work() -> None:
         endpoints = Endpoints.from_base_url(running.base_url)
         markets = await resolve_markets(endpoints, Settings())
         assert len(markets) >= 2
-        app = PmdashApp(endpoints, markets, demo=True)
+        app = PmdashApp(endpoints, markets)
         async with app.run_test(size=SIZE) as pilot:
             ladder = app.query_one(BookLadder)
 
