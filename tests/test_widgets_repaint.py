@@ -11,6 +11,8 @@ import dataclasses
 
 import msgspec
 from textual.geometry import Region
+from textual.widget import Widget
+from widget_apps.base import HarnessApp
 from widget_apps.header_app import LIVE as HEADER_LIVE
 from widget_apps.header_app import HeaderApp
 from widget_apps.ladder_app import LadderApp
@@ -162,3 +164,55 @@ async def test_status_bar_repaints_only_when_its_text_changes() -> None:
         await pilot.pause()
         assert len(refreshes) == 1
         assert "age 1.2s" in bar.render_line(0).text
+
+
+def textual_lines(widget: LineView) -> list[list[tuple[str, object]]]:
+    """The widget framed by Textual's own styles pipeline, as (text, style) runs."""
+    outer = widget.outer_size
+    strips = Widget.render_lines(widget, Region(0, 0, outer.width, outer.height))
+    return [[(seg.text, seg.style) for seg in strip.simplify()] for strip in strips]
+
+
+def framed_lines(widget: LineView) -> list[list[tuple[str, object]]]:
+    outer = widget.outer_size
+    strips = widget.render_lines(Region(0, 0, outer.width, outer.height))
+    return [[(seg.text, seg.style) for seg in strip.simplify()] for strip in strips]
+
+
+async def test_panels_frame_their_lines_exactly_as_textual_does() -> None:
+    """LineView frames content lines itself (edges + filters); cell for cell and style for
+    style that must equal Textual's own rendering, after a change and in every panel."""
+    cases: list[tuple[HarnessApp, type[LineView], tuple[int, int]]] = [
+        (LadderApp(BOOK), BookLadder, (70, 16)),
+        (TapeApp(trades(20)), TradeTape, (40, 12)),
+        (HeaderApp(HEADER_LIVE), MarketHeader, (100, 4)),
+    ]
+    for app, kind, size in cases:
+        async with app.run_test(size=size) as pilot:
+            widget = app.query_one(kind)
+            await pilot.pause()
+            if isinstance(widget, BookLadder):
+                deeper = [*BIDS[:-1], (BIDS[-1][0], 777_000_000)]
+                widget.update_book(dataclasses.replace(BOOK, bids=cumulative(deeper)))
+                await pilot.pause()
+            assert widget.lines_framed > 0, kind.__name__  # the fast path was taken
+            ours = framed_lines(widget)
+            assert ours == textual_lines(widget), kind.__name__
+            # A column crop (a partly covered widget) cuts the same cells.
+            outer = widget.outer_size
+            crop = Region(3, 0, outer.width - 5, outer.height)
+            cut = [strip.text for strip in widget.render_lines(crop)]
+            assert cut == [strip.text for strip in Widget.render_lines(widget, crop)]
+
+
+async def test_a_theme_change_reframes_the_lines() -> None:
+    app = LadderApp(BOOK)
+    async with app.run_test(size=(70, 16)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        before = framed_lines(ladder)
+        app.theme = "nord" if app.theme != "nord" else "gruvbox"
+        await pilot.pause()
+        after = framed_lines(ladder)
+        assert after != before  # new colours reached the screen
+        assert after == textual_lines(ladder)

@@ -2,23 +2,44 @@
 
 A subclass says what each line shows as a hashable key (``line_keys``) and how to draw one key
 (``build_line``). ``update_lines()`` compares the new keys with the shown ones and marks only the
-changed lines dirty (``Widget.refresh(*regions)``), so Textual restyles just those lines; a line
+changed lines dirty (``Widget.refresh(*regions)``), so only those lines are drawn again; a line
 that moved keeps its Strip. Component styles are looked up once and kept until the styles change
 (theme, CSS), instead of after every refresh.
+
+Framing a content line (borders, line filters) is done here rather than by Textual's styles
+cache, which redoes the whole border/padding/tint pipeline for every repainted line (about 60 µs
+a line here, most of a repaint's cost). The frame's edges are cut once per size and style from a
+line Textual itself rendered, so they stay exactly Textual's; widgets whose styles need more
+than edges and filters (padding, tint, opacity, hatch, outline) are left to Textual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Generic, Self, TypeVar
+from collections.abc import Hashable, Sequence
+from typing import Generic, NamedTuple, Self, TypeVar
 
 from rich.style import Style
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
 BLANK: Hashable = ("blank",)
 """The key of an empty line."""
+
+
+class _Frame(NamedTuple):
+    """How a content line becomes a screen line: Textual's edges around it, then filters."""
+
+    top: int
+    """Rows above the content (the top border)."""
+    left: Strip
+    right: Strip
+    width: int
+    """Outer width of a framed line."""
+    filters: tuple[LineFilter, ...]
+    background: Color
 
 
 class LineView(Widget):
@@ -39,6 +60,14 @@ class LineView(Widget):
         """How many lines were built (not reused) since mounting: a cost counter."""
         self._subtitle_only = False
         self._subtitle_text: str | None = None
+        self._framed: list[Strip | None] = []
+        """Per content line: its Strip framed for the screen (None: not yet)."""
+        self._frame: _Frame | None = None
+        self._frame_known = False
+        """Whether ``_frame`` is worked out for the current size and styles (None: let
+        Textual frame the lines)."""
+        self.lines_framed = 0
+        """How many content lines were framed here rather than by Textual: a cost counter."""
 
     # --- for subclasses ----------------------------------------------------------------------
 
@@ -103,8 +132,10 @@ class LineView(Widget):
         keys = self.line_keys(width, height)
         old_keys = self._keys
         old_strips = self._strips
-        reusable: dict[Hashable, Strip] | None = None
+        old_framed = self._framed
+        reusable: dict[Hashable, tuple[Strip, Strip | None]] | None = None
         strips: list[Strip | None] = list(old_strips)
+        framed: list[Strip | None] = list(old_framed)
         regions: list[Region] = []
         start = -1
         for y, key in enumerate(keys):
@@ -114,15 +145,19 @@ class LineView(Widget):
                     start = -1
                 continue
             if reusable is None:
-                pairs = zip(old_keys, old_strips, strict=True)
-                reusable = {k: strip for k, strip in pairs if strip is not None}
-            strips[y] = reusable.get(key)
+                reusable = {
+                    k: (strip, frame_strip)
+                    for k, strip, frame_strip in zip(old_keys, old_strips, old_framed, strict=True)
+                    if strip is not None
+                }
+            strips[y], framed[y] = reusable.get(key, (None, None))
             if start < 0:
                 start = y
         if start >= 0:
             regions.append(Region(0, start, width, height - start))
         self._keys = keys
         self._strips = strips
+        self._framed = framed
         if regions:
             self.refresh(*regions)
 
@@ -131,12 +166,87 @@ class LineView(Widget):
         self._line_styles.clear()
         self._base_style = None
         self._fitted = False
+        self._frame_known = False
 
     # --- rendering ---------------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._fit_size()
-        return super().render_lines(crop)
+        frame = self._current_frame()
+        if frame is None:
+            return super().render_lines(crop)
+        top = frame.top
+        bottom = top + self._keys_size.height
+        if crop.y >= top and crop.bottom <= bottom:
+            strips = [self._framed_line(y - top, frame) for y in crop.line_range]
+        else:
+            strips = []
+            for y in crop.line_range:
+                if top <= y < bottom:
+                    strips.append(self._framed_line(y - top, frame))
+                else:  # a border row: Textual's, from its cache
+                    strips.extend(super().render_lines(Region(0, y, frame.width, 1)))
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, frame.width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _framed_line(self, y: int, frame: _Frame) -> Strip:
+        framed = self._framed[y]
+        if framed is None:
+            line = self.render_line(y)
+            for line_filter in frame.filters:
+                line = line.apply_filter(line_filter, frame.background)
+            framed = Strip([*frame.left, *line, *frame.right], frame.width)
+            self._framed[y] = framed
+            self.lines_framed += 1
+        return framed
+
+    def _current_frame(self) -> _Frame | None:
+        """The frame for the current size and styles, worked out once (None: Textual frames)."""
+        filters = tuple(self.get_line_filters())
+        frame = self._frame
+        if self._frame_known and (frame is None or frame.filters == filters):
+            return frame
+        self._frame = frame = self._make_frame(filters)
+        self._frame_known = True
+        self._framed = [None] * len(self._keys)
+        return frame
+
+    def _make_frame(self, filters: Sequence[LineFilter]) -> _Frame | None:
+        styles = self.styles
+        width, height = self._keys_size
+        if width <= 0 or height <= 0 or not self._simple_styles():
+            return None
+        top, right, _bottom, left = styles.border.spacing
+        outer_width = self.outer_size.width
+        if outer_width != width + left + right:
+            return None
+        # One content row as Textual frames it; its edges are the frame's edges.
+        sample = super().render_lines(Region(0, top, outer_width, 1))[0]
+        _, background = self.background_colors
+        return _Frame(
+            top=top,
+            left=sample.crop(0, left),
+            right=sample.crop(outer_width - right, outer_width),
+            width=outer_width,
+            filters=tuple(filters),
+            background=background,
+        )
+
+    def _simple_styles(self) -> bool:
+        """Whether a content line is just the edges, the line and the filters (see module)."""
+        styles = self.styles
+        outline = styles.outline
+        return (
+            not any(styles.padding)
+            and not styles.tint.a
+            and self.opacity == 1.0
+            and styles.text_opacity == 1.0
+            and (not styles.has_rule("hatch") or styles.hatch == "none")
+            and not any(edge for edge, _ in outline)
+            and self.scrollbar_gutter == (0, 0, 0, 0)
+        )
 
     def render_line(self, y: int) -> Strip:
         if not self._fitted:
@@ -157,8 +267,10 @@ class LineView(Widget):
         width, height = size
         self._keys = self.line_keys(width, height) if width > 0 and height > 0 else []
         self._strips = [None] * len(self._keys)
+        self._framed = [None] * len(self._keys)
         self._keys_size = size
         self._fitted = True
+        self._frame_known = False
 
 
 DataT = TypeVar("DataT")
