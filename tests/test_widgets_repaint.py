@@ -8,9 +8,11 @@ old text here.
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import msgspec
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 from widget_apps.base import HarnessApp
 from widget_apps.header_app import LIVE as HEADER_LIVE
@@ -216,3 +218,28 @@ async def test_a_theme_change_reframes_the_lines() -> None:
         after = framed_lines(ladder)
         assert after != before  # new colours reached the screen
         assert after == textual_lines(ladder)
+
+
+async def test_lines_leaving_the_screen_are_freed_without_a_full_collection() -> None:
+    """The compositor's ``Strip.divide`` cache makes a painted Strip refer to itself; LineView
+    breaks that when the line is replaced, so a busy ladder leaves no cyclic garbage behind."""
+    app = LadderApp(BOOK)
+    async with app.run_test(size=(70, 16)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        gc.collect()
+        gc.disable()
+        try:
+            for round_ in range(5):  # each round replaces the deepest bid's line
+                deeper = [*BIDS[:-1], (BIDS[-1][0], (700 + round_) * 1_000_000)]
+                ladder.update_book(dataclasses.replace(BOOK, bids=cumulative(deeper)))
+                await pilot.pause()
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            gc.collect()
+            garbage = [obj for obj in gc.garbage if type(obj) is Strip]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+        left_behind = [strip.text for strip in garbage if "0.45" in strip.text]
+        assert left_behind == []

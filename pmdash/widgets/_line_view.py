@@ -66,6 +66,8 @@ class LineView(Widget):
         self._frame_known = False
         """Whether ``_frame`` is worked out for the current size and styles (None: let
         Textual frame the lines)."""
+        self._edge_rows: dict[int, Strip] = {}
+        """Border rows (outer row index) as Textual rendered them, until one is refreshed."""
         self.lines_framed = 0
         """How many content lines were framed here rather than by Textual: a cost counter."""
 
@@ -117,6 +119,14 @@ class LineView(Widget):
             outer = self.outer_size
             left, top = self.content_offset
             regions = (Region(-left, outer.height - 1 - top, outer.width, 1),)
+        edge_rows = self.__dict__.get("_edge_rows")
+        if edge_rows and (
+            not regions
+            or layout
+            or any(r.y < 0 or r.bottom > self._keys_size.height for r in regions)
+        ):
+            _release(list(edge_rows.values()))  # a border row (title, subtitle) may change
+            edge_rows.clear()
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     # --- updating ----------------------------------------------------------------------------
@@ -157,6 +167,7 @@ class LineView(Widget):
             regions.append(Region(0, start, width, height - start))
         self._keys = keys
         self._strips = strips
+        _release(old_framed, keep=framed)
         self._framed = framed
         if regions:
             self.refresh(*regions)
@@ -184,12 +195,21 @@ class LineView(Widget):
             for y in crop.line_range:
                 if top <= y < bottom:
                     strips.append(self._framed_line(y - top, frame))
-                else:  # a border row: Textual's, from its cache
-                    strips.extend(super().render_lines(Region(0, y, frame.width, 1)))
+                else:
+                    strips.append(self._edge_row(y, frame))
         x1, x2 = crop.column_span
         if (x1, x2) != (0, frame.width):
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
+
+    def _edge_row(self, y: int, frame: _Frame) -> Strip:
+        """A border row: Textual renders it, once until it is refreshed (the compositor asks
+        for every line of every widget at each screen update)."""
+        strip = self._edge_rows.get(y)
+        if strip is None:
+            strip = super().render_lines(Region(0, y, frame.width, 1))[0]
+            self._edge_rows[y] = strip
+        return strip
 
     def _framed_line(self, y: int, frame: _Frame) -> Strip:
         framed = self._framed[y]
@@ -210,7 +230,10 @@ class LineView(Widget):
             return frame
         self._frame = frame = self._make_frame(filters)
         self._frame_known = True
+        _release(self._framed)
         self._framed = [None] * len(self._keys)
+        _release(list(self._edge_rows.values()))
+        self._edge_rows.clear()
         return frame
 
     def _make_frame(self, filters: Sequence[LineFilter]) -> _Frame | None:
@@ -267,10 +290,25 @@ class LineView(Widget):
         width, height = size
         self._keys = self.line_keys(width, height) if width > 0 and height > 0 else []
         self._strips = [None] * len(self._keys)
+        _release(self._framed)
         self._framed = [None] * len(self._keys)
         self._keys_size = size
         self._fitted = True
         self._frame_known = False
+
+
+def _release(dropped: list[Strip | None], keep: list[Strip | None] | None = None) -> None:
+    """Break the reference cycle of framed Strips leaving the screen.
+
+    The compositor cuts every line it paints with ``Strip.divide``, which caches the result in
+    the Strip; when the line is one piece that result holds the Strip itself. Such a Strip is
+    only freed by a full garbage collection, and a busy ladder drops thousands a second, so the
+    collections grow long (tens of ms). Emptying the cache lets reference counting free it.
+    """
+    kept = {id(strip) for strip in keep if strip is not None} if keep else set()
+    for strip in dropped:
+        if strip is not None and id(strip) not in kept:
+            strip._divide_cache.clear()
 
 
 DataT = TypeVar("DataT")
