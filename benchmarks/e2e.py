@@ -14,7 +14,8 @@ For each rate it reports:
 - "gc max": the longest garbage collection pause in the window, and how many full (gen 2)
   collections ran;
 - the App process's CPU share (process time over wall time; the frame source runs in another
-  process; the lag probe's 100 wake-ups a second are included, about 1% of a core here);
+  process; the lag probe's 100 wake-ups a second are included, about 1% of a core here), and
+  "cpu w/o probe": the same share over a second window (half as long) with no lag probe;
 - time from start to the first full frame (a live ladder on screen);
 - messages the App took in, per second, and heals (desynced books re-requested).
 
@@ -64,6 +65,7 @@ class Result:
     tape_p99_ms: float | None
     lag_p99_ms: float
     cpu_pct: float
+    cpu_quiet_pct: float
     gc_max_ms: float
     gc_full: int
     first_frame_ms: float | None
@@ -179,6 +181,8 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             newest = list(app.latency_newest.samples)
             tape = list(app.tape_latency.samples)
             heals = sum(book.heals for book in app.store.books.values())
+            await asyncio.sleep(seconds / 2)  # no probe: the App's own share
+            cpu_quiet = (time.process_time() - cpu1) / (time.perf_counter() - wall1)
             await pilot.press("q")
         wall = wall1 - wall0
         return Result(
@@ -191,6 +195,7 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             tape_p99_ms=_percentile(tape, 0.99),
             lag_p99_ms=_percentile(lags, 0.99) or 0.0,
             cpu_pct=100 * (cpu1 - cpu0) / wall,
+            cpu_quiet_pct=100 * cpu_quiet,
             gc_max_ms=max((ms for _, ms in watch.pauses), default=0.0),
             gc_full=sum(1 for generation, _ in watch.pauses if generation == 2),
             first_frame_ms=first_ms,
@@ -228,7 +233,8 @@ def main() -> int:
     print(f"pmdash e2e: source={args.source} depth={args.depth} batch={args.batch} "
           f"fps={args.fps} seconds={args.seconds} ansi={args.ansi}")
     header = (f"{'rate/s':>8} {'in msg/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'new p99':>8} "
-              f"{'tape p99':>9} {'lag p99':>8} {'cpu %':>6} {'gc max':>7} {'full':>5} "
+              f"{'tape p99':>9} {'lag p99':>8} {'cpu %':>6} {'w/o probe':>9} {'gc max':>7} "
+              f"{'full':>5} "
               f"{'first ms':>9} {'heals':>6} {'reconn':>6}")
     print(header)
     print("-" * len(header))
@@ -239,7 +245,8 @@ def main() -> int:
         print(f"{rate:>8.0f} {result.msgs_per_s:>9.0f} {_fmt(result.p50_ms):>7} "
               f"{_fmt(result.p99_ms):>7} {_fmt(result.newest_p99_ms):>8} "
               f"{_fmt(result.tape_p99_ms):>9} {_fmt(result.lag_p99_ms):>8} "
-              f"{result.cpu_pct:>6.1f} {result.gc_max_ms:>7.1f} {result.gc_full:>5} "
+              f"{result.cpu_pct:>6.1f} {result.cpu_quiet_pct:>9.1f} {result.gc_max_ms:>7.1f} "
+              f"{result.gc_full:>5} "
               f"{_fmt(result.first_frame_ms, 0):>9} {result.heals:>6} {result.reconnects:>6}",
               flush=True)
     firsts = [r.first_frame_ms for r in results if r.first_frame_ms is not None]
