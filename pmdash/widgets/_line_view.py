@@ -120,13 +120,8 @@ class LineView(Widget):
             left, top = self.content_offset
             regions = (Region(-left, outer.height - 1 - top, outer.width, 1),)
         edge_rows = self.__dict__.get("_edge_rows")
-        if edge_rows and (
-            not regions
-            or layout
-            or any(r.y < 0 or r.bottom > self._keys_size.height for r in regions)
-        ):
-            _release(list(edge_rows.values()))  # a border row (title, subtitle) may change
-            edge_rows.clear()
+        if edge_rows:
+            self._forget_edge_rows(edge_rows, regions if not layout else ())
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     # --- updating ----------------------------------------------------------------------------
@@ -201,6 +196,17 @@ class LineView(Widget):
         if (x1, x2) != (0, frame.width):
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
+
+    def _forget_edge_rows(self, edge_rows: dict[int, Strip], regions: tuple[Region, ...]) -> None:
+        """Drop the kept border rows a refresh of ``regions`` (content coordinates) touches;
+        all of them for a refresh of the whole widget."""
+        if regions:
+            top = self.content_offset.y
+            touched = [y for y in edge_rows if any(r.y <= y - top < r.bottom for r in regions)]
+        else:
+            touched = list(edge_rows)
+        for y in touched:
+            _release([edge_rows.pop(y)])
 
     def _edge_row(self, y: int, frame: _Frame) -> Strip:
         """A border row: Textual renders it, once until it is refreshed (the compositor asks
