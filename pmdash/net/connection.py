@@ -6,8 +6,10 @@ loss (close, error, silence, missing heartbeat reply) reconnects with jittered e
 backoff and subscribes the full current set again. It never raises for network trouble,
 bad frames or a failing ``on_events``; it counts them and reports them in ``FeedStatus``.
 
-Per session there are three tasks: the reader (decode and dispatch inline, no task per
-frame), the keeper (heartbeat and watchdogs) and the writer (every outbound frame, in order).
+The socket is ``pmdash.net.wsclient``: frames are parsed in the protocol's ``data_received``
+and each message is decoded and dispatched inline (no task or future per frame); outbound
+frames are written at once, in call order. Per session there is one task, the keeper
+(heartbeat and watchdogs), beside the wait for the socket to end.
 
 Permanent failures (see ``FeedPolicy.retry_after_failure``): state ``failed`` with the
 reason; by default the loop still retries at about the cap rate, so a dashboard left open
@@ -18,25 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
-
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
 from pmdash.models import Event, FeedError, FeedState, FeedStatus
 from pmdash.net.backoff import Backoff
 from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
 from pmdash.net.rate import RateMeter
+from pmdash.net.wsclient import HandshakeRejected, HeaderError, InvalidURL, WsClient, connect
 
 OnEvents = Callable[[list[Event], float], None]
-
-# websockets logs every handshake header at DEBUG level; signed auth headers must never reach
-# a log, so the library gets a logger of its own that never enables DEBUG.
-_WS_LOGGER = logging.getLogger("pmdash.net.websockets")
-_WS_LOGGER.setLevel(logging.INFO)
 
 _SAMPLE = 120
 _HEARTBEAT_CHARS = 16
@@ -90,7 +84,7 @@ class Connection:
         self._last_frame: float | None = None
         self._newest_ts = 0
         self._rate = RateMeter(policy.rate_window)
-        self._outbox: asyncio.Queue[str] | None = None
+        self._ws: WsClient | None = None
         self._session_start = 0.0
         self._last_pong = 0.0
         self._has_connected = False
@@ -206,9 +200,9 @@ class Connection:
             ws = await self._open()
         except (_Permanent, _Fatal):
             raise
-        except InvalidStatus as exc:
-            code = exc.response.status_code
-            text = f"handshake rejected: HTTP {code} {exc.response.reason_phrase}".rstrip()
+        except HandshakeRejected as exc:
+            code = exc.status
+            text = f"handshake rejected: HTTP {code} {exc.reason}".rstrip()
             if 400 <= code < 500 and code != 429:
                 raise _Permanent(text) from exc
             return text, False
@@ -223,14 +217,12 @@ class Connection:
         try:
             reason, stale = await self._session(ws)
             return reason, stale
-        except ConnectionClosed as exc:
-            return f"connection closed: {exc}", False
         except Exception as exc:
             return f"connection error: {_describe(exc)}", False
         finally:
             await self._close(ws, abort=stale)
 
-    async def _open(self) -> ClientConnection:
+    async def _open(self) -> WsClient:
         headers: dict[str, str] | None = None
         if self.policy.headers is not None:
             try:
@@ -238,23 +230,21 @@ class Connection:
             except Exception as exc:
                 raise _Permanent(f"cannot build handshake headers: {_describe(exc)}") from exc
         try:
-            opener = connect(
+            return await connect(
                 self.policy.url,
-                additional_headers=headers,
+                headers=headers,
                 open_timeout=self.policy.open_timeout,
                 close_timeout=self.policy.close_timeout,
                 ping_interval=self.policy.protocol_ping_interval,
                 ping_timeout=self.policy.protocol_ping_timeout,
                 max_size=self.policy.max_size,
-                logger=_WS_LOGGER,
             )
-        except InvalidURI as exc:
+        except InvalidURL as exc:
             raise _Fatal(f"invalid URL: {exc}") from exc
-        except ValueError as exc:
-            raise _Fatal(f"invalid connection settings: {exc}") from exc
-        return await opener
+        except HeaderError as exc:  # names the header, never its value
+            raise _Permanent(f"cannot build handshake headers: {exc}") from exc
 
-    async def _session(self, ws: ClientConnection) -> tuple[str, bool]:
+    async def _session(self, ws: WsClient) -> tuple[str, bool]:
         now = time.perf_counter()
         self._session_start = now
         self._last_pong = now
@@ -264,49 +254,36 @@ class Connection:
             except Exception as exc:
                 self._note_handler_error(exc)
         self._has_connected = True
-        outbox: asyncio.Queue[str] = asyncio.Queue()
         initial = self._subs.open()
-        self._outbox = outbox
-        tasks: list[asyncio.Task[tuple[str, bool]]] = []
+        self._ws = ws
+        ended: asyncio.Future[str] | None = None
+        keeper: asyncio.Future[tuple[str, bool]] | None = None
         try:
             for frame in initial:
-                await ws.send(frame)
+                ws.send(frame)
             self._set_state("live", "")
-            tasks = [
-                asyncio.ensure_future(self._read(ws)),
-                asyncio.ensure_future(self._keep()),
-                asyncio.ensure_future(self._write(ws, outbox)),
-            ]
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            return next(iter(done)).result()
+            ws.start(self._on_frame)  # from here on frames are decoded in data_received
+            ended = asyncio.ensure_future(ws.wait_closed())
+            keeper = asyncio.ensure_future(self._keep())
+            done, _ = await asyncio.wait({ended, keeper}, return_when=asyncio.FIRST_COMPLETED)
+            if ended in done:
+                return ended.result(), False
+            return keeper.result()
         finally:
             self._subs.close()
-            self._outbox = None
+            self._ws = None
+            tasks = [task for task in (ended, keeper) if task is not None]
             for task in tasks:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _close(self, ws: ClientConnection, *, abort: bool) -> None:
+    async def _close(self, ws: WsClient, *, abort: bool) -> None:
         if abort:
             # The peer is not answering: do not wait for a closing handshake.
-            ws.transport.abort()
+            ws.abort()
         with contextlib.suppress(Exception):  # closing a broken socket: nothing more to do
             await ws.close()
-
-    async def _read(self, ws: ClientConnection) -> tuple[str, bool]:
-        on_frame = self._on_frame
-        try:
-            async for frame in ws:
-                on_frame(frame)
-        except ConnectionClosed as exc:
-            return f"connection closed: {exc}", False
-        return f"server closed the connection: {ws.close_code} {ws.close_reason or ''}", False
-
-    async def _write(self, ws: ClientConnection, outbox: asyncio.Queue[str]) -> tuple[str, bool]:
-        while True:
-            frame = await outbox.get()
-            await ws.send(frame)
 
     async def _keep(self) -> tuple[str, bool]:
         """Heartbeat sender and the two watchdogs (missing reply, inbound silence)."""
@@ -391,11 +368,11 @@ class Connection:
     # --- helpers ----------------------------------------------------------------------------
 
     def _send_all(self, frames: list[str]) -> None:
-        outbox = self._outbox
-        if outbox is None:
+        ws = self._ws
+        if ws is None:
             return
         for frame in frames:
-            outbox.put_nowait(frame)
+            ws.send(frame)
 
     def _set_state(self, state: FeedState, detail: str) -> None:
         self._state = state

@@ -10,7 +10,7 @@ from pmdash.net.subscriptions import SetSubscriptions
 
 FEED = "market"
 MAX_SIZE = 16 * 2**20
-"""The initial dump is one JSON array of full books and can exceed websockets' 1 MiB default."""
+"""The initial dump is one JSON array of full books: it can exceed the 1 MiB default."""
 
 
 def market_subscriptions(

@@ -65,11 +65,12 @@ class FeedPolicy:
     (``True``) or end ``run()`` in state ``failed`` (``False``). A malformed URL always ends
     ``run()``: nothing at runtime can fix it."""
     max_size: int | None = 2**20
-    """Largest inbound message in bytes (websockets' default is 1 MiB)."""
+    """Largest inbound message in bytes (all its fragments); None: no limit."""
     open_timeout: float = 10.0
     close_timeout: float = 2.0
     protocol_ping_interval: float | None = 20.0
-    """websockets' own protocol-level ping; harmless beside the text heartbeat."""
+    """Protocol-level (opcode 9) ping every this many seconds; no pong within
+    ``protocol_ping_timeout`` drops the socket. Harmless beside the text heartbeat."""
     protocol_ping_timeout: float | None = 20.0
     rate_window: float = 5.0
     """Window of the ``frames_per_s`` figure."""
