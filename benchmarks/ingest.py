@@ -213,16 +213,14 @@ def seed_client(rec: Recording) -> tuple[SeedClient, Callable[[list[str]], int]]
     return client, run
 
 
-def reset_size_cache() -> None:
-    """Empty the codec's size-string cache, if it has one.
+def reset_value_caches() -> None:
+    """Empty the codec's caches of sizes and book levels (``clear_value_caches``).
 
     Every repetition replays the same frames, so a cache filled by the previous repetition
     would turn every size into a hit; real traffic brings mostly new sizes. (Prices keep their
     cache: the price domain is small and warm after the initial dump anyway.)
     """
-    cache = getattr(market_codec, "_sizes", None)
-    if isinstance(cache, dict):
-        cache.clear()
+    market_codec.clear_value_caches()
 
 
 def best_rate(make: Callable, rec: Recording, repeats: int) -> tuple[float, int, object]:
@@ -231,7 +229,7 @@ def best_rate(make: Callable, rec: Recording, repeats: int) -> tuple[float, int,
     lines = 0
     client: object = None
     for _ in range(repeats):
-        reset_size_cache()
+        reset_value_caches()
         client, run = make(rec)
         gc.collect()
         start = time.process_time()
@@ -244,7 +242,7 @@ def decode_rate(rec: Recording, repeats: int) -> tuple[float, dict[str, float]]:
     """Decode alone: messages/s over the recording, and microseconds per frame by kind."""
     best = float("inf")
     for _ in range(repeats):
-        reset_size_cache()
+        reset_value_caches()
         decode(rec.initial)
         gc.collect()
         start = time.process_time()
@@ -258,7 +256,7 @@ def decode_rate(rec: Recording, repeats: int) -> tuple[float, dict[str, float]]:
             continue
         kind_best = float("inf")
         for _ in range(repeats):
-            reset_size_cache()
+            reset_value_caches()
             decode(rec.initial)
             start = time.process_time()
             for frame in frames:

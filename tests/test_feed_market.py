@@ -475,16 +475,35 @@ def test_fast_and_slow_paths_agree() -> None:
 # --- The hot path ------------------------------------------------------------------------------
 
 
+def deep_levels(first: int, count: int, step: int = 1, size: str = "100") -> list[dict[str, str]]:
+    """``count`` levels from ``first`` thousandths up (or down, ``step`` -1), in that order."""
+    return [{"price": f"{(first + i * step) / 1000:g}", "size": size} for i in range(count)]
+
+
+def deep_book(**over: Any) -> dict[str, Any]:
+    """A book whose sides are long enough to reuse the previous book of their asset."""
+    msg = book(bids=deep_levels(100, 300), asks=deep_levels(999, 300, -1))
+    msg.update(over)
+    return msg
+
+
 def hot_frames() -> list[str]:
     """Frames as the server writes them: upper-case sides, string sizes, no nulls."""
     change = price_change()
     change["price_changes"][1].update(side="SELL", best_bid="0.52", best_ask="0.53")
+    deeper = deep_book()
+    deeper["bids"][-1]["size"] = "7"
+    deeper["asks"][-2:] = [{"price": "0.6", "size": "3.5"}]
     return [
         frame(change),
         frame(trade()),
         frame(book()),
         frame(book(last_trade_price="0.62", bids=[], asks=[])),
         frame(book(), book(asset_id=B), trade()),
+        frame(change, trade(), change),
+        frame(deep_book()),
+        frame(deeper),
+        json.dumps(deep_book(), separators=(",", ":")),
     ]
 
 
@@ -561,6 +580,107 @@ def test_hot_and_typed_paths_agree_on_sizes(sizes: list[str], cents: int) -> Non
         assert isinstance(snap, FeedError)
     else:
         assert snap.bids == ((cents * 10_000, exact[2]),)
+
+
+LEVEL_TRAPS = [
+    {"note": '},{"price":"0.9","size":"5"'},  # a separator and a level inside a string
+    {"note": 'x","size":"9'},  # escaped quotes, no brace
+    {"note": "}, {"},
+    {"nested": {"price": "0.9", "size": "5"}},
+    {"list": [{"a": 1}, {"b": 2}]},
+    {"size": "6"},  # a repeated key: the last one counts on every path
+]
+
+
+@pytest.mark.parametrize("trap", LEVEL_TRAPS, ids=range(len(LEVEL_TRAPS)))
+@pytest.mark.parametrize("compact", [True, False], ids=["compact", "spaced"])
+def test_level_texts_are_never_misread(trap: dict[str, Any], compact: bool) -> None:
+    """The hot path splits a book side at the separators between its levels; a level whose
+    text hides a separator, braces or quotes decodes as the typed path decodes it, cold or
+    with every level already cached."""
+    levels = [{"price": "0.61", "size": "1200"}, {"price": "0.62", "size": "340.5", **trap}]
+    item = book(bids=[*levels, {"price": "0.63", "size": "1"}])
+    text = json.dumps(item, separators=(",", ":") if compact else None)
+    for _ in range(2):  # cold, then warm
+        market.clear_value_caches()
+        expected = market._decode_typed(text)
+        assert market.decode(text) == expected
+        assert market.decode(text) == expected
+
+
+trap_text = st.text(alphabet='{}[],:"\\ psizerc0.19', max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["x", "size", "price", "y"]), trap_text,
+                                max_size=3), min_size=1, max_size=4),
+       st.booleans())  # fmt: skip
+def test_hot_and_typed_paths_agree_on_odd_levels(
+    extras: list[dict[str, str]], compact: bool
+) -> None:
+    levels = [
+        {"price": f"0.{60 + i}", "size": str(i + 1), **extra} for i, extra in enumerate(extras)
+    ]
+    text = json.dumps(book(bids=levels, asks=[]), separators=(",", ":") if compact else None)
+    expected = market._decode_typed(text)
+    assert market.decode(text) == expected
+    assert market.decode(text) == expected  # with its levels cached
+
+
+def test_layouts_the_hot_path_does_not_split_decode_as_on_the_typed_path() -> None:
+    for text in (json.dumps(book(), indent=1), json.dumps(book()).replace("}, {", "} ,{")):
+        events = market.decode(text)
+        assert events == market._decode_typed(text)
+        assert isinstance(events[0], BookSnapshot)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["bids", "asks"]),
+            st.sampled_from(["size", "drop", "add", "swap", "same"]),
+            st.integers(0, 299),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_long_sides_agree_with_the_typed_path_book_after_book(
+    steps: list[tuple[str, str, int]],
+) -> None:
+    """Long sides reuse the levels of the previous book of their asset up to the first byte
+    that differs; whatever changed where, each book decodes as on the typed path."""
+    market.clear_value_caches()
+    msg = deep_book()
+    for side, what, at in steps:
+        levels = msg[side]
+        at %= len(levels)
+        if what == "size":
+            levels[at] = {**levels[at], "size": f"{at}.25"}
+        elif what == "drop" and len(levels) > 1:
+            del levels[at]
+        elif what == "add":
+            levels.insert(at, {"price": "0.5", "size": "2"})  # may break the order
+        elif what == "swap":
+            levels[at], levels[-1] = levels[-1], levels[at]
+        text = json.dumps(msg)
+        assert market.decode(text) == market._decode_typed(text)
+
+
+def test_value_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(market, "_CACHE_LIMIT", 16)
+    monkeypatch.setattr(market, "_SIDES_LIMIT", 3)
+    market.clear_value_caches()
+    for i, asset in enumerate([A, B, "1", "2"]):
+        msg = deep_book(asset_id=asset)
+        msg["bids"][-1]["size"] = str(i + 1)
+        text = json.dumps(msg)
+        assert market.decode(text) == market._decode_typed(text)
+        assert len(market._levels) <= 16
+        assert len(market._sides) <= 3
+    market.clear_value_caches()
+    assert not market._levels and not market._sides
 
 
 def test_json_number_sizes_on_every_path() -> None:

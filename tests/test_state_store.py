@@ -490,6 +490,19 @@ def test_store_delta_with_an_unknown_side_raises_like_the_book() -> None:
         store.apply([delta(change(YES, "buy", 500_000, 1))])
 
 
+def test_entries_before_an_unknown_side_are_applied_and_judged() -> None:
+    store = live_store(YES, NO)
+    with pytest.raises(ValueError, match="unknown book side"):
+        store.apply([delta(change(YES, "BUY", 515_000, 1), change(NO, "buy", 400_000, 1))])
+    book = store.books[YES]
+    assert book.best_bid == 515_000
+    assert book.desync_reason == "crossed book: bid 0.515 >= ask 0.51"
+    assert store.take_heals() == [YES]
+    store.apply([delta(change(NO, "BUY", 400_000, 1, best_bid=500_000, best_ask=510_000))])
+    assert store.books[NO].state == "live"
+    assert store.take_heals() == []
+
+
 # --- bounds ---------------------------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ Each side is a dict ``price -> size`` plus an ascending list of its prices kept 
 bisect insert or delete, and when it moves the top of its side it refreshes ``best_bid``
 (``bid_prices[-1]``) or ``best_ask`` (``ask_prices[0]``) and ``spread``: plain attributes, so
 reading them costs nothing. Top-N is a slice. Prices are keyed exactly (ints), so a tick-size
-change re-keys nothing.
+change re-keys nothing. ``apply_changes`` applies a whole ``price_change`` to the books it
+names in one loop (the ingest hot path).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from typing import Literal
 
-from pmdash.models import BookSnapshot, Trade
+from pmdash.models import BookSnapshot, LevelChange, Trade
 from pmdash.units import to_decimal_str
 
 BookState = Literal["empty", "live", "stale", "desynced"]
@@ -135,47 +136,9 @@ class OrderBook:
 
     def apply_change(self, side: str, price: int, size: int) -> None:
         """Set the aggregate ``size`` at ``price`` ("BUY": bids, "SELL": asks); 0 removes it."""
-        if side == "BUY":
-            levels = self._bids
-            prices = self._bid_prices
-            if size:
-                if price not in levels:
-                    insort(prices, price)
-                    if prices[-1] == price:
-                        self._new_best_bid(price)
-                levels[price] = size
-            elif levels.pop(price, None) is not None:
-                del prices[bisect_left(prices, price)]
-                if price == self.best_bid:
-                    self._new_best_bid(prices[-1] if prices else None)
-        elif side == "SELL":
-            levels = self._asks
-            prices = self._ask_prices
-            if size:
-                if price not in levels:
-                    insort(prices, price)
-                    if prices[0] == price:
-                        self._new_best_ask(price)
-                levels[price] = size
-            elif levels.pop(price, None) is not None:
-                del prices[bisect_left(prices, price)]
-                if price == self.best_ask:
-                    self._new_best_ask(prices[0] if prices else None)
-        else:
-            raise ValueError(f"unknown book side: {side!r}")
-        self.version += 1
-
-    def _new_best_bid(self, price: int | None) -> None:
-        """The best bid moved: refresh ``best_bid`` and ``spread``."""
-        self.best_bid = price
-        ask = self.best_ask
-        self.spread = None if price is None or ask is None else ask - price
-
-    def _new_best_ask(self, price: int | None) -> None:
-        """The best ask moved: refresh ``best_ask`` and ``spread``."""
-        self.best_ask = price
-        bid = self.best_bid
-        self.spread = None if price is None or bid is None else price - bid
+        change = LevelChange(self.asset_id, side, price, size)  # type: ignore[arg-type]
+        asset = self.asset_id
+        apply_changes({asset: self}, (change,), self.timestamp, set(), {asset: ""}, [])
 
     def set_tick(self, tick: int) -> None:
         """A ``tick_size_change``: only the display precision changes; levels stay keyed."""
@@ -332,3 +295,95 @@ class OrderBook:
             f"bid={_fmt(self.best_bid)}, ask={_fmt(self.best_ask)}, "
             f"depth={len(self._bid_prices)}/{len(self._ask_prices)})"
         )
+
+
+def apply_changes(
+    books: dict[str, OrderBook],
+    changes: tuple[LevelChange, ...],
+    timestamp: int,
+    dirty: set[str],
+    keys: dict[str, str],
+    doubtful: list[tuple[OrderBook, LevelChange]],
+) -> bool:
+    """Apply one ``price_change`` message's entries to the books (of ``books``) they name;
+    True if any was touched. The ingest hot path: the loop is written out, no call per entry
+    (``OrderBook.apply_change`` is this function on one entry).
+
+    The server's best prices of an asset's LAST entry describe its book after the whole
+    message (earlier entries may be superseded within it), so each book is finished after its
+    last entry: it takes ``timestamp``, its key (``keys``) goes into ``dirty``, and unless it
+    is live and agrees with that entry's best prices (both given, both the book's, not
+    crossed) the pair (book, entry) goes into ``doubtful`` for the caller to judge.
+    Raises ValueError on a side that is not "BUY" or "SELL" (the entries before it stay).
+    """
+    last: dict[str, LevelChange] | None = None
+    count = len(changes)
+    if count > 1 and (count > 2 or changes[0].asset_id == changes[1].asset_id):
+        last = {}  # usually every asset has one entry: no lookup table
+        for change in changes:  # a loop: a comprehension is a function call on 3.11
+            last[change.asset_id] = change
+    touched = False
+    for change in changes:
+        asset_id = change.asset_id
+        book = books.get(asset_id)
+        if book is None:
+            continue  # the complementary token, or an asset no longer watched
+        price = change.price
+        size = change.size
+        side = change.side
+        if side == "BUY":
+            levels = book._bids
+            if size:
+                if price not in levels:
+                    prices = book._bid_prices
+                    insort(prices, price)
+                    if prices[-1] == price:
+                        book.best_bid = price
+                        ask = book.best_ask
+                        book.spread = None if ask is None else ask - price
+                levels[price] = size
+            elif levels.pop(price, None) is not None:
+                prices = book._bid_prices
+                del prices[bisect_left(prices, price)]
+                if price == book.best_bid:
+                    book.best_bid = bid = prices[-1] if prices else None
+                    ask = book.best_ask
+                    book.spread = None if bid is None or ask is None else ask - bid
+        elif side == "SELL":
+            levels = book._asks
+            if size:
+                if price not in levels:
+                    prices = book._ask_prices
+                    insort(prices, price)
+                    if prices[0] == price:
+                        book.best_ask = price
+                        bid = book.best_bid
+                        book.spread = None if bid is None else price - bid
+                levels[price] = size
+            elif levels.pop(price, None) is not None:
+                prices = book._ask_prices
+                del prices[bisect_left(prices, price)]
+                if price == book.best_ask:
+                    book.best_ask = ask = prices[0] if prices else None
+                    bid = book.best_bid
+                    book.spread = None if bid is None or ask is None else ask - bid
+        else:
+            raise ValueError(f"unknown book side: {side!r}")
+        book.version += 1
+        if last is not None and last[asset_id] is not change:
+            continue
+        touched = True
+        book.timestamp = timestamp
+        dirty.add(keys[asset_id])
+        bid = change.best_bid
+        ask = change.best_ask
+        if not (
+            book.live
+            and bid == book.best_bid
+            and ask == book.best_ask
+            and bid is not None
+            and ask is not None
+            and bid < ask
+        ):
+            doubtful.append((book, change))
+    return touched
