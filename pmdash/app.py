@@ -282,10 +282,15 @@ class PmdashApp(App[int]):
 
     def _record_latency(self, oldest: float, newest: float | None, live: bool) -> None:
         now = time.perf_counter()
-        self.latency.add((now - oldest) * 1000.0)
-        if newest is not None:
-            self.latency_newest.add((now - newest) * 1000.0)
-        if live and self.first_frame_at is None:
+        started = self.first_frame_at
+        if started is not None and oldest >= started:
+            # Frames that arrived before the first full frame waited for start-up (the
+            # initial dump, the first layout), not for a refresh: the status bar's p99 is
+            # the steady state, so they add no sample.
+            self.latency.add((now - oldest) * 1000.0)
+            if newest is not None:
+                self.latency_newest.add((now - newest) * 1000.0)
+        if live and started is None:
             self.first_frame_at = now
             self._freeze_start_up()
 

@@ -253,3 +253,23 @@ async def test_an_announced_market_is_not_listed_under_an_explicit_selection() -
         assert app.selected == selected
         assert app.ladder.data is not None and app.ladder.data.state == "live"
         assert app.header.data is not None and app.header.data.question != "Snow in Paris?"
+
+
+async def test_screen_latency_leaves_out_frames_that_waited_for_start_up() -> None:
+    """Frames that arrived before the first full frame waited for start-up, not a refresh;
+    the status bar's p99 is the steady state, so they add no sample."""
+    app = FlushHarness()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        before_start = time.perf_counter()
+        app.store.apply([snapshot(YES)], before_start)
+        app.flush()
+        await pilot.pause()
+        assert app.first_frame_at is not None and app.first_frame_at > before_start
+        assert app.latency.total == 0 and app.latency_newest.total == 0
+
+        app.store.apply([delta(470_000, 21_000_000)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert app.latency.total == 1 and app.latency_newest.total == 1
+        assert 0 < app.latency.samples[-1] < 5_000
