@@ -929,35 +929,8 @@ def decode(frame: str | bytes) -> list[MarketEvent]:
     try:
         wire = _HOT.decode(frame)
         kind = type(wire)
-        if kind is _HotPriceChange:  # ``_hot_price_change``, inline: the commonest frame
-            prices = _level_prices
-            optional = _opt_prices
-            changes = []
-            for c in wire.price_changes:
-                size = c.size
-                if type(size) is int:
-                    size *= SCALE
-                else:
-                    scaled = size * 1e6
-                    size = round(scaled)
-                    if not -0.01 < scaled - size < 0.01:
-                        raise _NotHot
-                changes.append(
-                    LevelChange(
-                        c.asset_id,
-                        c.side,
-                        prices[c.price],
-                        size,
-                        optional[c.best_bid],
-                        optional[c.best_ask],
-                        c.hash,
-                    )
-                )
-            return [
-                BookDelta(
-                    feed=FEED, market=wire.market, timestamp=wire.timestamp, changes=tuple(changes)
-                )
-            ]
+        if kind is _HotPriceChange:
+            return [_hot_price_change(wire)]
         if kind is _HotTrade:
             return [_hot_trade(wire)]
         if kind is list:
