@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import itertools
 import os
 import ssl
 import struct
@@ -770,3 +771,29 @@ async def test_connection_handshake_texts() -> None:
     conn = Connection(policy("wss://"), lambda events, arrival: None)
     await asyncio.wait_for(conn.run(), 2.0)
     assert conn.status().state == "failed" and conn.status().detail == "invalid URL: no host"
+
+
+async def test_a_burst_is_parsed_a_bounded_read_at_a_time() -> None:
+    """Every frame of one socket read is parsed in that callback: a burst already buffered by
+    the kernel must still come in reads of a few dozen frames, with the loop running between
+    them (timers, screen updates), not in one long callback."""
+    async with raw_client() as (srv, ws, got):
+        transport = ws._transport
+        assert transport is not None
+        transport.pause_reading()
+        srv.send(b"".join(text(f"{i:04d}" + "x" * 1_000) for i in range(200)))  # ~200 KB
+        await asyncio.sleep(0.2)  # the burst waits in the kernel's buffer
+        seen: list[int] = []
+
+        async def watch() -> None:  # runs once per loop iteration
+            while len(got) < 200:
+                seen.append(len(got))
+                await asyncio.sleep(0)
+
+        watcher = asyncio.ensure_future(watch())
+        transport.resume_reading()
+        await until(lambda: len(got) == 200)
+        await watcher
+        steps = [b - a for a, b in itertools.pairwise(seen)]
+        assert max(steps) <= 40  # 32 KiB reads: about 32 frames of 1 KB each
+        assert got[0].startswith("0000") and got[-1].startswith("0199")

@@ -30,6 +30,10 @@ from pmdash.net.wsframes import FrameParser, OnMessage, ProtocolError
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _MAX_HEAD = 64 * 1024
+_READ_SIZE = 32 * 1024
+"""Bytes read per socket callback (asyncio's selector transports read up to 256 KiB): every
+frame of a read is parsed and dispatched in that one callback, so a smaller read keeps a
+burst from holding the event loop (timers, screen updates) for several milliseconds."""
 _USER_AGENT = f"Python/{sys.version_info.major}.{sys.version_info.minor} pmdash/{__version__}"
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _RESERVED = frozenset(
@@ -334,6 +338,8 @@ class WsClient(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        if isinstance(getattr(transport, "max_size", None), int):
+            transport.max_size = _READ_SIZE  # type: ignore[attr-defined]
         transport.write(self._request)
 
     def data_received(self, data: bytes) -> None:
