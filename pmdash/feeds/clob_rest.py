@@ -13,12 +13,12 @@ from typing import Any
 import msgspec
 
 from pmdash.feeds import market
+from pmdash.feeds.rest_body import body_error, load_body
 from pmdash.models import BookSnapshot, FeedError
 
 FEED = "rest"
 
 _BOOK = msgspec.json.Decoder(market.WireBook, strict=False)
-_ANY = msgspec.json.Decoder()
 
 
 def book_hash(summary: dict[str, Any]) -> str:
@@ -41,7 +41,7 @@ def book_hash(summary: dict[str, Any]) -> str:
 
 
 def _error(message: str, body: Any) -> FeedError:
-    return FeedError(feed=FEED, message=message[:400], sample=market.sample_of(body))
+    return body_error(FEED, message, body)
 
 
 def _snapshot(wire: market.WireBook, where: str, body: Any) -> BookSnapshot | FeedError:
@@ -65,24 +65,13 @@ def _from_value(value: Any, where: str, body: Any) -> BookSnapshot | FeedError:
     return _snapshot(wire, where, body)
 
 
-def _load(body: str | bytes) -> Any | FeedError:
-    try:
-        return _ANY.decode(body)
-    except UnicodeError:
-        return _error("body is not valid UTF-8 text", body)
-    except msgspec.DecodeError as exc:
-        return _error(f"not JSON: {exc}", body)
-    except TypeError:
-        return _error(f"body is not text: {type(body).__name__}", body)
-
-
 def decode_book(body: str | bytes) -> BookSnapshot | FeedError:
     """The body of ``GET /book?token_id=...``; a 404 ``{"error": ...}`` becomes a FeedError."""
     try:
         try:
             wire = _BOOK.decode(body)
         except (msgspec.DecodeError, UnicodeError, TypeError):
-            value = _load(body)
+            value = load_body(FEED, body)
             if isinstance(value, FeedError):
                 return value
             return _from_value(value, "book", body)
@@ -94,7 +83,7 @@ def decode_book(body: str | bytes) -> BookSnapshot | FeedError:
 def decode_books(body: str | bytes) -> list[BookSnapshot | FeedError]:
     """The body of ``POST /books``: an array of summaries in arbitrary order (key by asset)."""
     try:
-        value = _load(body)
+        value = load_body(FEED, body)
         if isinstance(value, FeedError):
             return [value]
         if isinstance(value, dict):

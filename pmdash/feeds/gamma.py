@@ -18,14 +18,14 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from pmdash.feeds.market import json_type_name, sample_of
+from pmdash.feeds.market import json_type_name
+from pmdash.feeds.rest_body import body_error, load_body
 from pmdash.models import FeedError, MarketInfo
 from pmdash.units import SCALE, UnitError, parse_price
 
 FEED = "gamma"
 DEFAULT_TICK = 10_000
 
-_ANY = msgspec.json.Decoder()
 _T = TypeVar("_T")
 
 
@@ -38,19 +38,7 @@ class _NotOrderBook(Exception):
 
 
 def _error(message: str, body: Any) -> FeedError:
-    return FeedError(feed=FEED, message=message[:400], sample=sample_of(body))
-
-
-def _load(body: str | bytes) -> Any:
-    """The parsed body, or a FeedError."""
-    try:
-        return _ANY.decode(body)
-    except UnicodeError:
-        return _error("body is not valid UTF-8 text", body)
-    except msgspec.DecodeError as exc:
-        return _error(f"not JSON: {exc}", body)
-    except TypeError:
-        return _error(f"body is not text: {type(body).__name__}", body)
+    return body_error(FEED, message, body)
 
 
 def _string_list(market: dict[str, Any], key: str) -> tuple[str, ...] | None:
@@ -188,7 +176,7 @@ def _guarded(body: Any, work: Callable[[], _T]) -> _T | FeedError:
 
 def _checked(body: str | bytes) -> Any:
     """The decoded body, or a FeedError when it is not JSON or is a server error body."""
-    value = _load(body)
+    value = load_body(FEED, body)
     if isinstance(value, FeedError):
         return value
     return _server_error(value, body) or value
