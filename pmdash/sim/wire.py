@@ -145,9 +145,11 @@ def _event_message(market: SimMarket) -> Json:
     }
 
 
-def new_market(market: SimMarket, tick: int, ts: int) -> Json:
+def _announcement(event_type: str, market: SimMarket, ts: int, **middle: object) -> Json:
+    """The fields ``new_market`` and ``market_resolved`` share, in the server's order, with
+    ``middle`` (the event's own fields) between the outcomes and the event message."""
     return {
-        "event_type": "new_market",
+        "event_type": event_type,
         "id": market.gamma_id,
         "question": market.question,
         "market": market.condition_id,
@@ -155,9 +157,16 @@ def new_market(market: SimMarket, tick: int, ts: int) -> Json:
         "description": market.description,
         "assets_ids": list(market.token_ids),
         "outcomes": list(market.outcomes),
+        **middle,
         "event_message": _event_message(market),
         "timestamp": str(ts),
         "tags": list(market.tags),
+    }
+
+
+def new_market(market: SimMarket, tick: int, ts: int) -> Json:
+    return {
+        **_announcement("new_market", market, ts),
         "condition_id": market.condition_id,
         "active": market.active,
         "clob_token_ids": list(market.token_ids),
@@ -170,18 +179,10 @@ def new_market(market: SimMarket, tick: int, ts: int) -> Json:
 
 
 def market_resolved(market: SimMarket, winner: int, ts: int) -> Json:
-    return {
-        "event_type": "market_resolved",
-        "id": market.gamma_id,
-        "question": market.question,
-        "market": market.condition_id,
-        "slug": market.slug,
-        "description": market.description,
-        "assets_ids": list(market.token_ids),
-        "outcomes": list(market.outcomes),
-        "winning_asset_id": market.token_ids[winner],
-        "winning_outcome": market.outcomes[winner],
-        "event_message": _event_message(market),
-        "timestamp": str(ts),
-        "tags": list(market.tags),
-    }
+    return _announcement(
+        "market_resolved",
+        market,
+        ts,
+        winning_asset_id=market.token_ids[winner],
+        winning_outcome=market.outcomes[winner],
+    )
