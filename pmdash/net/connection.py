@@ -28,7 +28,14 @@ from pmdash.models import Event, FeedError, FeedState, FeedStatus
 from pmdash.net.backoff import Backoff
 from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
 from pmdash.net.rate import RateMeter
-from pmdash.net.wsclient import HandshakeRejected, HeaderError, InvalidURL, WsClient, connect
+from pmdash.net.wsclient import (
+    HandshakeRejected,
+    HeaderError,
+    InvalidURL,
+    WsClient,
+    connect,
+    exc_text,
+)
 
 OnEvents = Callable[[list[Event], float], None]
 
@@ -211,14 +218,14 @@ class Connection:
         except TimeoutError:
             return f"no handshake within {self.policy.open_timeout:g} s", False
         except Exception as exc:
-            return f"connect failed: {_describe(exc)}", False
+            return f"connect failed: {exc_text(exc)}", False
         self._backoff.connected()
         stale = False
         try:
             reason, stale = await self._session(ws)
             return reason, stale
         except Exception as exc:
-            return f"connection error: {_describe(exc)}", False
+            return f"connection error: {exc_text(exc)}", False
         finally:
             await self._close(ws, abort=stale)
 
@@ -228,7 +235,7 @@ class Connection:
             try:
                 headers = self.policy.headers()
             except Exception as exc:
-                raise _Permanent(f"cannot build handshake headers: {_describe(exc)}") from exc
+                raise _Permanent(f"cannot build handshake headers: {exc_text(exc)}") from exc
         try:
             return await connect(
                 self.policy.url,
@@ -349,7 +356,7 @@ class Connection:
     def _decode_crash(self, frame: str | bytes, exc: Exception) -> FeedError:
         sample = frame[:_SAMPLE] if isinstance(frame, str) else repr(frame[:_SAMPLE])
         return FeedError(
-            feed=self.policy.feed, message=f"decoder raised {_describe(exc)}", sample=sample
+            feed=self.policy.feed, message=f"decoder raised {exc_text(exc)}", sample=sample
         )
 
     def _dispatch(self, events: Sequence[Event], arrival: float) -> None:
@@ -363,7 +370,7 @@ class Connection:
 
     def _note_handler_error(self, exc: Exception) -> None:
         self._handler_errors += 1
-        self._last_handler_error = _describe(exc)
+        self._last_handler_error = exc_text(exc)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -391,8 +398,3 @@ def _heartbeat_text(frame: str | bytes) -> str:
         frame = frame.decode("utf-8", "replace")
     return frame.strip().upper()
 
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    name = type(exc).__name__
-    return f"{name}: {text}"[:200] if text else name

@@ -350,7 +350,7 @@ class WsClient(asyncio.Protocol):
             except ProtocolError as exc:
                 self._fail(exc.code, exc.reason, f"protocol error: {exc.reason}")
             except Exception as exc:
-                self._fail(wsframes.INTERNAL_ERROR, "", f"message handler raised {_describe(exc)}")
+                self._fail(wsframes.INTERNAL_ERROR, "", f"message handler raised {exc_text(exc)}")
         elif self._state == _CONNECTING:
             self._handshake_data(data)
         elif self._state != _CLOSED:
@@ -369,7 +369,7 @@ class WsClient(asyncio.Protocol):
             text = "connection closed during the WebSocket handshake"
             self._opened.set_exception(ConnectionError(f"{text}: {exc}" if exc else text))
         if exc is not None:
-            self._end_reason(f"connection closed: no close frame received ({_describe(exc)})")
+            self._end_reason(f"connection closed: no close frame received ({exc_text(exc)})")
         else:
             self._end_reason("connection closed: no close frame received")
         if not self._closed.done():
@@ -484,7 +484,8 @@ def _ignore(message: str | bytes) -> None:
     pass
 
 
-def _describe(exc: BaseException) -> str:
+def exc_text(exc: BaseException) -> str:
+    """``Type: message`` of an exception, at most 200 characters, for a status line."""
     text = str(exc)
     name = type(exc).__name__
     return f"{name}: {text}"[:200] if text else name
