@@ -19,6 +19,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Footer
 
 from pmdash.config import Settings
@@ -28,6 +29,7 @@ from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
 from pmdash.state.book import OrderBook
 from pmdash.state.store import MARKETS, STATUS, Store, book_key, tape_key
+from pmdash.widgets._screen import DashboardScreen
 from pmdash.widgets.data import HeaderData, LadderData, MarketRow
 from pmdash.widgets.help_screen import HelpScreen
 from pmdash.widgets.ladder import BookLadder
@@ -140,6 +142,9 @@ class PmdashApp(App[int]):
         self._slow_queued = False
 
     # -- layout -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return DashboardScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):

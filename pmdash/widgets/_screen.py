@@ -1,0 +1,88 @@
+"""The dashboard's Screen: Textual's, with a compositor that renders only what an update shows.
+
+A partial screen update in Textual 8.2.8 (``Compositor.render_partial_update``) repaints the
+rows of the dirty regions inside their bounding box (the crop). To get those rows it asks every
+visible widget whose *container* overlaps the crop for *all* its lines, then cuts every line of
+every widget on a repainted row into pieces, keeping the front-most piece of each. With the
+panels of a dashboard that is every widget on screen, every update: the market list, the footer
+and the status bar are rendered and cut 30 times a second while only the ladder changed.
+
+``CroppedCompositor`` asks only the widgets whose visible region overlaps the crop, and only
+for the crop's rows. Columns are left whole: the compositor keys its pieces by the screen's cut
+points, which are the edges of the widgets' visible regions. Every row it repaints gets the
+same pieces from the same widgets in the same order, so the screen is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import cast
+
+from textual._compositor import Compositor
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.strip import Strip
+
+
+class CroppedCompositor(Compositor):
+    """A compositor whose partial updates render only the widgets and rows they repaint."""
+
+    def _render_chops(
+        self,
+        crop: Region,
+        is_rendered_line: Callable[[int], bool],
+    ) -> Sequence[Mapping[int, Strip]]:
+        """Textual's ``_render_chops``, asking a widget only for the rows of ``crop`` where
+        some piece in its columns is still unpainted (front to back, the first piece wins).
+
+        Containers covered by their children, and panels outside the crop, render nothing.
+        """
+        cuts = self.cuts
+        chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+        rows = [y for y in crop.line_range if is_rendered_line(y)]
+        if not rows:
+            return cast("Sequence[Mapping[int, Strip]]", chops)
+        top = rows[0]
+        bottom = rows[-1] + 1
+        left = crop.x
+        right = crop.right
+        intersection = Region.intersection
+        for widget, (region, clip) in self.visible_widgets.items():
+            x, y, width, height = intersection(region, clip)
+            end = x + width
+            if x >= right or end <= left:
+                continue
+            first = max(y, top)
+            last = min(y + height, bottom)
+            # Rows this widget would still paint something on.
+            wanted = [
+                row
+                for row in range(first, last)
+                if is_rendered_line(row)
+                and any(chops[row].get(cut, 0) is None for cut in cuts[row] if x <= cut < end)
+            ]
+            if not wanted:
+                continue
+            first = wanted[0]
+            last = wanted[-1] + 1
+            asked = Region(x - region.x, first - region.y, width, last - first)
+            for row, strip in zip(range(first, last), widget.render_lines(asked), strict=False):
+                if not is_rendered_line(row):
+                    continue
+                chops_line = chops[row]
+                final_cuts = [cut for cut in cuts[row] if end >= cut >= x]
+                get_chops_line = chops_line.get
+                # One piece fewer than cuts: the last cut is where the widget ends.
+                pieces = strip.divide([cut - x for cut in final_cuts[1:]])
+                for cut, piece in zip(final_cuts, pieces, strict=False):
+                    if get_chops_line(cut) is None:
+                        chops_line[cut] = piece
+        return cast("Sequence[Mapping[int, Strip]]", chops)
+
+
+class DashboardScreen(Screen[None]):
+    """The App's default screen, with ``CroppedCompositor``."""
+
+    def __init__(self, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._compositor = CroppedCompositor()
