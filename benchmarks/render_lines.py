@@ -2,7 +2,8 @@
 LineView's own framing (Textual's edges around the line, then the App's line filters).
 
 Both frame the same content Strips (already built and cached by the widget), so the figures
-are the framing alone. Same process, same widget, CPU time, best of 5.
+are the framing alone, line filters included (both apply them to every line, as they must to a
+line that is new on screen). Same process, same widget, CPU time, best of 5.
 
     python benchmarks/render_lines.py
 """

@@ -220,10 +220,11 @@ class LineView(Widget):
     def _framed_line(self, y: int, frame: _Frame) -> Strip:
         framed = self._framed[y]
         if framed is None:
-            line = self.render_line(y)
+            # The filters as ``Strip.apply_filter`` applies them, without a Strip per filter.
+            segments = list(self.render_line(y))
             for line_filter in frame.filters:
-                line = line.apply_filter(line_filter, frame.background)
-            framed = Strip([*frame.left, *line, *frame.right], frame.width)
+                segments = line_filter.apply(segments, frame.background)
+            framed = Strip([*frame.left, *segments, *frame.right], frame.width)
             self._framed[y] = framed
             self.lines_framed += 1
         return framed

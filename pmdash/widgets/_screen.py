@@ -15,6 +15,7 @@ same pieces from the same widgets in the same order, so the screen is the same.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
@@ -39,11 +40,13 @@ class CroppedCompositor(Compositor):
         """
         cuts = self.cuts
         chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
-        rows = [y for y in crop.line_range if is_rendered_line(y)]
-        if not rows:
+        # Per repainted row, the cut points whose piece nobody has painted yet (ascending).
+        unpainted = {y: cuts[y][:-1] for y in crop.line_range if is_rendered_line(y)}
+        remaining = sum(map(len, unpainted.values()))
+        if not remaining:
             return cast("Sequence[Mapping[int, Strip]]", chops)
-        top = rows[0]
-        bottom = rows[-1] + 1
+        top = min(unpainted)
+        bottom = max(unpainted) + 1
         left = crop.x
         right = crop.right
         intersection = Region.intersection
@@ -52,31 +55,34 @@ class CroppedCompositor(Compositor):
             end = x + width
             if x >= right or end <= left:
                 continue
-            first = max(y, top)
-            last = min(y + height, bottom)
-            # Rows this widget would still paint something on.
-            wanted = [
-                row
-                for row in range(first, last)
-                if is_rendered_line(row)
-                and any(chops[row].get(cut, 0) is None for cut in cuts[row] if x <= cut < end)
-            ]
+            # The rows this widget would still paint something on.
+            wanted = []
+            for row in range(max(y, top), min(y + height, bottom)):
+                open_cuts = unpainted.get(row)
+                if open_cuts:
+                    index = bisect_left(open_cuts, x)
+                    if index < len(open_cuts) and open_cuts[index] < end:
+                        wanted.append(row)
             if not wanted:
                 continue
             first = wanted[0]
             last = wanted[-1] + 1
             asked = Region(x - region.x, first - region.y, width, last - first)
             for row, strip in zip(range(first, last), widget.render_lines(asked), strict=False):
-                if not is_rendered_line(row):
+                open_cuts = unpainted.get(row)
+                if not open_cuts:
                     continue
                 chops_line = chops[row]
                 final_cuts = [cut for cut in cuts[row] if end >= cut >= x]
-                get_chops_line = chops_line.get
                 # One piece fewer than cuts: the last cut is where the widget ends.
                 pieces = strip.divide([cut - x for cut in final_cuts[1:]])
                 for cut, piece in zip(final_cuts, pieces, strict=False):
-                    if get_chops_line(cut) is None:
+                    if chops_line[cut] is None:
                         chops_line[cut] = piece
+                        open_cuts.remove(cut)
+                        remaining -= 1
+            if not remaining:
+                break  # every piece is painted: the widgets behind would paint nothing
         return cast("Sequence[Mapping[int, Strip]]", chops)
 
 
