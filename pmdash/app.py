@@ -50,6 +50,11 @@ GC_INTERVAL_S = 0.25
 """How often the App runs a full collection of what it created after start-up (see _manage_gc)."""
 GC_THRESHOLD_FULL = 100
 """Young collections between automatic full ones: only a safety net once the App runs its own."""
+GC_THRESHOLD_YOUNG = 10_000
+"""Tracked objects (allocations minus frees) between young collections once the App runs.
+Python's 700 made 70 young collections a second at 5,000 msg/s (about 25 ms of CPU a second);
+at 10,000 there is one every second or two, and a young collection still frees the cycles
+among the objects it walks."""
 
 
 class LatencyWindow:
@@ -424,19 +429,20 @@ class PmdashApp(App[int]):
     # Full collections walk every tracked object; with Textual's start-up heap (styles, widgets,
     # render caches) they took 50-100 ms and dominated p99 latency. So once the first frame is
     # up, everything alive is frozen (never walked again), and from then on the App runs the full
-    # collection itself, four times a second, right after a screen refresh: it walks only what
-    # was created since start-up (mostly Textual's cached lines, ~10k objects), and it lands in
-    # the gap before the next flush, where the frames it delays would wait anyway. Its pause is
-    # mostly freeing garbage: Textual's painted Strips reference themselves (a Strip caches its
-    # own division), so every repainted line ends as cyclic garbage, 20-30k objects a second at
-    # 5,000 msg/s; collected once a second that was a 20-30 ms pause, four times a second 5-9 ms
-    # for the same total. Freezing again later would leak those Strips: the ones frozen while
-    # cached become garbage only a full collection of the frozen set can free (measured: +0.7
-    # MB/s, and a 600 ms collection after a minute).
+    # collection itself, at most four times a second and only when something reached the old
+    # generation, right after a screen refresh: it walks only what was created since start-up,
+    # and it lands in the gap before the next flush, where the frames it delays would wait
+    # anyway. Young collections wait for GC_THRESHOLD_YOUNG new objects: most of what a frame
+    # or a repaint allocates is freed by reference counting long before that, so a collection
+    # every 700 (Python's default) walked the same few live objects 70 times a second.
+    # Cyclic garbage is rare: LineView breaks the self-reference of the Strips it drops (a Strip
+    # caches its own division). Freezing again later would leak what is cached at that moment:
+    # frozen objects that become garbage are only freed by a full collection of the frozen set
+    # (measured: +0.7 MB/s, and a 600 ms collection after a minute).
 
     def _freeze_start_up(self) -> None:
         gc.freeze()
-        gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], GC_THRESHOLD_FULL)
+        gc.set_threshold(GC_THRESHOLD_YOUNG, self._gc_thresholds[1], GC_THRESHOLD_FULL)
 
     def _manage_gc(self) -> None:
         # Nothing reached the old generation since the last run (an idle feed): skip it.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from pmdash import app as app_module
-from pmdash.app import GC_THRESHOLD_FULL, PmdashApp
+from pmdash.app import GC_THRESHOLD_FULL, GC_THRESHOLD_YOUNG, PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.models import (
@@ -224,6 +224,7 @@ async def test_start_up_heap_is_frozen_after_the_first_frame_and_released_on_exi
         await pilot.pause()
         assert app.first_frame_at is not None
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == GC_THRESHOLD_YOUNG
         assert gc.get_threshold()[2] == GC_THRESHOLD_FULL
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
