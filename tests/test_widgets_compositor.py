@@ -1,15 +1,21 @@
 """The dashboard's compositor paints exactly what Textual's own would, with less work.
 
 Every screen update of a live dashboard (embedded exchange on loopback, key presses, the help
-screen on top) is rendered twice, by ``CroppedCompositor`` and by Textual's ``Compositor`` on
-the same state, and what a terminal would receive is compared byte for byte.
+screen on top, resizes) is rendered twice, by ``CroppedCompositor`` and by Textual's
+``Compositor`` on the same state. Each update is played onto a screen of its own (a grid of
+cells, as a terminal keeps it) and the two screens must stay equal, cell for cell and style for
+style. (The bytes may differ: Textual also sends an empty cursor move for a piece that starts
+where a repainted span ends, which ``CroppedCompositor`` does not render.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.segment import ControlType, Segment
+from rich.style import Style
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
 from textual.strip import Strip
@@ -24,18 +30,57 @@ from pmdash.widgets.ladder import BookLadder
 
 SIZE = (160, 45)
 
+Cells = dict[tuple[int, int], tuple[str, Style | None]]
+
+
+def play(segments: Sequence[Segment], cells: Cells) -> None:
+    """Write an update's segments onto ``cells`` as a terminal would."""
+    x = y = 0
+    for segment in segments:
+        if segment.control:
+            for control in segment.control:
+                if control[0] == ControlType.CURSOR_MOVE_TO:
+                    x, y = control[1], control[2]
+            continue
+        if segment.text == "\n":
+            continue
+        for char in segment.text:
+            cells[x, y] = (char, segment.style)
+            x += cell_len(char)
+
+
+def screen_of(strips: Sequence[Strip]) -> Cells:
+    cells: Cells = {}
+    for y, strip in enumerate(strips):
+        x = 0
+        for segment in strip:
+            for char in segment.text:
+                cells[x, y] = (char, segment.style)
+                x += cell_len(char)
+    return cells
+
 
 class ComparingCompositor(CroppedCompositor):
-    """Renders each update both ways and keeps what differs."""
+    """Plays each partial update both ways onto two screens and keeps where they differ."""
 
     def __init__(self) -> None:
         super().__init__()
         self.compared = 0
         self.differences: list[str] = []
         self.console = Console(width=SIZE[0], height=SIZE[1], color_system="truecolor")
+        self.ours: Cells | None = None
+        self.theirs: Cells | None = None
+
+    def render_full_update(self, simplify: bool = False):  # type: ignore[no-untyped-def]
+        update = super().render_full_update(simplify)
+        self.ours = self.theirs = None  # both screens start again from the next full render
+        return update
 
     def render_partial_update(self) -> ChopsUpdate | None:
         regions = self._dirty_regions.copy()
+        if self.ours is None or self.theirs is None:
+            self.ours = screen_of(self.render_strips())
+            self.theirs = dict(self.ours)
         update = super().render_partial_update()
         if update is None:
             return None
@@ -43,11 +88,16 @@ class ComparingCompositor(CroppedCompositor):
         rendered = {y for y, _, _ in update.spans}.__contains__
         stock = Compositor._render_chops(self, crop, rendered)
         ends = [cut_set[1:] for cut_set in self.cuts]
-        expected = ChopsUpdate(stock, update.spans, ends).render_segments(self.console)
-        got = update.render_segments(self.console)
+        options = self.console.options
+        play(list(update.__rich_console__(self.console, options)), self.ours)
+        textual = ChopsUpdate(stock, update.spans, ends)
+        play(list(textual.__rich_console__(self.console, options)), self.theirs)
         self.compared += 1
-        if got != expected:
-            self.differences.append(f"crop {crop}: {len(got)} vs {len(expected)} bytes")
+        if self.ours != self.theirs:
+            cells = sorted(k for k in self.ours.keys() | self.theirs.keys()
+                           if self.ours.get(k) != self.theirs.get(k))
+            self.differences.append(f"crop {crop}: {len(cells)} cells differ, first {cells[0]}")
+            self.theirs = dict(self.ours)  # report each difference once
         return update
 
     def _render_chops(

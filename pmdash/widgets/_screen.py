@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 from typing import cast
 
 from textual._compositor import Compositor
@@ -40,15 +41,20 @@ class CroppedCompositor(Compositor):
         """
         cuts = self.cuts
         chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
-        # Per repainted row, the cut points whose piece nobody has painted yet (ascending).
-        unpainted = {y: cuts[y][:-1] for y in crop.line_range if is_rendered_line(y)}
+        left = crop.x
+        right = crop.right
+        # Per repainted row, the cut points whose piece (up to the next cut) lies partly in the
+        # crop and is not painted yet, ascending. Pieces outside the crop are never shown.
+        unpainted = {
+            y: [cut for cut, end in pairwise(cuts[y]) if cut < right and end > left]
+            for y in crop.line_range
+            if is_rendered_line(y)
+        }
         remaining = sum(map(len, unpainted.values()))
         if not remaining:
             return cast("Sequence[Mapping[int, Strip]]", chops)
         top = min(unpainted)
         bottom = max(unpainted) + 1
-        left = crop.x
-        right = crop.right
         intersection = Region.intersection
         for widget, (region, clip) in self.visible_widgets.items():
             x, y, width, height = intersection(region, clip)
@@ -79,8 +85,9 @@ class CroppedCompositor(Compositor):
                 for cut, piece in zip(final_cuts, pieces, strict=False):
                     if chops_line[cut] is None:
                         chops_line[cut] = piece
-                        open_cuts.remove(cut)
-                        remaining -= 1
+                        if cut in open_cuts:
+                            open_cuts.remove(cut)
+                            remaining -= 1
             if not remaining:
                 break  # every piece is painted: the widgets behind would paint nothing
         return cast("Sequence[Mapping[int, Strip]]", chops)
