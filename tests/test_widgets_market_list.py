@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.geometry import Region
 from widget_apps.market_list_app import ROWS, MarketListApp
 
 from pmdash.widgets.market_list import MarketList
@@ -67,3 +68,44 @@ async def test_update_keeps_highlight_and_announces_nothing() -> None:
         await pilot.pause()
         assert markets.highlighted_id is not None
         assert app.selected[-1] == markets.highlighted_id
+
+
+def _screen_text(app: MarketListApp) -> list[str]:
+    """The list as the screen shows it (a full render of the App's screen)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_a_price_update_repaints_only_that_market_and_shows_it() -> None:
+    """New prices for the third market refresh its two lines and nothing else; the screen then
+    equals a list that was given the new rows from the start (highlighted row included). A
+    question long enough to wrap would change the height: the whole list is laid out again."""
+    rows = [*ROWS]
+    rows[2] = replace(ROWS[2], best_bid=100_000, last=110_000)
+    fresh = MarketListApp(rows)
+    async with fresh.run_test(size=(34, 14)) as pilot:
+        await pilot.pause()
+        expected = _screen_text(fresh)
+
+    app = MarketListApp(ROWS)
+    async with app.run_test(size=(34, 14)) as pilot:
+        markets = app.query_one(MarketList)
+        await pilot.pause()
+        assert _screen_text(app) != expected
+        refreshed: list[tuple[Region, ...]] = []
+        original = markets.refresh
+
+        def recording(*regions: Region, **kwargs: bool) -> MarketList:
+            refreshed.append(regions)
+            return original(*regions, **kwargs)
+
+        markets.refresh = recording  # type: ignore[method-assign]
+        markets.update_markets(rows)
+        await pilot.pause()
+        assert refreshed == [(Region(0, 4, markets.scrollable_content_region.width, 2),)]
+        assert _screen_text(app) == expected
+        assert "bid 0.10" in _screen_text(app)[6]
+
+        refreshed.clear()
+        markets.update_markets([replace(row, label=row.label + "\nsecond line") for row in rows])
+        await pilot.pause()
+        assert () in refreshed  # heights changed: the whole widget

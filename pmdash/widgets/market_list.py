@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -99,7 +100,7 @@ class MarketList(OptionList):
         if order == self._order:
             for condition_id, row in unique.items():
                 if self._rows.get(condition_id) != row:
-                    self.replace_option_prompt(condition_id, market_prompt(row))
+                    self._replace_prompt(condition_id, market_prompt(row))
                     changed = True
         else:
             changed = True
@@ -116,6 +117,31 @@ class MarketList(OptionList):
         self._rows = unique
         self._order = order
         return changed
+
+    def _replace_prompt(self, condition_id: str, prompt: Content) -> None:
+        """``replace_option_prompt`` for one market, repainting only that market's lines.
+
+        OptionList's own drops every option's rendered lines and repaints the whole widget
+        (5-10 ms at each list update, the longest screen updates of a busy dashboard); a new
+        price changes one option and keeps its height, so only its cached renders go and only
+        its lines are refreshed. A prompt of another height takes OptionList's way.
+        """
+        index = self.get_option_index(condition_id)
+        option = self.get_option_at_index(index)
+        height = self._heights.get(index)
+        option._set_prompt(prompt)  # OptionList's own setter: also drops the option's visual
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if height is None or self._get_visual(option).get_height(
+            self.styles, width - padding.width
+        ) != height:
+            self._clear_caches()
+            return
+        cache = self._option_render_cache
+        for key in [key for key in cache.keys() if key[0] is option]:  # noqa: SIM118 - not iterable
+            cache.discard(key)
+        top = self._index_to_line[index] - self.scroll_offset.y
+        self.refresh(Region(0, top, self.scrollable_content_region.width, height))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
