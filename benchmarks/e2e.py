@@ -96,7 +96,8 @@ def _start_source(
     return proc, info
 
 
-def _markets(assets: list[str]) -> list[MarketInfo]:
+def bench_markets(assets: list[str]) -> list[MarketInfo]:
+    """Binary markets over ``assets`` taken in pairs (YES, NO), as the frame source names them."""
     return [
         MarketInfo(
             condition_id=f"0x{i:064x}",
@@ -150,7 +151,7 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             markets = await resolve_markets(endpoints, Settings())
         else:
             endpoints = Endpoints.from_base_url(f"http://127.0.0.1:{info['port']}")
-            markets = _markets(info["assets"])
+            markets = bench_markets(info["assets"])
         started = time.perf_counter()
         app = PmdashApp(endpoints, markets, refresh_hz=args.fps)
         if args.ansi:

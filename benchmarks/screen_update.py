@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 from textual._compositor import Compositor  # noqa: E402
 from textual.screen import Screen  # noqa: E402
 
+from benchmarks.e2e import bench_markets  # noqa: E402
 from benchmarks.market_frames import record  # noqa: E402
 from pmdash.app import PmdashApp  # noqa: E402
 from pmdash.endpoints import Endpoints  # noqa: E402
 from pmdash.feeds.market import decode  # noqa: E402
-from pmdash.models import MarketInfo  # noqa: E402
 from pmdash.widgets._screen import CroppedCompositor  # noqa: E402
 
 SIZE = (160, 45)
@@ -41,19 +41,6 @@ class Bench(PmdashApp):
 
     def start_feeds(self) -> None:
         """No sockets."""
-
-
-def _markets(assets: list[str]) -> list[MarketInfo]:
-    return [
-        MarketInfo(
-            condition_id=f"0x{i:064x}",
-            question=f"Benchmark market {i // 2 + 1}",
-            slug=f"bench-{i // 2 + 1}",
-            token_ids=tuple(assets[i : i + 2]),
-            outcomes=("Yes", "No"),
-        )
-        for i in range(0, len(assets), 2)
-    ]
 
 
 async def measure(rate: float, updates: int, rounds: int) -> dict[str, list[float]]:
@@ -74,9 +61,8 @@ async def measure(rate: float, updates: int, rounds: int) -> dict[str, list[floa
 
     Screen._compositor_refresh = timed  # type: ignore[method-assign]
     try:
-        app = Bench(
-            Endpoints.from_base_url("http://127.0.0.1:9"), _markets(rec.asset_ids), refresh_hz=0.01
-        )
+        endpoints = Endpoints.from_base_url("http://127.0.0.1:9")
+        app = Bench(endpoints, bench_markets(rec.asset_ids), refresh_hz=0.01)
         async with app.run_test(size=SIZE) as pilot:
             app.store.apply(decode(rec.initial), time.perf_counter())
             app.flush()

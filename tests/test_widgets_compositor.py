@@ -10,7 +10,8 @@ where a repainted span ends, which ``CroppedCompositor`` does not render.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -18,6 +19,7 @@ from rich.segment import ControlType, Segment
 from rich.style import Style
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.strip import Strip
 
 from pmdash.app import PmdashApp
@@ -113,55 +115,57 @@ class ComparingCompositor(CroppedCompositor):
         return chops
 
 
+@asynccontextmanager
+async def live_dashboard(rate: float) -> AsyncIterator[tuple[PmdashApp, Pilot[int]]]:
+    """The App on the embedded exchange (loopback), running headless at SIZE."""
+    async with serve_exchange(seed=3, rate=rate) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot
+
+
 async def test_every_update_of_a_live_dashboard_matches_textuals_compositor() -> None:
     # A calm feed: rendering every update twice must keep up with it, or key presses wait.
-    async with serve_exchange(seed=3, rate=100) as running:
-        endpoints = Endpoints.from_base_url(running.base_url)
-        markets = await resolve_markets(endpoints, Settings())
-        app = PmdashApp(endpoints, markets)
-        async with app.run_test(size=SIZE) as pilot:
-            screen = app.screen
-            assert isinstance(screen, DashboardScreen)
-            compositor = ComparingCompositor()
-            screen._compositor = compositor
-            screen.refresh(layout=True)  # a full map for the new compositor
-            ladder = app.query_one(BookLadder)
-            for _ in range(200):
-                if ladder.data is not None and ladder.data.state == "live":
-                    break
-                await pilot.pause(0.05)
-            for key in ("o", "j", "o", "k", "question_mark", "escape", "tab", "j"):
-                await pilot.pause(0.25)
-                await pilot.press(key)
-            await pilot.pause(0.3)
-            await pilot.resize_terminal(120, 40)
-            await pilot.pause(0.2)
-            await pilot.resize_terminal(*SIZE)
-            await pilot.pause(0.2)
+    async with live_dashboard(rate=100) as (app, pilot):
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        compositor = ComparingCompositor()
+        screen._compositor = compositor
+        screen.refresh(layout=True)  # a full map for the new compositor
+        ladder = app.query_one(BookLadder)
+        for _ in range(200):
+            if ladder.data is not None and ladder.data.state == "live":
+                break
+            await pilot.pause(0.05)
+        for key in ("o", "j", "o", "k", "question_mark", "escape", "tab", "j"):
+            await pilot.pause(0.25)
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.2)
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause(0.2)
     assert compositor.compared > 30, "too few screen updates to compare"
     assert compositor.differences == []
 
 
 async def test_a_partial_update_leaves_panels_outside_it_alone() -> None:
-    async with serve_exchange(seed=3, rate=50) as running:
-        endpoints = Endpoints.from_base_url(running.base_url)
-        markets = await resolve_markets(endpoints, Settings())
-        app = PmdashApp(endpoints, markets)
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.5)
-            market_list = app.market_list
-            asked: list[Region] = []
-            original = market_list.render_lines
+    async with live_dashboard(rate=50) as (app, pilot):
+        await pilot.pause(0.5)
+        market_list = app.market_list
+        asked: list[Region] = []
+        original = market_list.render_lines
 
-            def counting(crop: Region) -> list[Strip]:
-                asked.append(crop)
-                return original(crop)
+        def counting(crop: Region) -> list[Strip]:
+            asked.append(crop)
+            return original(crop)
 
-            market_list.render_lines = counting  # type: ignore[method-assign]
-            ladder = app.query_one(BookLadder)
-            ladder.refresh(Region(0, 3, ladder.size.width, 1))
-            await pilot.pause(0.1)
-            assert asked == []  # the list is beside the ladder, not under it
-            market_list.refresh()
-            await pilot.pause(0.1)
-            assert asked, "a refresh of the list itself must render it"
+        market_list.render_lines = counting  # type: ignore[method-assign]
+        ladder = app.query_one(BookLadder)
+        ladder.refresh(Region(0, 3, ladder.size.width, 1))
+        await pilot.pause(0.1)
+        assert asked == []  # the list is beside the ladder, not under it
+        market_list.refresh()
+        await pilot.pause(0.1)
+        assert asked, "a refresh of the list itself must render it"
