@@ -11,6 +11,7 @@ from typing import Any
 
 from pmdash.sim.book import MarketBook
 from pmdash.sim.markets import SimMarket
+from pmdash.sim.wire import event_identity
 from pmdash.units import SCALE, to_decimal_str
 
 Json = dict[str, Any]
@@ -39,11 +40,7 @@ def _liquidity(book: MarketBook) -> float:
 
 def _event_stub(market: SimMarket) -> Json:
     return {
-        "id": market.event_id,
-        "ticker": market.event_slug,
-        "slug": market.event_slug,
-        "title": market.event_title,
-        "description": market.description,
+        **event_identity(market),
         "startDate": market.created_at,
         "creationDate": market.created_at,
         "endDate": market.end_date,

@@ -135,7 +135,9 @@ def best_bid_ask(market: SimMarket, outcome: int, book: MarketBook, ts: int) -> 
     }
 
 
-def _event_message(market: SimMarket) -> Json:
+def event_identity(market: SimMarket) -> Json:
+    """The event a market belongs to, as the channel's ``event_message`` names it; Gamma's
+    event objects start with the same five fields."""
     return {
         "id": market.event_id,
         "ticker": market.event_slug,
@@ -158,7 +160,7 @@ def _announcement(event_type: str, market: SimMarket, ts: int, **middle: object)
         "assets_ids": list(market.token_ids),
         "outcomes": list(market.outcomes),
         **middle,
-        "event_message": _event_message(market),
+        "event_message": event_identity(market),
         "timestamp": str(ts),
         "tags": list(market.tags),
     }
