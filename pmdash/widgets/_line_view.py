@@ -20,6 +20,7 @@ from typing import Generic, NamedTuple, Self, TypeVar
 
 from rich.style import Style
 from textual.color import Color
+from textual.content import Content
 from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -60,6 +61,7 @@ class LineView(Widget):
         """How many lines were built (not reused) since mounting: a cost counter."""
         self._subtitle_only = False
         self._subtitle_text: str | None = None
+        self._title_text: str | None = None
         self._framed: list[Strip | None] = []
         """Per content line: its Strip framed for the screen (None: not yet)."""
         self._frame: _Frame | None = None
@@ -95,15 +97,23 @@ class LineView(Widget):
             style = self._line_styles[name] = self.get_component_rich_style(name)
         return style
 
+    def set_title(self, title: str) -> None:
+        """Change the border title. The text is shown as it is: Textual reads a ``str`` title
+        as markup, where a server's ``[/x]`` raises and ``[@click=...]`` makes an action."""
+        if title == self._title_text:
+            return
+        self._title_text = title
+        self.border_title = Content(title)
+
     def set_subtitle(self, subtitle: str) -> None:
         """Change the border subtitle, repainting only the bottom border line (setting
-        ``border_subtitle`` alone repaints the whole widget)."""
+        ``border_subtitle`` alone repaints the whole widget). Shown as it is, as the title."""
         if subtitle == self._subtitle_text:
             return
         self._subtitle_text = subtitle
         self._subtitle_only = True
         try:
-            self.border_subtitle = subtitle
+            self.border_subtitle = Content(subtitle)
         finally:
             self._subtitle_only = False
 

@@ -1,7 +1,9 @@
 """Plain view data the App builds from state and pushes into the widgets.
 
 No textual import here: these are values, built by the App's flush timer. Prices and sizes are
-``int`` micro-units (see ``pmdash.units``).
+``int`` micro-units (see ``pmdash.units``). Their text fields come from servers (questions,
+outcomes, slugs, reasons): each is made ``printable`` when the value is built, so no widget can
+put a server's control characters on the terminal.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from pmdash.widgets.printable import printable
 
 BookState = Literal["live", "stale", "desynced", "empty"]
 """live: in sync; stale: no frames lately, resyncing; desynced: hash/sequence mismatch; empty: no
@@ -34,6 +38,9 @@ class LadderData:
     """How many bid levels the whole book holds (the ladder may show fewer)."""
     depth_asks: int = 0
 
+    def __post_init__(self) -> None:
+        _clean(self, "detail", "outcome", "other_outcome")
+
 
 @dataclass(frozen=True, slots=True)
 class HeaderData:
@@ -55,6 +62,9 @@ class HeaderData:
     heals: int = 0
     """How many times the book was re-fetched after a desync."""
 
+    def __post_init__(self) -> None:
+        _clean(self, "question", "slug", "outcome", "resolved")
+
 
 @dataclass(frozen=True, slots=True)
 class MarketRow:
@@ -67,3 +77,14 @@ class MarketRow:
     last: int | None = None
     resolved: bool = False
     tick: int = 10_000
+
+    def __post_init__(self) -> None:
+        _clean(self, "label")
+
+
+def _clean(value: object, *names: str) -> None:
+    """Make the text fields ``names`` of a frozen dataclass ``printable`` (None stays)."""
+    for name in names:
+        text = getattr(value, name)
+        if text is not None and not text.isprintable():
+            object.__setattr__(value, name, printable(text))

@@ -153,8 +153,7 @@ class BookLadder(DataLineView[LadderData]):
             subtitle = f"{data.depth_bids} bids · {data.depth_asks} asks"
             if data.other_outcome:
                 subtitle += f" · o: {data.other_outcome}"
-        if self.border_title != title:
-            self.border_title = title
+        self.set_title(title)
         self.set_subtitle(subtitle)
 
     def line_keys(self, width: int, height: int) -> list[Hashable]:

@@ -72,8 +72,7 @@ class MarketHeader(DataLineView[HeaderData]):
 
     def _update_title(self) -> None:
         title = self._data.slug if self._data and self._data.slug else "Market"
-        if self.border_title != title:
-            self.border_title = title
+        self.set_title(title)
 
     def line_keys(self, width: int, height: int) -> list[Hashable]:
         data = self._data

@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from pmdash.models import FeedStatus
 from pmdash.widgets._strips import Part, ellipsize, strip_of
+from pmdash.widgets.printable import printable
 
 _DOT = "●"
 _SEPARATOR = " │ "
@@ -53,7 +54,7 @@ def feed_texts(status: FeedStatus, now: float) -> list[tuple[str, str]]:
         if text:
             runs.append((text, "feed-status--bad"))
     if state in ("failed", "backoff") and status.detail:
-        runs.append((ellipsize(status.detail, _DETAIL_MAX), "feed-status--muted"))
+        runs.append((ellipsize(printable(status.detail), _DETAIL_MAX), "feed-status--muted"))
     runs.append((f"↻{status.reconnects}", "feed-status--muted"))
     if status.decode_errors > 0:
         runs.append((f"err {status.decode_errors}", "feed-status--bad"))
