@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+from textual.content import Content
 from textual.geometry import Region
 from widget_apps.market_list_app import ROWS, MarketListApp
 
-from pmdash.widgets.market_list import MarketList
+from pmdash.units import fmt_price
+from pmdash.widgets.data import MarketRow
+from pmdash.widgets.market_list import MarketList, MarketPrompt, market_prompt
 
 
 def test_market_list_second_highlighted(snap_compare) -> None:
@@ -112,3 +116,77 @@ async def test_a_price_update_repaints_only_that_market_and_shows_it() -> None:
         assert refreshed == [(Region(0, 0, width, 2),)]
         assert _screen_text(app)[1].startswith("│Two lines?")
         assert "bid 0.49" in _screen_text(app)[2]
+
+
+def _markup_prompt(row: MarketRow) -> Content:
+    """The prompt as markup describes it (what ``market_prompt`` builds without parsing)."""
+    if row.resolved:
+        prices = Content.from_markup("[$text-success bold]RESOLVED[/]")
+    else:
+        prices = Content.from_markup(
+            "[$foreground-muted]bid [/]$bid  [$foreground-muted]ask [/]$ask  "
+            "[$foreground-muted]last [/]$last",
+            bid=fmt_price(row.best_bid, row.tick),
+            ask=fmt_price(row.best_ask, row.tick),
+            last=fmt_price(row.last, row.tick),
+        )
+    return Content.from_markup("$label\n", label=row.label) + prices
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        *ROWS,
+        MarketRow("0x1", "", None, None, None),
+        MarketRow("0x2", "Ünïcödé 🚀 wide 漢字 [b]not markup[/b] $var", 5_000, 995_000, 1_000),
+        MarketRow("0x3", "tick", 512_300, 512_400, 512_300, tick=100),
+    ],
+)
+def test_prompt_is_what_its_markup_says(row: MarketRow) -> None:
+    built = market_prompt(row)
+    reference = _markup_prompt(row)
+    assert (built.plain, list(built.spans)) == (reference.plain, list(reference.spans))
+    assert str(MarketPrompt(row)) == reference.plain
+
+
+async def test_a_thousand_markets_repaint_only_what_is_on_screen() -> None:
+    """New prices for all of 1,000 markets refresh only the markets on screen; the ones below
+    show their new prices once scrolled to (their prompts are rendered when shown)."""
+    rows = [MarketRow(f"0x{i:04x}", f"Market {i}?", 400_000, 600_000, None) for i in range(1000)]
+    app = MarketListApp(rows)
+    async with app.run_test(size=(34, 14)) as pilot:
+        markets = app.query_one(MarketList)
+        await pilot.pause()
+        refreshed: list[tuple[Region, ...]] = []
+        original = markets.refresh
+
+        def recording(*regions: Region, **kwargs: bool) -> MarketList:
+            refreshed.append(regions)
+            return original(*regions, **kwargs)
+
+        markets.refresh = recording  # type: ignore[method-assign]
+        assert markets.update_markets([replace(row, best_bid=410_000) for row in rows])
+        await pilot.pause()
+        visible = markets.scrollable_content_region.height // 2
+        assert 0 < len(refreshed) <= visible + 1
+        assert all(len(regions) == 1 and regions[0].height == 2 for regions in refreshed)
+        assert "bid 0.41" in _screen_text(app)[2]
+
+        await pilot.press("end")
+        await pilot.pause()
+        text = _screen_text(app)
+        assert any("Market 999?" in line for line in text)
+        assert sum("bid 0.41" in line for line in text) == visible
+        assert not any("bid 0.40" in line for line in text)
+
+
+async def test_control_characters_in_a_question_never_reach_the_terminal() -> None:
+    """A question carrying escape sequences (retitle the window, clear the screen) shows
+    with U+FFFD where each control character was."""
+    rows = [MarketRow("0xbad", "Evil\x1b]0;PWNED\x07 \x9b2J?", 400_000, 600_000, None)]
+    app = MarketListApp(rows)
+    async with app.run_test(size=(34, 8)) as pilot:
+        await pilot.pause()
+        text = _screen_text(app)
+        assert not any(ch in line for line in text for ch in "\x1b\x07\x9b")
+        assert "Evil\ufffd]0;PWNED\ufffd \ufffd2J?" in text[1]

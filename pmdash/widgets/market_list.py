@@ -6,29 +6,80 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.content import Content
-from textual.geometry import Region
+from textual.cache import LRUCache
+from textual.content import Content, Span
+from textual.css.styles import RulesMap
+from textual.geometry import Region, Spacing
 from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding, RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from pmdash.units import fmt_price
 from pmdash.widgets.data import MarketRow
 
+_MUTED = "$foreground-muted"
+PROMPT_LINES = 2
+"""Every market takes two lines: its question (one line: ``MarketRow`` labels have no line
+breaks, and the list does not wrap) and its prices."""
+
 
 def market_prompt(row: MarketRow) -> Content:
-    """Two lines: the question, then bid / ask / last (or RESOLVED)."""
+    """Two lines: the question, then bid / ask / last (or RESOLVED).
+
+    Built from its spans directly: parsing the equivalent markup (``[$foreground-muted]bid
+    [/]...``) cost about 100 us a market, at every price change.
+    """
+    label = row.label
+    start = len(label) + 1
     if row.resolved:
-        prices = Content.from_markup("[$text-success bold]RESOLVED[/]")
-    else:
-        prices = Content.from_markup(
-            "[$foreground-muted]bid [/]$bid  [$foreground-muted]ask [/]$ask  "
-            "[$foreground-muted]last [/]$last",
-            bid=fmt_price(row.best_bid, row.tick),
-            ask=fmt_price(row.best_ask, row.tick),
-            last=fmt_price(row.last, row.tick),
+        return Content(
+            f"{label}\nRESOLVED",
+            [Span(start, start + 8, "$text-success bold")],
+            strip_control_codes=False,  # a label is printable (MarketRow) and so is the rest
         )
-    return Content.from_markup("$label\n", label=row.label) + prices
+    bid = fmt_price(row.best_bid, row.tick)
+    ask = fmt_price(row.best_ask, row.tick)
+    last = fmt_price(row.last, row.tick)
+    at_ask = start + 6 + len(bid)
+    at_last = at_ask + 6 + len(ask)
+    return Content(
+        f"{label}\nbid {bid}  ask {ask}  last {last}",
+        [Span(start, start + 4, _MUTED), Span(at_ask, at_ask + 4, _MUTED),
+         Span(at_last, at_last + 5, _MUTED)],
+        strip_control_codes=False,
+    )
+
+
+class MarketPrompt(Visual):
+    """One market's option: its ``MarketRow``, made into Content only when it is shown or
+    measured (a list of a thousand markets renders the twenty on screen)."""
+
+    def __init__(self, row: MarketRow) -> None:
+        self.row = row
+        self._content: Content | None = None
+
+    @property
+    def content(self) -> Content:
+        if self._content is None:
+            self._content = market_prompt(self.row)
+        return self._content
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self.content.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return PROMPT_LINES
+
+    def __str__(self) -> str:
+        return str(self.content)
 
 
 class MarketList(OptionList):
@@ -70,6 +121,8 @@ class MarketList(OptionList):
         self._rows: dict[str, MarketRow] = {}
         self._order: list[str] = []
         self._selected: str | None = None
+        self._renders: LRUCache[tuple[MarketPrompt, int, Style, Spacing, int], list[Strip]]
+        self._renders = LRUCache(maxsize=1024)
         if rows:
             self.update_markets(rows)
 
@@ -91,57 +144,76 @@ class MarketList(OptionList):
     def update_markets(self, rows: Sequence[MarketRow]) -> bool:
         """Show ``rows`` (duplicate condition ids: the first wins), keeping the highlight.
 
-        Only rows that changed are redrawn; returns True if any did."""
+        Only rows that changed are redrawn, and only those on screen are repainted (each at
+        its two lines); returns True if any row changed."""
         unique: dict[str, MarketRow] = {}
         for row in rows:
             unique.setdefault(row.condition_id, row)
         order = list(unique)
-        changed = False
-        if order == self._order:
-            for condition_id, row in unique.items():
-                if self._rows.get(condition_id) != row:
-                    self._replace_prompt(condition_id, market_prompt(row))
-                    changed = True
-        else:
-            changed = True
+        if order != self._order:
             keep = self.highlighted_id
             old_index = self.highlighted
-            self.set_options(
-                Option(market_prompt(row), id=condition_id) for condition_id, row in unique.items()
-            )
+            self.set_options(Option(MarketPrompt(row), id=cid) for cid, row in unique.items())
             if order:
                 if keep in unique:
                     self.highlighted = order.index(keep)
                 else:
                     self.highlighted = min(old_index or 0, len(order) - 1)
+            self._rows = unique
+            self._order = order
+            return True
+        old_rows = self._rows
+        changed = [cid for cid, row in unique.items() if old_rows[cid] != row]
         self._rows = unique
-        self._order = order
-        return changed
+        if changed:
+            self._show_changed(changed)
+        return bool(changed)
 
-    def _replace_prompt(self, condition_id: str, prompt: Content) -> None:
-        """``replace_option_prompt`` for one market, repainting only that market's lines.
+    def _show_changed(self, changed: list[str]) -> None:
+        """New prompts for the markets ``changed`` (same order, same heights); repaint the
+        lines of those on screen. OptionList's ``replace_option_prompt`` would drop every
+        option's renders and repaint the whole list for each one."""
+        rows = self._rows
+        get_index = self.get_option_index
+        indexes = []
+        for cid in changed:
+            index = get_index(cid)
+            self.get_option_at_index(index)._set_prompt(MarketPrompt(rows[cid]))
+            indexes.append(index)
+        region = self.scrollable_content_region
+        top = self.scroll_offset.y
+        index_to_line = self._index_to_line
+        for index in indexes:
+            y = index_to_line[index] - top
+            if -PROMPT_LINES < y < region.height:
+                self.refresh(Region(0, y, region.width, PROMPT_LINES))
 
-        OptionList's own drops every option's rendered lines and repaints the whole widget
-        (5-10 ms at each list update, the longest screen updates of a busy dashboard); a new
-        price changes one option and keeps its height, so only its cached renders go and only
-        its lines are refreshed. A prompt of another height takes OptionList's way.
-        """
-        index = self.get_option_index(condition_id)
-        option = self.get_option_at_index(index)
-        height = self._heights.get(index)
-        option._set_prompt(prompt)  # OptionList's own setter: also drops the option's visual
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        """OptionList's render of one option, cached by the prompt itself rather than by the
+        option (whose cached renders OptionList could only drop by searching its whole cache):
+        a market's new prompt is simply a new key."""
+        prompt = option.prompt
+        if not isinstance(prompt, MarketPrompt):
+            return super()._get_option_render(option, style)
         padding = self.get_component_styles("option-list--option").padding
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
-        if height is None or self._get_visual(option).get_height(
-            self.styles, width - padding.width
-        ) != height:
-            self._clear_caches()
-            return
-        cache = self._option_render_cache
-        for key in [key for key in cache.keys() if key[0] is option]:  # noqa: SIM118 - not iterable
-            cache.discard(key)
-        top = self._index_to_line[index] - self.scroll_offset.y
-        self.refresh(Region(0, top, self.scrollable_content_region.width, height))
+        index = self._option_to_index[option]
+        key = (prompt, index, style, padding, width)
+        strips = self._renders.get(key)
+        if strips is None:
+            visual: Visual = Padding(prompt, padding) if padding else prompt
+            strips = Visual.to_strips(self, visual, width, None, style)
+            meta = {"option": index}
+            strips = [
+                strip.extend_cell_length(width, style.rich_style).apply_meta(meta)
+                for strip in strips
+            ]
+            self._renders[key] = strips
+        return strips
+
+    def _clear_caches(self) -> None:
+        self._renders.clear()
+        super()._clear_caches()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
