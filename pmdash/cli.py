@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from pmdash.config import ConfigError, Settings, load_settings
 from pmdash.endpoints import Endpoints
+from pmdash.printable import printable
 
 FEEDS_AVAILABLE = ("market",)
 
@@ -212,9 +213,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         if args.json:
             print(msgspec.json.encode(market).decode())
         else:
-            print(f"{market.question}  [{market.slug}]")
+            print(printable(f"{market.question}  [{market.slug}]"))
             for outcome, token in zip(market.outcomes, market.token_ids, strict=False):
-                print(f"    {outcome:<12} {token}")
+                print(printable(f"    {outcome:<12} {token}"))
     if not found:
         print(f"pmdash: no market matches {text!r}", file=sys.stderr)
         return 1

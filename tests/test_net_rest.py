@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from pmdash import cli
 from pmdash.models import BookSnapshot, FeedError, MarketInfo
 from pmdash.net.http import HttpError, build_url, get_bytes, get_json
 from pmdash.net.rest import fetch_book, list_markets, market_by_slug, search
@@ -125,6 +127,50 @@ async def test_server_error_plain_text(server: FixtureServer) -> None:
         await get_bytes(server.base + "/x")
     assert info.value.status == 502
     assert "upstream exploded" in info.value.message
+
+
+async def test_server_words_lose_their_control_characters(server: FixtureServer) -> None:
+    """An error body is printed by the command line as it is: its escapes must not reach the
+    terminal."""
+    server.serve("/x", '{"error":"denied\\u001b]52;c;Y2xpcA==\\u0007\\u001b[2J"}', 403)
+    with pytest.raises(HttpError) as info:
+        await get_bytes(server.base + "/x")
+    assert info.value.message == "denied\ufffd]52;c;Y2xpcA==\ufffd\ufffd[2J"
+    assert "\x1b" not in str(info.value) and "\x07" not in str(info.value)
+
+
+def gamma_market(**over: str) -> dict[str, object]:
+    """A Gamma market object as ``/public-search`` nests it in its events."""
+    return {
+        "id": "1",
+        "question": "Q?",
+        "slug": "q",
+        "conditionId": "0x" + "ab" * 32,
+        "outcomes": '["Yes", "No"]',
+        "clobTokenIds": '["1234", "5678"]',
+        "enableOrderBook": True,
+        "active": True,
+        "closed": False,
+        "orderPriceMinTickSize": 0.01,
+        **over,
+    }
+
+
+def test_search_prints_questions_without_control_characters(
+    server: FixtureServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evil = {
+        "question": "Evil?\x1b]0;PWNED\x07",
+        "slug": "evil\x1b[2J",
+        "outcomes": json.dumps(["Yes\x1b[31m", "No"]),
+    }
+    found = {"events": [{"id": "1", "markets": [gamma_market(**evil)]}]}
+    server.serve("/public-search", json.dumps(found))
+    assert cli.main(["search", "evil", "--base-url", server.base]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Evil?\ufffd]0;PWNED\ufffd  [evil\ufffd[2J]" in out
+    assert "Yes\ufffd[31m" in out
 
 
 async def test_non_json_body(server: FixtureServer) -> None:

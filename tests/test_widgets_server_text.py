@@ -11,8 +11,8 @@ from widget_apps.ladder_app import LadderApp
 from widget_apps.status_app import NOW
 
 from pmdash.models import FeedStatus
+from pmdash.printable import REPLACEMENT, printable
 from pmdash.widgets.data import HeaderData, LadderData, MarketRow
-from pmdash.widgets.printable import REPLACEMENT, printable
 from pmdash.widgets.status_bar import feed_texts
 
 ESCAPES = "a\x1b]0;PWNED\x07b\x1b[2Jc\x9b31md\x7f"

@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from pmdash.printable import printable
+
 USER_AGENT = "pmdash/0.1"
 MAX_BODY = 32 * 2**20
 _MESSAGE_CHARS = 200
@@ -24,9 +26,9 @@ class HttpError(Exception):
     def __init__(self, status: int | None, url: str, message: str) -> None:
         self.status = status
         self.url = url
-        self.message = message
+        self.message = printable(message)  # often the server's own words, printed as they are
         where = f"HTTP {status} from {url}" if status is not None else url
-        super().__init__(f"{where}: {message}")
+        super().__init__(printable(f"{where}: {message}"))
 
 
 def build_url(base: str, path: str, params: Mapping[str, str | int | bool] | None = None) -> str:

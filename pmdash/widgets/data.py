@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pmdash.widgets.printable import printable
+from pmdash.printable import printable
 
 BookState = Literal["live", "stale", "desynced", "empty"]
 """live: in sync; stale: no frames lately, resyncing; desynced: hash/sequence mismatch; empty: no

@@ -12,8 +12,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from pmdash.models import FeedStatus
+from pmdash.printable import printable
 from pmdash.widgets._strips import Part, ellipsize, strip_of
-from pmdash.widgets.printable import printable
 
 _DOT = "●"
 _SEPARATOR = " │ "

@@ -1,10 +1,11 @@
-"""Text from the network made safe to put on a terminal screen.
+"""Text from the network made safe to put on a terminal.
 
-Market questions, outcomes, slugs and error details come from servers. Textual writes a
-string's characters to the terminal as they are, and strips only a few control codes (BEL, BS,
-VT, FF, CR), so an escape sequence inside a question (``ESC ]0;...BEL`` retitles the window,
-``ESC [2J`` clears it, OSC 52 writes the clipboard) would reach the user's terminal. Every
-string the dashboard did not write itself goes through ``printable`` before a widget shows it.
+Market questions, outcomes, slugs and error bodies come from servers. Textual writes a string's
+characters to the terminal as they are, and strips only a few control codes (BEL, BS, VT, FF,
+CR), and ``print`` strips none, so an escape sequence inside a question (``ESC ]0;...BEL``
+retitles the window, ``ESC [2J`` clears it, OSC 52 writes the clipboard) would reach the user's
+terminal. Every string pmdash did not write itself goes through ``printable`` before a widget
+shows it or the command line prints it (JSON output escapes control characters already).
 """
 
 from __future__ import annotations
