@@ -411,6 +411,7 @@ class PmdashApp(App[int]):
                     last=last.price if last is not None else None,
                     resolved=condition_id in self.store.resolved,
                     tick=book.tick if book is not None else market.tick_size,
+                    state=book.state if book is not None else "empty",
                 )
             )
         return self.market_list.update_markets(rows)

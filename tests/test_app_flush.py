@@ -169,7 +169,7 @@ async def test_market_list_follows_at_its_cadence(monkeypatch: pytest.MonkeyPatc
         app.flush()
         await pilot.pause()
         prompt = str(app.market_list.get_option_at_index(0).prompt)
-        assert "bid -" in prompt
+        assert prompt.endswith("\nno book yet")
 
         monkeypatch.setattr(app_module, "LIST_HZ", 1000.0)
         app.flush()
@@ -178,6 +178,19 @@ async def test_market_list_follows_at_its_cadence(monkeypatch: pytest.MonkeyPatc
         prompt = str(app.market_list.get_option_at_index(0).prompt)
         assert "bid 0.48" in prompt and "ask 0.52" in prompt
         assert app.list_latency.total == 1
+
+        # A reconnect: the list says the prices are stale until fresh books arrive.
+        app.store.mark_feed_stale()
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        prompt = str(app.market_list.get_option_at_index(0).prompt)
+        assert prompt.endswith("\nSTALE  bid 0.48  ask 0.52")
+        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert "last" in str(app.market_list.get_option_at_index(0).prompt)
 
 
 async def test_key_presses_show_at_once_whatever_the_cadence(

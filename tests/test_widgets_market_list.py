@@ -120,8 +120,26 @@ async def test_a_price_update_repaints_only_that_market_and_shows_it() -> None:
 
 def _markup_prompt(row: MarketRow) -> Content:
     """The prompt as markup describes it (what ``market_prompt`` builds without parsing)."""
+    values = {
+        "bid": fmt_price(row.best_bid, row.tick),
+        "ask": fmt_price(row.best_ask, row.tick),
+    }
     if row.resolved:
         prices = Content.from_markup("[$text-success bold]RESOLVED[/]")
+    elif row.state == "empty":
+        prices = Content.from_markup("[$foreground-muted]no book yet[/]")
+    elif row.state == "stale":
+        prices = Content.from_markup(
+            "[$text-warning bold]STALE[/]  [$foreground-muted]bid [/]$bid  "
+            "[$foreground-muted]ask [/]$ask",
+            **values,
+        )
+    elif row.state == "desynced":
+        prices = Content.from_markup(
+            "[$text-error bold]DESYNC[/]  [$foreground-muted]bid [/]$bid  "
+            "[$foreground-muted]ask [/]$ask",
+            **values,
+        )
     else:
         prices = Content.from_markup(
             "[$foreground-muted]bid [/]$bid  [$foreground-muted]ask [/]$ask  "
@@ -140,6 +158,10 @@ def _markup_prompt(row: MarketRow) -> Content:
         MarketRow("0x1", "", None, None, None),
         MarketRow("0x2", "Ünïcödé 🚀 wide 漢字 [b]not markup[/b] $var", 5_000, 995_000, 1_000),
         MarketRow("0x3", "tick", 512_300, 512_400, 512_300, tick=100),
+        MarketRow("0x4", "Stale?", 490_000, 510_000, 500_000, state="stale"),
+        MarketRow("0x5", "Desynced?", None, 510_000, 500_000, state="desynced"),
+        MarketRow("0x6", "No book?", state="empty"),
+        MarketRow("0x7", "Resolved and stale", state="stale", resolved=True),
     ],
 )
 def test_prompt_is_what_its_markup_says(row: MarketRow) -> None:

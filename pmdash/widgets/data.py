@@ -77,6 +77,8 @@ class MarketRow:
     last: int | None = None
     resolved: bool = False
     tick: int = 10_000
+    state: BookState = "live"
+    """The state of the book the prices come from: anything but live is said on the row."""
 
     def __post_init__(self) -> None:
         _clean(self, "label")

@@ -26,8 +26,16 @@ PROMPT_LINES = 2
 breaks, and the list does not wrap) and its prices."""
 
 
+_NOT_LIVE = {
+    "stale": ("STALE", "$text-warning bold"),
+    "desynced": ("DESYNC", "$text-error bold"),
+}
+"""A book that is not live says so in front of its prices (the last trade makes room)."""
+
+
 def market_prompt(row: MarketRow) -> Content:
-    """Two lines: the question, then bid / ask / last (or RESOLVED).
+    """Two lines: the question, then bid / ask / last, or what is wrong with them: RESOLVED,
+    STALE or DESYNC before the book's prices, or no book yet.
 
     Built from its spans directly: parsing the equivalent markup (``[$foreground-muted]bid
     [/]...``) cost about 100 us a market, at every price change.
@@ -35,20 +43,39 @@ def market_prompt(row: MarketRow) -> Content:
     label = row.label
     start = len(label) + 1
     if row.resolved:
-        return Content(
-            f"{label}\nRESOLVED",
-            [Span(start, start + 8, "$text-success bold")],
-            strip_control_codes=False,  # a label is printable (MarketRow) and so is the rest
-        )
+        return _content(f"{label}\nRESOLVED", (start, 8, "$text-success bold"))
+    if row.state == "empty":
+        return _content(f"{label}\nno book yet", (start, 11, _MUTED))
     bid = fmt_price(row.best_bid, row.tick)
     ask = fmt_price(row.best_ask, row.tick)
+    flag = _NOT_LIVE.get(row.state)
+    if flag is not None:
+        word, style = flag
+        at_bid = start + len(word) + 2
+        at_ask = at_bid + 6 + len(bid)
+        return _content(
+            f"{label}\n{word}  bid {bid}  ask {ask}",
+            (start, len(word), style),
+            (at_bid, 4, _MUTED),
+            (at_ask, 4, _MUTED),
+        )
     last = fmt_price(row.last, row.tick)
     at_ask = start + 6 + len(bid)
     at_last = at_ask + 6 + len(ask)
-    return Content(
+    return _content(
         f"{label}\nbid {bid}  ask {ask}  last {last}",
-        [Span(start, start + 4, _MUTED), Span(at_ask, at_ask + 4, _MUTED),
-         Span(at_last, at_last + 5, _MUTED)],
+        (start, 4, _MUTED),
+        (at_ask, 4, _MUTED),
+        (at_last, 5, _MUTED),
+    )
+
+
+def _content(text: str, *spans: tuple[int, int, str]) -> Content:
+    """Content of ``text`` with (start, length, style) spans. The label part is printable
+    (``MarketRow``) and pmdash writes the rest: no control codes to strip."""
+    return Content(
+        text,
+        [Span(start, start + length, style) for start, length, style in spans],
         strip_control_codes=False,
     )
 
