@@ -79,6 +79,19 @@ def _screen_text(app: MarketListApp) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
+def record_refreshes(markets: MarketList) -> list[tuple[Region, ...]]:
+    """Every ``refresh`` call's regions from now on (the list is filled as they come)."""
+    refreshed: list[tuple[Region, ...]] = []
+    original = markets.refresh
+
+    def recording(*regions: Region, **kwargs: bool) -> MarketList:
+        refreshed.append(regions)
+        return original(*regions, **kwargs)
+
+    markets.refresh = recording  # type: ignore[method-assign]
+    return refreshed
+
+
 async def test_a_price_update_repaints_only_that_market_and_shows_it() -> None:
     """New prices for the third market refresh its two lines and nothing else; the screen then
     equals a list that was given the new rows from the start (highlighted row included). A
@@ -95,14 +108,7 @@ async def test_a_price_update_repaints_only_that_market_and_shows_it() -> None:
         markets = app.query_one(MarketList)
         await pilot.pause()
         assert _screen_text(app) != expected
-        refreshed: list[tuple[Region, ...]] = []
-        original = markets.refresh
-
-        def recording(*regions: Region, **kwargs: bool) -> MarketList:
-            refreshed.append(regions)
-            return original(*regions, **kwargs)
-
-        markets.refresh = recording  # type: ignore[method-assign]
+        refreshed = record_refreshes(markets)
         markets.update_markets(rows)
         await pilot.pause()
         width = markets.scrollable_content_region.width
@@ -179,14 +185,7 @@ async def test_a_thousand_markets_repaint_only_what_is_on_screen() -> None:
     async with app.run_test(size=(34, 14)) as pilot:
         markets = app.query_one(MarketList)
         await pilot.pause()
-        refreshed: list[tuple[Region, ...]] = []
-        original = markets.refresh
-
-        def recording(*regions: Region, **kwargs: bool) -> MarketList:
-            refreshed.append(regions)
-            return original(*regions, **kwargs)
-
-        markets.refresh = recording  # type: ignore[method-assign]
+        refreshed = record_refreshes(markets)
         assert markets.update_markets([replace(row, best_bid=410_000) for row in rows])
         await pilot.pause()
         visible = markets.scrollable_content_region.height // 2
