@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from rich.style import Style as RichStyle
 from textual.content import Content
-from textual.geometry import Region
+from textual.geometry import Region, Spacing
+from textual.strip import Strip
 from widget_apps.market_list_app import ROWS, MarketListApp
 
 from pmdash.units import fmt_price
@@ -211,3 +213,84 @@ async def test_control_characters_in_a_question_never_reach_the_terminal() -> No
         text = _screen_text(app)
         assert not any(ch in line for line in text for ch in "\x1b\x07\x9b")
         assert "Evil\ufffd]0;PWNED\ufffd \ufffd2J?" in text[1]
+
+
+def _segments(strips: list[Strip]) -> list[list[tuple[str, RichStyle, dict[str, object]]]]:
+    """Each strip's segments as (text, style without meta, meta less selection offsets)."""
+    return [
+        [
+            (
+                segment.text,
+                segment.style.clear_meta_and_links(),
+                {k: v for k, v in segment.style.meta.items() if k != "offset"},
+            )
+            for segment in strip
+            if segment.style is not None
+        ]
+        for strip in strips
+    ]
+
+
+STATE_ROWS = [
+    *ROWS,
+    MarketRow("0x1", "", None, None, None),
+    MarketRow("0x2", "Wide 漢字 and 🚀 in a question long enough to be cut", 5_000, 995_000, 1_000),
+    MarketRow("0x4", "Stale?", 490_000, 510_000, 500_000, state="stale"),
+    MarketRow("0x5", "Desynced?", None, 510_000, 500_000, state="desynced"),
+    MarketRow("0x6", "No book?", state="empty"),
+]
+
+
+async def test_rows_are_drawn_as_textual_draws_their_content() -> None:
+    """The rows built from their pieces have the segments Textual renders from the prompt's
+    Content, for every state, the highlighted and plain option styles and widths from roomy
+    to too narrow for the prices (which Textual then draws)."""
+    app = MarketListApp(STATE_ROWS)
+    async with app.run_test(size=(34, 30)) as pilot:
+        await pilot.pause()
+        markets = app.query_one(MarketList)
+        styles = [
+            markets.get_visual_style("option-list--option"),
+            markets.get_visual_style("option-list--option", "option-list--option-highlighted"),
+        ]
+        fast = 0
+        for index, row in enumerate(STATE_ROWS):
+            prompt = MarketPrompt(row)
+            for style in styles:
+                for width in (60, 32, 27, 12, 1):
+                    built = markets._row_strips(row, style, width, index)
+                    textual = markets._content_strips(prompt, style, Spacing(), width, index)
+                    if built is None:
+                        assert width < len(str(prompt).split("\n")[1])
+                        continue
+                    fast += 1
+                    assert [s.cell_length for s in built] == [s.cell_length for s in textual]
+                    assert _segments(built) == _segments(textual), (row, width)
+        assert fast >= len(STATE_ROWS) * 2 * 2
+
+
+def _cells(app: MarketListApp) -> list[list[tuple[str, RichStyle]]]:
+    """The screen as cells: each character and its style, meta left out."""
+    return [
+        [
+            (char, segment.style.clear_meta_and_links() if segment.style else RichStyle())
+            for segment in strip
+            for char in segment.text
+        ]
+        for strip in app.screen._compositor.render_strips()
+    ]
+
+
+async def test_the_screen_is_the_same_with_or_without_rows_built_from_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    screens = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(MarketList, "_row_strips", lambda *args: None)
+        app = MarketListApp(STATE_ROWS)
+        async with app.run_test(size=(34, 22)) as pilot:
+            await pilot.press("j", "j")
+            await pilot.pause()
+            screens.append(_cells(app))
+    assert screens[0] == screens[1]

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style as RichStyle
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.content import Content, Span
+from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.geometry import Region, Spacing
 from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Padding, RenderOptions, Visual
+from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -33,51 +37,37 @@ _NOT_LIVE = {
 """A book that is not live says so in front of its prices (the last trade makes room)."""
 
 
-def market_prompt(row: MarketRow) -> Content:
-    """Two lines: the question, then bid / ask / last, or what is wrong with them: RESOLVED,
-    STALE or DESYNC before the book's prices, or no book yet.
+Run = tuple[str, str]
+"""A piece of a prompt's prices line and its style (``""``: the option's own)."""
 
-    Built from its spans directly: parsing the equivalent markup (``[$foreground-muted]bid
-    [/]...``) cost about 100 us a market, at every price change.
-    """
-    label = row.label
-    start = len(label) + 1
+
+def price_runs(row: MarketRow) -> list[Run]:
+    """The second line of a market's prompt: bid / ask / last, or what is wrong with them:
+    RESOLVED, STALE or DESYNC before the book's prices, or no book yet."""
     if row.resolved:
-        return _content(f"{label}\nRESOLVED", (start, 8, "$text-success bold"))
+        return [("RESOLVED", "$text-success bold")]
     if row.state == "empty":
-        return _content(f"{label}\nno book yet", (start, 11, _MUTED))
+        return [("no book yet", _MUTED)]
     bid = fmt_price(row.best_bid, row.tick)
     ask = fmt_price(row.best_ask, row.tick)
     flag = _NOT_LIVE.get(row.state)
     if flag is not None:
         word, style = flag
-        at_bid = start + len(word) + 2
-        at_ask = at_bid + 6 + len(bid)
-        return _content(
-            f"{label}\n{word}  bid {bid}  ask {ask}",
-            (start, len(word), style),
-            (at_bid, 4, _MUTED),
-            (at_ask, 4, _MUTED),
-        )
+        return [(word, style), ("  ", ""), ("bid ", _MUTED), (f"{bid}  ", ""),
+                ("ask ", _MUTED), (ask, "")]
     last = fmt_price(row.last, row.tick)
-    at_ask = start + 6 + len(bid)
-    at_last = at_ask + 6 + len(ask)
-    return _content(
-        f"{label}\nbid {bid}  ask {ask}  last {last}",
-        (start, 4, _MUTED),
-        (at_ask, 4, _MUTED),
-        (at_last, 5, _MUTED),
-    )
+    return [("bid ", _MUTED), (f"{bid}  ", ""), ("ask ", _MUTED), (f"{ask}  ", ""),
+            ("last ", _MUTED), (last, "")]
 
 
-def _content(text: str, *spans: tuple[int, int, str]) -> Content:
-    """Content of ``text`` with (start, length, style) spans. The label part is printable
-    (``MarketRow``) and pmdash writes the rest: no control codes to strip."""
-    return Content(
-        text,
-        [Span(start, start + length, style) for start, length, style in spans],
-        strip_control_codes=False,
-    )
+def market_prompt(row: MarketRow) -> Content:
+    """Two lines: the question, then ``price_runs``.
+
+    Assembled from its pieces: parsing the equivalent markup (``[$foreground-muted]bid
+    [/]...``) cost about 100 us a market, at every price change. The label is printable
+    (``MarketRow``) and pmdash writes the rest: no control codes to strip.
+    """
+    return Content.assemble(row.label, "\n", *price_runs(row), strip_control_codes=False)
 
 
 class MarketPrompt(Visual):
@@ -107,6 +97,25 @@ class MarketPrompt(Visual):
 
     def __str__(self) -> str:
         return str(self.content)
+
+
+class _RunStyles(dict[str, RichStyle]):
+    """Style name of a prompt piece (``""``: the option's own) -> its final Rich style in one
+    option (index) drawn in one option style: as Textual combines them for a Content span,
+    then with OptionList's ``{"option": index}`` meta."""
+
+    def __init__(self, widget: Widget, style: Style, index: int) -> None:
+        super().__init__()
+        self._widget = widget
+        self._style = style
+        self._meta = RichStyle.from_meta({"option": index})
+
+    def __missing__(self, name: str) -> RichStyle:
+        style = self._style
+        if name:
+            style = style + self._widget._get_style(name)
+        rich = self[name] = style.rich_style + self._meta
+        return rich
 
 
 class MarketList(OptionList):
@@ -150,6 +159,9 @@ class MarketList(OptionList):
         self._selected: str | None = None
         self._renders: LRUCache[tuple[MarketPrompt, int, Style, Spacing, int], list[Strip]]
         self._renders = LRUCache(maxsize=1024)
+        self._run_styles: LRUCache[tuple[Style, int], _RunStyles] = LRUCache(maxsize=1024)
+        self._labels: LRUCache[tuple[str, int], tuple[str, int]] = LRUCache(maxsize=4096)
+        """(question, width) -> the question cut to the width, and its cells."""
         if rows:
             self.update_markets(rows)
 
@@ -228,19 +240,76 @@ class MarketList(OptionList):
         key = (prompt, index, style, padding, width)
         strips = self._renders.get(key)
         if strips is None:
-            visual: Visual = Padding(prompt, padding) if padding else prompt
-            strips = Visual.to_strips(self, visual, width, None, style)
-            meta = {"option": index}
-            strips = [
-                strip.extend_cell_length(width, style.rich_style).apply_meta(meta)
-                for strip in strips
-            ]
+            if padding or (strips := self._row_strips(prompt.row, style, width, index)) is None:
+                strips = self._content_strips(prompt, style, padding, width, index)
             self._renders[key] = strips
         return strips
 
+    def _content_strips(
+        self, prompt: MarketPrompt, style: Style, padding: Spacing, width: int, index: int
+    ) -> list[Strip]:
+        """The option as OptionList renders it: the prompt's Content, through Textual."""
+        visual: Visual = Padding(prompt, padding) if padding else prompt
+        strips = Visual.to_strips(self, visual, width, None, style)
+        meta = {"option": index}
+        return [
+            strip.extend_cell_length(width, style.rich_style).apply_meta(meta)
+            for strip in strips
+        ]
+
+    def _row_strips(
+        self, row: MarketRow, style: Style, width: int, index: int
+    ) -> list[Strip] | None:
+        """``_content_strips`` built from the row's pieces, with each piece's final style
+        cached: the same segments, less Textual's text selection offsets (OptionList allows
+        no selection). A Content render cost about 0.3 ms a market, the cost of every list
+        update with many markets on screen. None where the list is laid out otherwise than
+        this knows (no ellipsis, wrapping, alignment) or the prices do not fit: then Textual
+        renders it."""
+        get_rule = self.styles.get
+        if (
+            get_rule("text_overflow", "fold") != "ellipsis"
+            or get_rule("text_wrap", "wrap") != "nowrap"
+            or get_rule("text_align", "left") not in ("left", "start")
+            or get_rule("line_pad", 0)
+            or self.styles.content_align != ("left", "top")
+            or self.text_selection is not None
+        ):
+            return None
+        runs = price_runs(row)
+        used = sum(len(text) for text, _ in runs)  # ASCII: one cell a character
+        if used > width:
+            return None
+        styles = self._run_styles.get((style, index))
+        if styles is None:
+            styles = self._run_styles[(style, index)] = _RunStyles(self, style, index)
+        base = styles[""]
+        fitted = self._labels.get((row.label, width))
+        if fitted is None:
+            label = row.label
+            label_cells = cell_len(label)
+            if label_cells > width:  # cut as Textual cuts it
+                label = Content(label).truncate(width, ellipsis=True).plain
+                label_cells = cell_len(label)
+            fitted = self._labels[(row.label, width)] = (label, label_cells)
+        label, label_cells = fitted
+        top = [Segment(label, base)]
+        if label_cells < width:
+            top.append(Segment(" " * (width - label_cells), base))
+        prices = [Segment(text, styles[name]) for text, name in runs if text]
+        if used < width:
+            prices.append(Segment(" " * (width - used), base))
+        return [Strip(top, width), Strip(prices, width)]
+
     def _clear_caches(self) -> None:
         self._renders.clear()
+        self._run_styles.clear()
         super()._clear_caches()
+
+    def notify_style_update(self) -> None:
+        self._renders.clear()  # a theme's colours may change what a style name means
+        self._run_styles.clear()
+        super().notify_style_update()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
