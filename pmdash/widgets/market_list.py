@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -25,6 +25,8 @@ from pmdash.units import fmt_price
 from pmdash.widgets.data import MarketRow
 
 _MUTED = "$foreground-muted"
+_RENDERS_PER_PROMPT = 8
+"""Renders kept on one prompt (option styles: plain, highlighted, hover; a resize)."""
 PROMPT_LINES = 2
 """Every market takes two lines: its question (one line: ``MarketRow`` labels have no line
 breaks, and the list does not wrap) and its prices."""
@@ -77,6 +79,9 @@ class MarketPrompt(Visual):
     def __init__(self, row: MarketRow) -> None:
         self.row = row
         self._content: Content | None = None
+        self.renders: dict[Hashable, list[Strip]] = {}
+        """The list's renders of this prompt (``MarketList._get_option_render``): they go
+        with it when a new price replaces it, freed at once, never left for the collector."""
 
     @property
     def content(self) -> Content:
@@ -157,8 +162,8 @@ class MarketList(OptionList):
         self._rows: dict[str, MarketRow] = {}
         self._order: list[str] = []
         self._selected: str | None = None
-        self._renders: LRUCache[tuple[MarketPrompt, int, Style, Spacing, int], list[Strip]]
-        self._renders = LRUCache(maxsize=1024)
+        self._styles_version = 0
+        """Bumped when styles change: part of every render's key."""
         self._run_styles: LRUCache[tuple[Style, int], _RunStyles] = LRUCache(maxsize=1024)
         self._labels: LRUCache[tuple[str, int], tuple[str, int]] = LRUCache(maxsize=4096)
         """(question, width) -> the question cut to the width, and its cells."""
@@ -228,21 +233,24 @@ class MarketList(OptionList):
                 self.refresh(Region(0, y, region.width, PROMPT_LINES))
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
-        """OptionList's render of one option, cached by the prompt itself rather than by the
+        """OptionList's render of one option, cached on the prompt itself rather than by the
         option (whose cached renders OptionList could only drop by searching its whole cache):
-        a market's new prompt is simply a new key."""
+        a market's new prompt starts with none, and the old one's go with it."""
         prompt = option.prompt
         if not isinstance(prompt, MarketPrompt):
             return super()._get_option_render(option, style)
         padding = self.get_component_styles("option-list--option").padding
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
         index = self._option_to_index[option]
-        key = (prompt, index, style, padding, width)
-        strips = self._renders.get(key)
+        key = (self._styles_version, index, style, padding, width)  # no prompt: no cycle
+        renders = prompt.renders
+        strips = renders.get(key)
         if strips is None:
             if padding or (strips := self._row_strips(prompt.row, style, width, index)) is None:
                 strips = self._content_strips(prompt, style, padding, width, index)
-            self._renders[key] = strips
+            if len(renders) >= _RENDERS_PER_PROMPT:
+                renders.clear()
+            renders[key] = strips
         return strips
 
     def _content_strips(
@@ -302,12 +310,12 @@ class MarketList(OptionList):
         return [Strip(top, width), Strip(prices, width)]
 
     def _clear_caches(self) -> None:
-        self._renders.clear()
+        self._styles_version += 1
         self._run_styles.clear()
         super()._clear_caches()
 
     def notify_style_update(self) -> None:
-        self._renders.clear()  # a theme's colours may change what a style name means
+        self._styles_version += 1  # a theme's colours may change what a style name means
         self._run_styles.clear()
         super().notify_style_update()
 
