@@ -28,7 +28,7 @@ class HttpError(Exception):
         self.url = url
         self.message = printable(message)  # often the server's own words, printed as they are
         where = f"HTTP {status} from {url}" if status is not None else url
-        super().__init__(printable(f"{where}: {message}"))
+        super().__init__(f"{printable(where)}: {self.message}")
 
 
 def build_url(base: str, path: str, params: Mapping[str, str | int | bool] | None = None) -> str:

@@ -88,5 +88,5 @@ def _clean(value: object, *names: str) -> None:
     """Make the text fields ``names`` of a frozen dataclass ``printable`` (None stays)."""
     for name in names:
         text = getattr(value, name)
-        if text is not None and not text.isprintable():
-            object.__setattr__(value, name, printable(text))
+        if text is not None and (clean := printable(text)) is not text:
+            object.__setattr__(value, name, clean)
