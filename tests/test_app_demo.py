@@ -82,3 +82,33 @@ async def test_demo_dashboard_fills_and_keys_work() -> None:
             await pilot.press("q")
             await pilot.pause(0.2)
         assert app.return_code == 0
+
+
+async def test_dashboard_survives_any_terminal_size() -> None:
+    """Shrinking the terminal while the feed streams: at some sizes a panel gets no columns
+    (or no rows) at all; every panel must take that, and the next update, without raising.
+    It once did not: the ladder laid out no lines at width 0, then compared 12 new ones
+    against them on the next flush (IndexError), which took the dashboard down."""
+    sizes = [(70, 20), (48, 14), (40, 10), (36, 12), (34, 8), (20, 5), (10, 3), (2, 1)]
+    sizes += [(1, 1), (120, 6), (6, 40), (90, 30), SIZE]
+    async with serve_exchange(seed=5, rate=400) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        markets = await resolve_markets(endpoints, Settings())
+        app = PmdashApp(endpoints, markets)
+        async with app.run_test(size=SIZE) as pilot:
+            ladder = app.query_one(BookLadder)
+
+            def filled() -> bool:
+                return ladder.data is not None and bool(ladder.data.bids)
+
+            assert await _wait_for(pilot, filled)
+            for width, height in sizes:
+                await pilot.resize_terminal(width, height)
+                # Several flushes at this size, each showing book changes on the screen.
+                wanted = app.latency.total + 3
+                assert await _wait_for(pilot, lambda w=wanted: app.latency.total >= w)
+                assert app.is_running, f"the dashboard stopped at {width}x{height}"
+                assert app.size == (width, height)
+            lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
+            assert any("spread" in line for line in lines), "the ladder did not come back"
+        assert app.return_code in (0, None)

@@ -144,7 +144,7 @@ class LineView(Widget):
             self.refresh()
             return
         width, height = size
-        keys = self.line_keys(width, height)
+        keys = self._keys_for(size)
         old_keys = self._keys
         old_strips = self._strips
         old_framed = self._framed
@@ -299,13 +299,18 @@ class LineView(Widget):
             return strip
         return Strip.blank(self._keys_size.width, self.base_style)
 
+    def _keys_for(self, size: Size) -> list[Hashable]:
+        """The keys for ``size``: none when the panel has no cells at all (a terminal so small
+        that the layout leaves it no column or no row), where ``line_keys`` is never asked."""
+        width, height = size
+        return self.line_keys(width, height) if width > 0 and height > 0 else []
+
     def _fit_size(self) -> None:
         """Lay the keys out for the current size (after a resize or a style change)."""
         size = self.size
         if self._fitted and size == self._keys_size:
             return
-        width, height = size
-        self._keys = self.line_keys(width, height) if width > 0 and height > 0 else []
+        self._keys = self._keys_for(size)
         self._strips = [None] * len(self._keys)
         _release(self._framed)
         self._framed = [None] * len(self._keys)

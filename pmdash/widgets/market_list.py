@@ -225,6 +225,10 @@ class MarketList(OptionList):
             self.get_option_at_index(index)._set_prompt(MarketPrompt(rows[cid]))
             indexes.append(index)
         region = self.scrollable_content_region
+        if not region:
+            # No cells to show them in (a terminal too small for the list): OptionList lays out
+            # no lines until it has some, and then renders every option from its new prompt.
+            return
         top = self.scroll_offset.y
         index_to_line = self._index_to_line
         for index in indexes:
