@@ -6,6 +6,9 @@ from textual.widgets import Static
 from widget_apps.layout_app import LayoutApp
 
 from pmdash.widgets.help_screen import HelpScreen
+from pmdash.widgets.ladder import BookLadder
+from pmdash.widgets.market_list import MarketList
+from pmdash.widgets.tape import TradeTape
 
 
 def test_layout_full(snap_compare) -> None:
@@ -38,3 +41,42 @@ async def test_help_closes_on_escape_and_side_shows_with_panels() -> None:
         await pilot.pause()
         assert side.display
         assert side.region.width == 36
+
+
+def test_layout_80_columns(snap_compare) -> None:
+    """An 80x24 terminal: a 24-column market list and the book ladder in the rest (prices,
+    sizes, totals and depth bars all shown); no trade tape. The header's prices line shows
+    bid, ask and the last trade (0.50 BUY) and ends with the book's state alone ("live")."""
+    assert snap_compare(LayoutApp(), terminal_size=(80, 24))
+
+
+def test_layout_110_columns(snap_compare) -> None:
+    """A 110x30 terminal: the market list narrowed to 24 columns, the trade tape to 38, and
+    the ladder between them with its depth bars."""
+    assert snap_compare(LayoutApp(), terminal_size=(110, 30))
+
+
+async def test_the_ladder_keeps_its_room_as_the_terminal_narrows() -> None:
+    """Per width: the list's and the tape's widths (0: hidden), and the ladder gets the rest.
+    Before the width classes, an 80-column terminal left the ladder 6 columns."""
+    expected = {
+        150: (34, 40, 76),
+        120: (34, 40, 46),
+        119: (24, 38, 57),
+        100: (24, 38, 38),
+        99: (24, 0, 75),
+        80: (24, 0, 56),
+        60: (24, 0, 36),
+    }
+    app = LayoutApp()
+    async with app.run_test(size=(150, 40)) as pilot:
+        for width, (list_w, tape_w, ladder_w) in expected.items():
+            await pilot.resize_terminal(width, 40)
+            await pilot.pause()
+            tape = app.query_one(TradeTape)
+            seen = (
+                app.query_one(MarketList).outer_size.width,
+                tape.outer_size.width if tape.display else 0,
+                app.query_one(BookLadder).outer_size.width,
+            )
+            assert seen == (list_w, tape_w, ladder_w), f"at {width} columns"

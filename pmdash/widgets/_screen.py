@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
-from typing import cast
+from typing import ClassVar, cast
 
 from textual._compositor import Compositor
 from textual.geometry import Region
@@ -94,7 +94,16 @@ class CroppedCompositor(Compositor):
 
 
 class DashboardScreen(Screen[None]):
-    """The App's default screen, with ``CroppedCompositor``."""
+    """The App's default screen, with ``CroppedCompositor``, and a class for its width that
+    ``styles.tcss`` lays the panels out by: the book ladder keeps its room on a narrow
+    terminal, the market list and the trade tape give theirs up first."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (100, "-medium"),
+        (120, "-wide"),
+    ]
+    """Screen width (cells) from which each class applies."""
 
     def __init__(self, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)

@@ -13,6 +13,11 @@ Part = tuple[str, Style]
 """A run of text and the Rich style it is drawn with."""
 
 
+def cells(parts: Iterable[Part]) -> int:
+    """How many cells the parts take."""
+    return sum(cell_len(text) for text, _ in parts)
+
+
 def strip_of(parts: Iterable[Part], width: int, fill: Style, *, ellipsis: bool = False) -> Strip:
     """One line of exactly ``width`` cells: the parts, cropped or padded with ``fill``.
 

@@ -13,7 +13,7 @@ from textual.strip import Strip
 
 from pmdash.units import fmt_price
 from pmdash.widgets._line_view import BLANK, DataLineView
-from pmdash.widgets._strips import Part, ellipsize, strip_of
+from pmdash.widgets._strips import Part, cells, ellipsize, strip_of
 from pmdash.widgets.data import HeaderData
 
 _STATE_CLASS = {
@@ -103,7 +103,7 @@ class MarketHeader(DataLineView[HeaderData]):
         badge: list[Part] = []
         if resolved is not None:
             badge = [(f" RESOLVED: {resolved} ", self.component_style("market-header--resolved"))]
-        badge_w = sum(cell_len(text) for text, _ in badge)
+        badge_w = cells(badge)
         question = ellipsize(question, max(0, width - badge_w - 2))
         return strip_of(
             [
@@ -116,6 +116,34 @@ class MarketHeader(DataLineView[HeaderData]):
         )
 
     def _prices_line(self, data: HeaderData, width: int) -> Strip:
+        """Outcome, prices, last trade and tick, then the book's state at the right.
+
+        When that does not fit, the line gives up, in order: the word "book" and the heal
+        count; spread, mid and tick (the ladder's middle line shows spread and mid); then its
+        end, cut with "…". The state itself always stays: it says whether to trust the prices.
+        """
+        base = self.base_style
+        get = self.component_style
+        state_style = get(_STATE_CLASS.get(data.book_state, "market-header--muted"))
+        label = get("market-header--label")
+        parts = self._price_parts(data, compact=False)
+        right: list[Part] = [
+            (" book ", label),
+            (data.book_state, state_style),
+            (" · heals ", label),
+            (str(data.heals), base),
+            (" ", base),
+        ]
+        if cells(parts) + cells(right) > width:
+            right = [(" ", base), (data.book_state, state_style), (" ", base)]
+            if cells(parts) + cells(right) > width:
+                parts = self._price_parts(data, compact=True)
+        left_w = max(0, width - cells(right))
+        second = strip_of(parts, left_w, base, ellipsis=True)
+        return Strip([*second, *strip_of(right, width - left_w, base)], width)
+
+    def _price_parts(self, data: HeaderData, compact: bool) -> list[Part]:
+        """The left of the prices line; ``compact``: without spread, mid and tick."""
         base = self.base_style
         get = self.component_style
         label = get("market-header--label")
@@ -127,28 +155,15 @@ class MarketHeader(DataLineView[HeaderData]):
         parts: list[Part] = [(" ", base)]
         if data.outcome:
             parts += [(f" {data.outcome} ", get("market-header--outcome")), (" ", base)]
-        for name, value in (
-            ("bid", data.best_bid),
-            ("ask", data.best_ask),
-            ("spread", data.spread),
-            ("mid", data.mid),
-        ):
+        prices = [("bid", data.best_bid), ("ask", data.best_ask)]
+        if not compact:
+            prices += [("spread", data.spread), ("mid", data.mid)]
+        for name, value in prices:
             parts += [(f" {name} ", label), (fmt_price(value, tick), base), (" ", base)]
         parts += [(" last ", label), (fmt_price(data.last_trade_price, tick), side_style)]
         if data.last_trade_side:
             parts.append((f" {data.last_trade_side}", side_style))
-        parts += [(" ", base), (" tick ", label)]
-        parts.append((fmt_price(data.tick, data.tick) if data.tick else "-", base))
-
-        state_style = get(_STATE_CLASS.get(data.book_state, "market-header--muted"))
-        right: list[Part] = [
-            (" book ", label),
-            (data.book_state, state_style),
-            (" · heals ", label),
-            (str(data.heals), base),
-            (" ", base),
-        ]
-        right_w = sum(cell_len(text) for text, _ in right)
-        left_w = max(0, width - right_w)
-        second = strip_of(parts, left_w, base, ellipsis=True)
-        return Strip([*second, *strip_of(right, width - left_w, base)], width)
+        if not compact:
+            parts += [(" ", base), (" tick ", label)]
+            parts.append((fmt_price(data.tick, data.tick) if data.tick else "-", base))
+        return parts

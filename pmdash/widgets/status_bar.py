@@ -6,14 +6,13 @@ import math
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
 from pmdash.models import FeedStatus
 from pmdash.printable import printable
-from pmdash.widgets._strips import Part, ellipsize, strip_of
+from pmdash.widgets._strips import Part, cells, ellipsize, strip_of
 
 _DOT = "●"
 _SEPARATOR = " │ "
@@ -151,7 +150,7 @@ class FeedStatusBar(Widget):
                 ("screen p99 ", styles["feed-status--muted"]),
                 (f"{self._screen_latency_ms:.1f}ms ", base),
             ]
-        right_w = sum(cell_len(text) for text, _ in right)
+        right_w = cells(right)
         left_w = max(0, width - right_w - 1) if right else width
         left = strip_of(parts, left_w, base, ellipsis=True)
         if not right:

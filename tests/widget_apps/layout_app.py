@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
+from pmdash.widgets._screen import DashboardScreen
 from pmdash.widgets.help_screen import HelpScreen
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
@@ -21,7 +22,10 @@ from widget_apps.base import HarnessApp
 
 class LayoutApp(HarnessApp):
     """The layout ids the real App uses: #body, #markets, #main, #header, #book-row, #ladder,
-    #tape, #side (empty, so hidden), #status above the Footer."""
+    #tape, #side (empty, so hidden), #status above the Footer; the dashboard screen's width
+    classes, which the stylesheet lays the panels out by."""
+
+    HORIZONTAL_BREAKPOINTS = DashboardScreen.HORIZONTAL_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
