@@ -196,8 +196,10 @@ def cmd_tail(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     import msgspec
 
+    from pmdash.jsonout import market_to_json
     from pmdash.net import rest
     from pmdash.net.http import HttpError
+    from pmdash.units import fmt_price
 
     text = " ".join(args.text)
     try:
@@ -211,11 +213,15 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 1
     for market in found:
         if args.json:
-            print(msgspec.json.encode(market).decode())
+            print(msgspec.json.encode(market_to_json(market)).decode())
         else:
             print(printable(f"{market.question}  [{market.slug}]"))
-            for outcome, token in zip(market.outcomes, market.token_ids, strict=False):
-                print(printable(f"    {outcome:<12} {token}"))
+            prices = market.outcome_prices or (None,) * len(market.outcomes)
+            for outcome, price, token in zip(
+                market.outcomes, prices, market.token_ids, strict=False
+            ):
+                shown = fmt_price(price, market.tick_size)
+                print(printable(f"    {outcome:<12} {shown:>6}  {token}"))
     if not found:
         print(f"pmdash: no market matches {text!r}", file=sys.stderr)
         return 1

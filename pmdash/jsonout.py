@@ -1,5 +1,5 @@
-"""Events as JSON objects for ``pmdash tail``: every object has ``type`` and ``feed``; prices and
-sizes are exact decimal strings (never floats)."""
+"""Events as JSON objects for ``pmdash tail`` (every object has ``type`` and ``feed``) and
+markets for ``pmdash search --json``; prices and sizes are exact decimal strings (never floats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from pmdash.models import Event
+from pmdash.models import Event, MarketInfo
 from pmdash.state.book import OrderBook
 from pmdash.units import to_decimal_str
 
@@ -26,6 +26,7 @@ _DECIMAL_FIELDS = frozenset(
     }
 )
 _LEVEL_FIELDS = frozenset({"bids", "asks"})
+_DECIMAL_LIST_FIELDS = frozenset({"outcome_prices"})
 
 
 def _convert(value: Any, key: str | None = None) -> Any:
@@ -33,6 +34,8 @@ def _convert(value: Any, key: str | None = None) -> Any:
         return {k: _convert(v, k) for k, v in value.items()}
     if key in _LEVEL_FIELDS and isinstance(value, list | tuple):
         return [[to_decimal_str(p), to_decimal_str(s)] for p, s in value]
+    if key in _DECIMAL_LIST_FIELDS and isinstance(value, list | tuple):
+        return [to_decimal_str(v) for v in value]
     if isinstance(value, list | tuple):
         return [_convert(v) for v in value]
     if key in _DECIMAL_FIELDS and isinstance(value, int) and not isinstance(value, bool):
@@ -43,6 +46,12 @@ def _convert(value: Any, key: str | None = None) -> Any:
 def event_to_json(event: Event) -> dict[str, Any]:
     """The event's attributes, with its ``type`` tag first and decimals as strings."""
     converted: dict[str, Any] = _convert(msgspec.to_builtins(event))
+    return converted
+
+
+def market_to_json(market: MarketInfo) -> dict[str, Any]:
+    """A market as ``pmdash search --json`` prints it: its attributes, decimals as strings."""
+    converted: dict[str, Any] = _convert(msgspec.to_builtins(market))
     return converted
 
 

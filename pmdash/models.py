@@ -170,6 +170,9 @@ class MarketInfo(msgspec.Struct, frozen=True):
     active: bool = True
     closed: bool = False
     gamma_id: str = ""
+    outcome_prices: tuple[int, ...] = ()
+    """Gamma's displayed price of each outcome (micro-units, index-aligned with ``outcomes``):
+    a snapshot from the REST lookup, not live; empty when Gamma gave none usable."""
 
     def outcome_of(self, asset_id: str) -> str:
         try:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -173,12 +174,40 @@ def test_tail_by_market_slug(sim: dict[str, str]) -> None:
     assert sorted(b["asset_id"] for b in books) == sorted(market["token_ids"])
 
 
-def test_search_human_output_lists_outcomes_and_tokens(sim: dict[str, str]) -> None:
+def test_search_human_output_lists_outcomes_prices_and_tokens(sim: dict[str, str]) -> None:
+    """Each market: its question and [slug], then one line per outcome with Gamma's price
+    and the token id. (Prices move between two calls on a live exchange: the outcomes and
+    tokens are checked against the JSON output, the prices by adding up to 1.)"""
     result = run("search", "Will", "--base-url", sim["rest"])
     assert result.returncode == 0, result.stderr
+    as_json = run("search", "Will", "--base-url", sim["rest"], "--json")
+    markets = [json.loads(line) for line in as_json.stdout.splitlines()]
     lines = result.stdout.splitlines()
-    assert any("[" in line and "]" in line for line in lines)
-    assert any(line.startswith("    ") and line.split()[-1].isdigit() for line in lines)
+    assert len(lines) == sum(1 + len(m["outcomes"]) for m in markets)
+    for market in markets:
+        at = lines.index(f"{market['question']}  [{market['slug']}]")
+        prices = []
+        for i, (outcome, token) in enumerate(
+            zip(market["outcomes"], market["token_ids"], strict=True)
+        ):
+            name, price, shown_token = lines[at + 1 + i].split()
+            assert (name, shown_token) == (outcome, token)
+            prices.append(Decimal(price))
+        assert sum(prices) == 1
+
+
+def test_search_json_prices_and_tick_as_decimal_strings(sim: dict[str, str]) -> None:
+    """Decimals as strings, as in every other JSON pmdash prints: the tick and each outcome's
+    price (the two of a binary market add up to 1)."""
+    found = run("search", "Will", "--base-url", sim["rest"], "--json")
+    assert found.returncode == 0, found.stderr
+    markets = [json.loads(line) for line in found.stdout.splitlines()]
+    assert markets
+    for market in markets:
+        assert market["tick_size"] in ("0.01", "0.001")
+        prices = market["outcome_prices"]
+        assert all(isinstance(p, str) for p in prices) and len(prices) == 2
+        assert Decimal(prices[0]) + Decimal(prices[1]) == 1
 
 
 def test_tail_survives_start_before_server_is_up() -> None:

@@ -122,8 +122,36 @@ def test_market_json_encoded_lists() -> None:
         active=True,
         closed=False,
         gamma_id="516724",
+        outcome_prices=(620_000, 380_000),
     )
     assert info.outcome_of("5678") == "No"
+
+
+@pytest.mark.parametrize(
+    ("prices", "expected"),
+    [
+        ('["0.9995", "0.0005"]', (999_500, 500)),  # as in the real bodies
+        ('["1", "0"]', (1_000_000, 0)),  # resolved
+        (["0.62", "0.38"], (620_000, 380_000)),  # a real list
+        ('["0.4350000000000001", "0.5649999999999999"]', (435_000, 565_000)),  # computed
+        ('["0.62"]', ()),  # one price for two outcomes
+        ('["0.62", "1.5"]', ()),  # not a price
+        ('["0.62", "NaN"]', ()),
+        ('["0.62", 0.38]', ()),  # an item that is not a string
+        ('["0.62", ', ()),  # not JSON
+        ("", ()),
+        (None, ()),
+    ],
+)
+def test_outcome_prices_are_shown_or_dropped_never_the_market(
+    prices: Any, expected: tuple[int, ...]
+) -> None:
+    """Gamma's outcome prices are only shown (``pmdash search``): a list that cannot be used
+    costs the prices, never the market."""
+    info = gamma.decode_market(body(market(outcomePrices=prices)))
+    assert isinstance(info, MarketInfo)
+    assert info.token_ids == ("1234", "5678")
+    assert info.outcome_prices == expected
 
 
 def test_market_real_lists_string_tick_and_integer_id() -> None:

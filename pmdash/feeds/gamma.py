@@ -75,6 +75,38 @@ def _tick(market: dict[str, Any]) -> int:
     return units
 
 
+def _outcome_prices(market: dict[str, Any], count: int) -> tuple[int, ...]:
+    """``outcomePrices`` in micro-units, one per outcome; () when absent or unusable. They are
+    only shown (``pmdash search``), so a bad list costs the prices, not the market."""
+    try:
+        texts = _string_list(market, "outcomePrices")
+    except _Bad:
+        return ()
+    if not texts or len(texts) != count:
+        return ()
+    prices: list[int] = []
+    for text in texts:
+        units = _shown_price(text)
+        if units is None:
+            return ()
+        prices.append(units)
+    return tuple(prices)
+
+
+def _shown_price(text: str) -> int | None:
+    """A price in [0, 1] to show: exact when it has at most 6 decimals, else rounded to them
+    (Gamma's prices are computed, e.g. ``0.4350000000000001``); None when not one."""
+    try:
+        return parse_price(text)
+    except UnitError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return round(value * SCALE) if 0.0 <= value <= 1.0 else None
+
+
 def _text(market: dict[str, Any], key: str) -> str:
     value = market.get(key)
     if value is None:
@@ -118,6 +150,7 @@ def _market_info(market: Any) -> MarketInfo:
         active=_flag(market, "active", True),
         closed=_flag(market, "closed", False),
         gamma_id=_text(market, "id"),
+        outcome_prices=_outcome_prices(market, len(outcomes)) if outcomes else (),
     )
 
 
