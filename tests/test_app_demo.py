@@ -90,7 +90,7 @@ async def test_dashboard_survives_any_terminal_size() -> None:
     It once did not: the ladder laid out no lines at width 0, then compared 12 new ones
     against them on the next flush (IndexError), which took the dashboard down."""
     sizes = [(70, 20), (48, 14), (40, 10), (36, 12), (34, 8), (20, 5), (10, 3), (2, 1)]
-    sizes += [(1, 1), (120, 6), (6, 40), (90, 30), SIZE]
+    sizes += [(1, 1), (120, 6), (6, 40), (80, 24), (90, 30), SIZE]
     async with serve_exchange(seed=5, rate=400) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
         markets = await resolve_markets(endpoints, Settings())
@@ -109,6 +109,8 @@ async def test_dashboard_survives_any_terminal_size() -> None:
                 assert await _wait_for(pilot, lambda w=wanted: app.latency.total >= w)
                 assert app.is_running, f"the dashboard stopped at {width}x{height}"
                 assert app.size == (width, height)
+                if (width, height) == (80, 24):  # the narrow layout: no tape, the book's room
+                    assert ladder.outer_size.width == 56 and not app.tape.display
             lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
             assert any("spread" in line for line in lines), "the ladder did not come back"
         assert app.return_code in (0, None)
