@@ -150,7 +150,7 @@ def _market_info(market: Any) -> MarketInfo:
         active=_flag(market, "active", True),
         closed=_flag(market, "closed", False),
         gamma_id=_text(market, "id"),
-        outcome_prices=_outcome_prices(market, len(outcomes)) if outcomes else (),
+        outcome_prices=_outcome_prices(market, len(outcomes)),
     )
 
 
