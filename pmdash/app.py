@@ -120,6 +120,7 @@ class PmdashApp(App[int]):
             market_policy(endpoints.market_ws, assets),
             on_events=self._on_events,
             on_reconnect=self._on_reconnect,
+            on_lost=self._on_lost,
         )
         self.market_order: list[str] = [m.condition_id for m in markets]
         self.selected: str | None = self.market_order[0] if self.market_order else None
@@ -187,6 +188,9 @@ class PmdashApp(App[int]):
 
     def _on_events(self, events: list[Event], arrival: float) -> None:
         self.store.apply(events, arrival)
+
+    def _on_lost(self, reason: str) -> None:
+        self.store.mark_feed_stale("market", f"connection lost: {reason}")
 
     def _on_reconnect(self) -> None:
         self.store.mark_feed_stale("market", "reconnected: waiting for a fresh snapshot")

@@ -49,9 +49,13 @@ class TailRun:
             market_policy(url, assets),
             on_events=self._on_events,
             on_reconnect=self._on_reconnect,
+            on_lost=self._on_lost,
         )
         self._done = asyncio.Event()
         self._write: Callable[[str], object] = out.write
+
+    def _on_lost(self, reason: str) -> None:
+        self.store.mark_feed_stale("market", f"connection lost: {reason}")
 
     def _on_reconnect(self) -> None:
         self.store.mark_feed_stale("market", "reconnected: waiting for a fresh snapshot")

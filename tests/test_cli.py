@@ -218,3 +218,44 @@ def test_tail_survives_start_before_server_is_up() -> None:
     assert time.monotonic() - started < 20
     statuses = [json.loads(x) for x in result.stdout.splitlines()]
     assert any(s.get("state") == "backoff" for s in statuses)
+
+
+def test_tail_books_left_stale_when_the_exchange_goes_away() -> None:
+    """The exchange stops mid-run: the books tail prints at exit are stale, not live."""
+    sim_proc = subprocess.Popen(
+        [*PMDASH, "sim", "--host", "127.0.0.1", "--port", "0", "--seed", "8", "--rate", "100"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    tail = None
+    try:
+        assert sim_proc.stdout is not None
+        urls = json.loads(sim_proc.stdout.readline())
+        tail = subprocess.Popen(
+            [*PMDASH, "tail", "market", "--base-url", urls["rest"], "--seconds", "4", "--books"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert tail.stdout is not None
+        seen = []
+        for line in tail.stdout:  # bounded: tail ends by itself after --seconds
+            seen.append(json.loads(line))
+            if seen[-1]["type"] == "book_snapshot":
+                break
+        assert seen and seen[-1]["type"] == "book_snapshot", seen
+        sim_proc.send_signal(signal.SIGINT)
+        sim_proc.wait(timeout=10)
+        rest, stderr = tail.communicate(timeout=20)
+    finally:
+        for proc in (sim_proc, tail):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert tail.returncode == 0, stderr
+    objects = [json.loads(line) for line in rest.splitlines()]
+    books = [o for o in objects if o["type"] == "book_state"]
+    assert books and {b["state"] for b in books} == {"stale"}
+    states = [o["state"] for o in objects if o["type"] == "feed_status"]
+    assert "backoff" in states

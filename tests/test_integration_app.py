@@ -1,5 +1,6 @@
 """The dashboard follows the exchange: markets announced with `new_market` are added to the list
-and subscribed on the open socket; `market_resolved` marks a market resolved on screen."""
+and subscribed on the open socket; `market_resolved` marks a market resolved on screen; a lost
+connection turns every book stale on screen at once, not at the next reconnect."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import serve_exchange
+from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
+from pmdash.widgets.market_list import MarketList
+
+
+def screen_text(widget: MarketHeader | BookLadder | MarketList) -> str:
+    return "\n".join("".join(widget.render_line(y).text) for y in range(widget.size.height))
 
 
 async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -45,9 +52,7 @@ async def test_new_market_is_followed_and_resolution_is_shown() -> None:
             running.exchange.resolve(first)
             await until(lambda: first in app.store.resolved)
             await pilot.pause(0.2)
-            header = app.query_one(MarketHeader)
-            text = "\n".join("".join(header.render_line(y).text) for y in range(header.size.height))
-            assert "RESOLVED" in text
+            assert "RESOLVED" in screen_text(app.query_one(MarketHeader))
 
 
 async def test_explicit_selection_does_not_follow_new_markets() -> None:
@@ -63,3 +68,28 @@ async def test_explicit_selection_does_not_follow_new_markets() -> None:
             await asyncio.sleep(0.3)
             assert app.market_order == [chosen[0].condition_id]  # ...but not listed
             assert not set(fresh.token_ids) & set(app.store.books)
+
+
+async def test_lost_connection_shows_every_book_stale_until_it_is_back() -> None:
+    async with serve_exchange(seed=7, rate=100, markets=2, lifecycle_s=0) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        markets = await resolve_markets(endpoints, Settings())
+        app = PmdashApp(endpoints, markets)
+        async with app.run_test(size=(160, 45)) as pilot:
+            books = app.store.books
+            await until(lambda: all(b.state == "live" for b in books.values()))
+            await pilot.pause(0.2)
+            assert "stale" not in screen_text(app.query_one(MarketHeader))
+
+            await running.server.stop()  # the exchange is gone: every reconnect is refused
+            await until(lambda: app.connection.state in ("connecting", "backoff"))
+            assert {b.state for b in books.values()} == {"stale"}
+            reasons = {b.stale_reason or "" for b in books.values()}
+            assert all(r.startswith("connection lost: ") for r in reasons), reasons
+            await pilot.pause(0.3)
+            assert "STALE" in screen_text(app.query_one(BookLadder))
+            assert "stale" in screen_text(app.query_one(MarketHeader))
+            assert "STALE" in screen_text(app.query_one(MarketList))
+
+            await until(lambda: app.connection.status().reconnects >= 2)
+            assert {b.state for b in books.values()} == {"stale"}  # still, while it retries

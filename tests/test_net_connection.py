@@ -65,6 +65,8 @@ class Recorder:
         self.events: list[Event] = []
         self.arrivals: list[float] = []
         self.reconnect_calls = 0
+        self.hooks: list[str] = []
+        """``lost: <reason>`` and ``reconnect``, in call order."""
         self.fail_on: type | None = None
 
     def __call__(self, events: list[Event], arrival: float) -> None:
@@ -75,6 +77,10 @@ class Recorder:
 
     def on_reconnect(self) -> None:
         self.reconnect_calls += 1
+        self.hooks.append("reconnect")
+
+    def on_lost(self, reason: str) -> None:
+        self.hooks.append(f"lost: {reason}")
 
     def statuses(self) -> list[FeedStatus]:
         return [e for e in self.events if isinstance(e, FeedStatus)]
@@ -497,6 +503,44 @@ async def test_stop_before_run_returns_at_once() -> None:
     conn.stop()
     await asyncio.wait_for(conn.run(), 1.0)
     assert rec.states() == ["stopped"]
+
+
+async def test_lost_socket_is_reported_at_once_and_before_the_reconnect() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(
+            fast_policy(srv.url), rec, on_reconnect=rec.on_reconnect, on_lost=rec.on_lost
+        )
+        async with running(conn):
+            first = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            assert rec.hooks == []
+            await first.close(1011, "test restart")
+            await rec.wait(lambda: len(rec.hooks) == 1)
+            assert rec.hooks[0].startswith("lost: ") and "1011" in rec.hooks[0]
+            second = await srv.wait_connection(1)
+            await srv.wait_frames(second, 1)
+            await rec.wait(lambda: rec.states().count("live") >= 2)
+            second.drop()
+            await srv.wait_connection(2)
+            await rec.wait(lambda: len(rec.hooks) == 4)
+        assert [h.split(":")[0] for h in rec.hooks] == ["lost", "reconnect", "lost", "reconnect"]
+        assert len(rec.hooks) == 4  # stop() ended the third socket: not a loss to report
+
+
+async def test_on_lost_exception_is_counted_not_fatal() -> None:
+    def explode(reason: str) -> None:
+        raise ValueError("cannot mark books stale")
+
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec, on_lost=explode)
+        async with running(conn):
+            (await srv.wait_connection(0)).drop()
+            second = await srv.wait_connection(1)
+            await srv.wait_frames(second, 1)
+            await rec.wait(lambda: rec.states().count("live") >= 2)
+            assert "cannot mark books stale" in conn.status().detail
 
 
 async def test_on_reconnect_exception_is_counted_not_fatal() -> None:

@@ -365,6 +365,19 @@ def test_feed_stale_marks_every_book_until_its_snapshot() -> None:
     assert store.take_heals() == [NO]
 
 
+def test_feed_stale_again_names_the_newer_cause() -> None:
+    store = live_store(YES)
+    store.mark_feed_stale("market", reason="connection lost: no frame for 30 s")
+    store.take_dirty()
+    version = store.books[YES].version
+    store.mark_feed_stale("market", reason="connection lost: no frame for 30 s")
+    assert not store.take_dirty()  # the same cause again changes nothing
+    store.mark_feed_stale("market", reason="reconnected: waiting for a fresh snapshot")
+    assert store.books[YES].stale_reason == "reconnected: waiting for a fresh snapshot"
+    assert store.books[YES].version > version
+    assert store.take_dirty().book_ids() == {YES}
+
+
 def test_other_feed_stale_leaves_books() -> None:
     store = live_store(YES)
     store.mark_feed_stale("rtds", reason="reconnecting")

@@ -24,8 +24,8 @@ def test_ladder_fine_tick(snap_compare) -> None:
 
 
 def test_ladder_stale_banner(snap_compare) -> None:
-    """A stale book: a yellow "STALE — resyncing (no frame for 12s)" band across the top, and
-    the levels greyed out but still listed (5 a side at this height)."""
+    """A stale book: a yellow band across the top with the book's reason ("STALE — no frame
+    for 12s"), and the levels greyed out but still listed (5 a side at this height)."""
     assert snap_compare(LadderApp(STALE), terminal_size=(60, 16))
 
 
@@ -74,7 +74,7 @@ def test_depth_bar_eighths() -> None:
 def test_banner_text_per_state() -> None:
     assert banner_text(None) == "waiting for book"
     assert banner_text(LIVE) is None
-    assert banner_text(STALE) == "STALE — resyncing (no frame for 12s)"
+    assert banner_text(STALE) == "STALE — no frame for 12s"
     assert banner_text(DESYNCED) == "DESYNCED: hash mismatch — requesting snapshot"
     assert banner_text(LadderData(state="desynced")) == (
         "DESYNCED: book mismatch — requesting snapshot"

@@ -6,6 +6,10 @@ loss (close, error, silence, missing heartbeat reply) reconnects with jittered e
 backoff and subscribes the full current set again. It never raises for network trouble,
 bad frames or a failing ``on_events``; it counts them and reports them in ``FeedStatus``.
 
+Two optional hooks let the owner keep its state honest: ``on_lost(reason)`` the moment a
+socket that went live is lost (what it delivered is no longer current), and ``on_reconnect()``
+when a later socket opens, before its subscription is sent. Neither is called on ``stop()``.
+
 The socket is ``pmdash.net.wsclient``: frames are parsed in the protocol's ``data_received``
 and each message is decoded and dispatched inline (no task or future per frame); outbound
 frames are written at once, in call order. Per session there is one task, the keeper
@@ -60,11 +64,13 @@ class Connection:
         on_events: OnEvents,
         *,
         on_reconnect: Callable[[], None] | None = None,
+        on_lost: Callable[[str], None] | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.policy = policy
         self._on_events = on_events
         self._on_reconnect = on_reconnect
+        self._on_lost = on_lost
         self._backoff = backoff or Backoff(
             policy.backoff_base,
             policy.backoff_cap,
@@ -222,10 +228,18 @@ class Connection:
         self._backoff.connected()
         stale = False
         try:
-            reason, stale = await self._session(ws)
+            try:
+                reason, stale = await self._session(ws)
+            except Exception as exc:
+                reason = f"connection error: {exc_text(exc)}"
+            # Before the close, which may wait on the peer: what the socket delivered is no
+            # longer current from this moment, and the owner must say so (not on stop()).
+            if self._on_lost is not None:
+                try:
+                    self._on_lost(reason)
+                except Exception as exc:
+                    self._note_handler_error(exc)
             return reason, stale
-        except Exception as exc:
-            return f"connection error: {exc_text(exc)}", False
         finally:
             await self._close(ws, abort=stale)
 

@@ -161,8 +161,9 @@ class OrderBook:
         return True
 
     def mark_stale(self, reason: str) -> None:
-        """Flag the book as possibly out of date (e.g. reconnecting) until the next snapshot."""
-        if self._stale_reason is None:
+        """Flag the book as possibly out of date (connection lost, reconnected) until the next
+        snapshot. Marking it again names the newer cause."""
+        if self._stale_reason != reason:
             self._stale_reason = reason
             self.live = False
             self.version += 1

@@ -192,11 +192,12 @@ class Store:
         return self._error_counts.get(feed, 0)
 
     def mark_feed_stale(self, feed: str = "market", reason: str = "reconnecting") -> None:
-        """Flag every book stale until its fresh snapshot arrives (call on reconnect)."""
+        """Flag every book stale until its fresh snapshot arrives (call when the connection is
+        lost, and again on reconnect: the books keep the newer reason)."""
         if feed != "market":
             return
         for asset_id, book in self.books.items():
-            if not book.stale:
+            if book.stale_reason != reason:
                 book.mark_stale(reason)
                 self._slices.add(self._book_keys[asset_id])
 

@@ -15,8 +15,8 @@ from typing import Literal
 from pmdash.printable import printable
 
 BookState = Literal["live", "stale", "desynced", "empty"]
-"""live: in sync; stale: no frames lately, resyncing; desynced: hash/sequence mismatch; empty: no
-book yet."""
+"""live: in sync; stale: connection lost, or no fresh snapshot since the reconnect; desynced:
+hash/sequence mismatch; empty: no book yet."""
 
 LadderLevel = tuple[int, int, int]
 """(price, size, cumulative size) in micro-units, as ``OrderBook.top(n)`` returns them."""

@@ -52,7 +52,7 @@ def banner_text(data: LadderData | None) -> str | None:
     if data.state == "empty":
         return f"waiting for book — {data.detail}" if data.detail else "waiting for book"
     if data.state == "stale":
-        return f"STALE — resyncing ({data.detail})" if data.detail else "STALE — resyncing"
+        return f"STALE — {data.detail}" if data.detail else "STALE — resyncing"
     if data.state == "desynced":
         return f"DESYNCED: {data.detail or 'book mismatch'} — requesting snapshot"
     return None
