@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 from widget_apps.layout_app import LayoutApp
 
-from pmdash.widgets.help_screen import HelpScreen
+from pmdash.widgets.help_screen import KEYS, HelpScreen, KeysTable, key_lines
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_list import MarketList
 from pmdash.widgets.tape import TradeTape
@@ -22,6 +22,37 @@ def test_help_screen(snap_compare) -> None:
     """After "?": a centred "Keys" box over the dimmed dashboard listing q, ?, arrows and j k,
     enter, tab, o and escape, with "escape closes" on its bottom border."""
     assert snap_compare(LayoutApp(), press=["question_mark"], terminal_size=(100, 24))
+
+
+def test_key_lines_wrap_descriptions_under_themselves() -> None:
+    wide = [line.plain for line in key_lines()]
+    assert len(wide) == len(KEYS)
+    narrow = [line.plain for line in key_lines(width=30)]
+    key_w = max(len(key) for key, _ in KEYS)
+    assert len(narrow) > len(KEYS)
+    assert all(len(line) <= 30 for line in narrow)
+    continued = [line for line in narrow if not line[:key_w].strip()]
+    assert continued and all(line[key_w + 2] != " " for line in continued)
+    assert " ".join(" ".join(line.split()) for line in narrow).split() == " ".join(
+        f"{key} {what}" for key, what in KEYS
+    ).split()  # every word, in order: nothing cut off
+
+
+async def test_help_fits_a_narrow_terminal() -> None:
+    """At 44x16 the Keys box stays on screen and shows every description whole (wrapped);
+    before, it kept its natural width and both edges fell off the screen."""
+    app = LayoutApp()
+    async with app.run_test(size=(44, 16)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box = app.screen.query_one("#help")
+        assert app.screen.region.contains_region(box.region)
+        table = app.screen.query_one(KeysTable)
+        shown = " ".join(
+            "".join(table.render_line(y).text).strip() for y in range(table.size.height)
+        )
+        for _, what in KEYS:
+            assert " ".join(what.split()) in " ".join(shown.split())
 
 
 async def test_help_closes_on_escape_and_side_shows_with_panels() -> None:
@@ -58,7 +89,8 @@ def test_layout_110_columns(snap_compare) -> None:
 
 async def test_the_ladder_keeps_its_room_as_the_terminal_narrows() -> None:
     """Per width: the list's and the tape's widths (0: hidden), and the ladder gets the rest.
-    Before the width classes, an 80-column terminal left the ladder 6 columns."""
+    Before the width classes, an 80-column terminal left the ladder 6 columns; below 60 the
+    list goes too."""
     expected = {
         150: (34, 40, 76),
         120: (34, 40, 46),
@@ -67,6 +99,8 @@ async def test_the_ladder_keeps_its_room_as_the_terminal_narrows() -> None:
         99: (24, 0, 75),
         80: (24, 0, 56),
         60: (24, 0, 36),
+        59: (0, 0, 59),
+        40: (0, 0, 40),
     }
     app = LayoutApp()
     async with app.run_test(size=(150, 40)) as pilot:
@@ -74,8 +108,9 @@ async def test_the_ladder_keeps_its_room_as_the_terminal_narrows() -> None:
             await pilot.resize_terminal(width, 40)
             await pilot.pause()
             tape = app.query_one(TradeTape)
+            markets = app.query_one(MarketList)
             seen = (
-                app.query_one(MarketList).outer_size.width,
+                markets.outer_size.width if markets.display else 0,
                 tape.outer_size.width if tape.display else 0,
                 app.query_one(BookLadder).outer_size.width,
             )

@@ -96,10 +96,11 @@ class CroppedCompositor(Compositor):
 class DashboardScreen(Screen[None]):
     """The App's default screen, with ``CroppedCompositor``, and a class for its width that
     ``styles.tcss`` lays the panels out by: the book ladder keeps its room on a narrow
-    terminal, the market list and the trade tape give theirs up first."""
+    terminal, the trade tape and then the market list give theirs up first."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
-        (0, "-narrow"),
+        (0, "-tiny"),
+        (60, "-narrow"),
         (100, "-medium"),
         (120, "-wide"),
     ]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widget import Widget
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit"),
@@ -23,14 +25,38 @@ KEYS: tuple[tuple[str, str], ...] = (
 """(key, what it does), in the order the help lists them."""
 
 
-def keys_table(keys: tuple[tuple[str, str], ...] = KEYS) -> Content:
-    """The keys as aligned lines: key in bold accent, then its description."""
-    width = max(len(key) for key, _ in keys)
-    lines = [
-        Content.from_markup("[bold $text-accent]$key[/]  $what", key=key.ljust(width), what=what)
-        for key, what in keys
-    ]
-    return Content("\n").join(lines)
+def key_lines(keys: tuple[tuple[str, str], ...] = KEYS, width: int | None = None) -> list[Content]:
+    """The keys as aligned lines: key in bold accent, then its description. Given ``width``,
+    a description that does not fit wraps under itself (not under the keys)."""
+    key_w = max(len(key) for key, _ in keys)
+    room = None if width is None else max(width - key_w - 2, 8)
+    lines = []
+    for key, what in keys:
+        parts = [what] if room is None else textwrap.wrap(what, room) or [""]
+        lines.append(
+            Content.from_markup(
+                "[bold $text-accent]$key[/]  $what", key=key.ljust(key_w), what=parts[0]
+            )
+        )
+        lines.extend(Content(" " * (key_w + 2) + part) for part in parts[1:])
+    return lines
+
+
+class KeysTable(Widget):
+    """``key_lines`` at the width the screen leaves: as wide as they need, when it can."""
+
+    DEFAULT_CSS = """
+    KeysTable { width: auto; height: auto; max-width: 100%; }
+    """
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return max(line.cell_length for line in key_lines())
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(key_lines(width=width))
+
+    def render(self) -> Content:
+        return Content("\n").join(key_lines(width=self.size.width))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -47,10 +73,12 @@ class HelpScreen(ModalScreen[None]):
         & > #help {
             width: auto;
             height: auto;
+            max-width: 100%;
+            max-height: 100%;
             padding: 1 2;
             border: round $primary;
             background: $surface;
-            & > Static { width: auto; height: auto; }
+            overflow-y: auto;
         }
     }
     """
@@ -59,4 +87,4 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
-            yield Static(keys_table())
+            yield KeysTable()
