@@ -93,6 +93,37 @@ async def test_ladder_new_depth_counts_reach_the_border() -> None:
         assert ladder.lines_built == built  # no content line changed
 
 
+async def test_ladder_border_rows_come_back_from_the_memo_and_stay_right() -> None:
+    """Depth counts that come back reuse the border row drawn for them; another title or
+    subtitle, or another width, draws its own."""
+    app = LadderApp(BOOK)
+    async with app.run_test(size=(70, 16)) as pilot:
+        ladder = app.query_one(BookLadder)
+
+        async def bottom(data: LadderData) -> Strip:
+            ladder.update_book(data)
+            await pilot.pause()
+            outer = ladder.outer_size
+            return ladder.render_lines(Region(0, outer.height - 1, outer.width, 1))[0]
+
+        first = await bottom(BOOK)
+        other = await bottom(dataclasses.replace(BOOK, depth_bids=41, depth_asks=7))
+        again = await bottom(BOOK)
+        assert "5 bids · 5 asks · o: No" in first.text
+        assert "41 bids · 7 asks · o: No" in other.text
+        assert again is first
+
+        flipped = await bottom(dataclasses.replace(BOOK, outcome="No", other_outcome="Yes"))
+        assert "o: Yes" in flipped.text and flipped is not first
+        top = ladder.render_lines(Region(0, 0, ladder.outer_size.width, 1))[0]
+        assert "Book · No" in top.text
+
+        await pilot.resize_terminal(60, 16)
+        narrower = await bottom(BOOK)
+        assert narrower is not first and narrower.cell_length == ladder.outer_size.width == 60
+        assert "5 bids · 5 asks · o: No" in narrower.text
+
+
 async def test_ladder_state_change_repaints_every_level() -> None:
     """Going stale greys every level and adds the banner: nothing may keep its live look."""
     app = LadderApp(BOOK)

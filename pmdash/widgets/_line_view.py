@@ -43,6 +43,9 @@ class _Frame(NamedTuple):
     background: Color
 
 
+_EDGE_MEMO_LIMIT = 256
+
+
 class LineView(Widget):
     """Base of the line-rendered panels. Subclasses implement ``line_keys`` and ``build_line``."""
 
@@ -70,6 +73,9 @@ class LineView(Widget):
         Textual frame the lines)."""
         self._edge_rows: dict[int, Strip] = {}
         """Border rows (outer row index) as Textual rendered them, until one is refreshed."""
+        self._edge_memo: dict[tuple[int, object, object], Strip] = {}
+        """Border rows by (row, title, subtitle) for the current frame: a subtitle that comes
+        back ("12 bids · 5 asks" again) costs a lookup, not a render by Textual."""
         self.lines_framed = 0
         """How many content lines were framed here rather than by Textual: a cost counter."""
 
@@ -223,7 +229,15 @@ class LineView(Widget):
         for every line of every widget at each screen update)."""
         strip = self._edge_rows.get(y)
         if strip is None:
-            strip = super().render_lines(Region(0, y, frame.width, 1))[0]
+            memo = self._edge_memo
+            key = (y, self.border_title, self.border_subtitle)
+            strip = memo.get(key)
+            if strip is None:
+                strip = super().render_lines(Region(0, y, frame.width, 1))[0]
+                if len(memo) >= _EDGE_MEMO_LIMIT:
+                    _release(list(memo.values()))
+                    memo.clear()
+                memo[key] = strip
             self._edge_rows[y] = strip
         return strip
 
@@ -251,6 +265,8 @@ class LineView(Widget):
         self._framed = [None] * len(self._keys)
         _release(list(self._edge_rows.values()))
         self._edge_rows.clear()
+        _release(list(self._edge_memo.values()))
+        self._edge_memo.clear()
         return frame
 
     def _make_frame(self, filters: Sequence[LineFilter]) -> _Frame | None:
