@@ -43,13 +43,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pmdash.app import PmdashApp  # noqa: E402
+from pmdash.config import Settings  # noqa: E402
 from pmdash.endpoints import Endpoints  # noqa: E402
 from pmdash.models import MarketInfo  # noqa: E402
+from pmdash.selection import resolve_markets  # noqa: E402
 
 WARMUP_S = 1.5
 
@@ -80,20 +83,32 @@ def _percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _start_source(
-    args: argparse.Namespace, rate: float, seconds: float
-) -> tuple[subprocess.Popen[str], dict[str, object]]:
-    if args.source == "sim":
+def start_source(
+    source: str, rate: float, seconds: float, depth: int = 30, batch: int = 1
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """The frame source in its own process (``frames``: ``frame_server.py`` for ``seconds``
+    and then some; ``sim``: ``pmdash sim``), and the JSON line it printed on start."""
+    if source == "sim":
         cmd = [sys.executable, "-m", "pmdash", "sim", "--port", "0", "--seed", "5",
                "--rate", str(max(rate, 0.001))]
     else:
         cmd = [sys.executable, str(ROOT / "benchmarks" / "frame_server.py"), "--rate", str(rate),
-               "--seconds", str(seconds + 30), "--depth", str(args.depth), "--batch",
-               str(args.batch)]
+               "--seconds", str(seconds + 30), "--depth", str(depth), "--batch", str(batch)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     info = json.loads(proc.stdout.readline())
     return proc, info
+
+
+async def source_markets(
+    source: str, info: dict[str, Any]
+) -> tuple[Endpoints, list[MarketInfo]]:
+    """Where the App connects for a source ``start_source`` started, and its markets."""
+    if source == "sim":
+        endpoints = Endpoints.from_base_url(str(info["rest"]))
+        return endpoints, await resolve_markets(endpoints, Settings())
+    endpoints = Endpoints.from_base_url(f"http://127.0.0.1:{info['port']}")
+    return endpoints, bench_markets(info["assets"])
 
 
 def bench_markets(assets: list[str]) -> list[MarketInfo]:
@@ -140,18 +155,10 @@ def _encode_updates(app: PmdashApp) -> None:
 
 
 async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Result:
-    proc, info = _start_source(args, rate, seconds)
+    proc, info = start_source(args.source, rate, seconds, args.depth, args.batch)
     watch = GcWatch()
     try:
-        if args.source == "sim":
-            endpoints = Endpoints.from_base_url(info["rest"])
-            from pmdash.config import Settings
-            from pmdash.selection import resolve_markets
-
-            markets = await resolve_markets(endpoints, Settings())
-        else:
-            endpoints = Endpoints.from_base_url(f"http://127.0.0.1:{info['port']}")
-            markets = bench_markets(info["assets"])
+        endpoints, markets = await source_markets(args.source, info)
         started = time.perf_counter()
         app = PmdashApp(endpoints, markets, refresh_hz=args.fps)
         if args.ansi:
