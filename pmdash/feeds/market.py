@@ -548,8 +548,9 @@ def locate_error(w: Any, exc: BaseException) -> str:
 # in C), and converts them with no per-field error handling. Anything this path does not take
 # as it is (another event type, a null, a lower-case side, a size that may not be exact, a
 # price not cached yet, a bad value) sends the whole frame to the typed path, which gives the
-# same events or says exactly what is wrong. A ``book``'s levels are read from their JSON text
-# through a cache of level texts (``_hot_levels``).
+# same events or says exactly what is wrong. A ``book``'s sides are decoded separately
+# (``_hot_levels``); a long one reuses its asset's previous levels through a cache of level
+# texts (``_long_side``).
 
 
 class _NotHot(Exception):
@@ -611,6 +612,7 @@ class _HotLevel(msgspec.Struct, gc=False):
 _Hot = _HotPriceChange | _HotTrade | _HotBook
 _HOT = msgspec.json.Decoder(list[_Hot] | _Hot, strict=False)
 _HOT_LEVEL = msgspec.json.Decoder(_HotLevel, strict=False)
+_HOT_SIDE = msgspec.json.Decoder(list[_HotLevel], strict=False)
 
 
 def _hot_units(size: float) -> int:
@@ -672,25 +674,28 @@ def clear_value_caches() -> None:
 def _hot_levels(raw: msgspec.Raw, asset_id: str, best_high: bool) -> tuple[Level, ...]:
     """One side of a hot ``book``, sorted best first (``best_high``: bids).
 
-    The side's JSON text is split at the separators between its objects, and each object's
-    text is looked up in ``_levels``: a level costs a split and a lookup, not a struct, two
-    strings and two conversions. Every cached text is exactly one level object, and an array
-    whose every piece is such a text is that array of levels (JSON has one parse), so a split
-    inside a string or a nested object can only make a miss that is refused. An unusual
-    layout (whitespace other than ``}, {`` between levels) takes the typed path.
+    A short side (most books) is decoded as levels and converted in one loop: in the running
+    App that is about 30% cheaper per book than looking each level's text up in a cache of
+    tens of thousands of texts, whose memory is cold between frames. A long side reuses the
+    levels of its asset's previous book (``_long_side``).
     """
-    text = bytes(raw)
-    if text[:2] != b"[{" or text[-2:] != b"}]":
-        if text == b"[]":
-            return ()
-        raise _NotHot
-    if len(text) >= _LONG_SIDE:
+    if len(raw) >= _LONG_SIDE:
+        text = bytes(raw)
+        if text[:2] != b"[{" or text[-2:] != b"}]":
+            raise _NotHot
         return _long_side(text, asset_id, best_high)
-    body = text[2:-2]
-    pieces = body.split(b"},{")
-    if len(pieces) == 1 and b"}, {" in body:
-        pieces = body.split(b"}, {")
-    levels = list(map(_levels.__getitem__, pieces))
+    prices = _level_prices  # a price not cached yet (KeyError): the typed path caches it
+    levels = []
+    for level in _HOT_SIDE.decode(raw):
+        size = level.size
+        if type(size) is int:  # ``_hot_units``, inline
+            size *= SCALE
+        else:
+            scaled = size * 1e6
+            size = round(scaled)
+            if not -0.01 < scaled - size < 0.01:
+                raise _NotHot
+        levels.append((prices[level.price], size))
     levels.sort(reverse=best_high)  # one pass: the server sends each side sorted
     return tuple(levels)
 
