@@ -63,6 +63,23 @@ async def test_ladder_fits_its_height_and_follows_updates() -> None:
         assert all(not line.strip() for line in lines[1:5])
 
 
+async def test_off_tick_levels_keep_the_decimal_points_in_one_column() -> None:
+    """Levels at 0.995 and 0.992 left from a finer tick: every price shows 3 decimals."""
+    asks = [(995_000, 1_000_000, 3_000_000), (992_000, 1_000_000, 2_000_000),
+            (990_000, 1_000_000, 1_000_000)]
+    bids = [(940_000, 2_000_000, 2_000_000), (930_000, 1_000_000, 3_000_000)]
+    app = LadderApp(LadderData(bids=bids, asks=asks[::-1], tick=10_000))
+    async with app.run_test(size=(60, 12)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
+        words = [line.split() for line in lines]
+        prices = [w[0] for w in words if w and w[0].startswith("0.")]
+        assert prices == ["0.995", "0.992", "0.990", "0.940", "0.930"]
+        columns = {line.index(price) for line in lines for price in prices if price in line}
+        assert len(columns) == 1
+
+
 def test_depth_bar_eighths() -> None:
     assert depth_bar(1.0, 4) == "████"
     assert depth_bar(0.5, 3) == "█▌"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from functools import lru_cache
+from math import gcd
 from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
@@ -73,14 +74,21 @@ class _Layout(NamedTuple):
 def column_layout(
     asks: Sequence[LadderLevel], bids: Sequence[LadderLevel], tick: int, width: int
 ) -> tuple[_Layout, int]:
-    """The column widths for these levels in ``width`` cells, and the deepest total shown."""
+    """The column widths for these levels in ``width`` cells, and the deepest total shown.
+
+    Prices are shown to the tick, or finer if a level is off it (a book keeps its levels when
+    the tick coarsens): then every price takes the decimals that level needs, so the decimal
+    points stay in one column.
+    """
     max_cum = 0
     max_size = 0
-    for _, size, cum in (*asks, *bids):
+    for price, size, cum in (*asks, *bids):
         if cum > max_cum:
             max_cum = cum
         if size > max_size:
             max_size = size
+        if price % tick:
+            tick = gcd(tick, price)
     price_w = max(5, len(fmt_price(1_000_000 - tick, tick)))
     size_w = max(4, len(fmt_size(max_size)))
     cum_w = max(5, len(fmt_size(max_cum)))
