@@ -5,14 +5,17 @@ connection turns every book stale on screen at once, not at the next reconnect."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+
+from textual.pilot import Pilot
 
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.selection import resolve_markets
-from pmdash.sim.runner import serve_exchange
+from pmdash.sim.runner import ServingExchange, serve_exchange
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
 from pmdash.widgets.market_list import MarketList
@@ -29,30 +32,38 @@ async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_new_market_is_followed_and_resolution_is_shown() -> None:
-    async with serve_exchange(seed=5, rate=100, markets=3, lifecycle_s=0) as running:
+@contextlib.asynccontextmanager
+async def live_dashboard(
+    seed: int, markets: int
+) -> AsyncIterator[tuple[ServingExchange, PmdashApp, Pilot[None]]]:
+    """An exchange on loopback and the dashboard following all of it, every book live."""
+    async with serve_exchange(seed=seed, rate=100, markets=markets, lifecycle_s=0) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
-        markets = await resolve_markets(endpoints, Settings())
-        app = PmdashApp(endpoints, markets)
+        app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
         async with app.run_test(size=(160, 45)) as pilot:
             await until(lambda: all(b.state == "live" for b in app.store.books.values()))
-            reconnects = app.connection.status().reconnects
+            yield running, app, pilot
 
-            fresh = running.exchange.add_market()
-            await until(lambda: fresh.condition_id in app.market_order)
-            await until(
-                lambda: all(
-                    token in app.store.books and app.store.books[token].state == "live"
-                    for token in fresh.token_ids
-                )
+
+async def test_new_market_is_followed_and_resolution_is_shown() -> None:
+    async with live_dashboard(seed=5, markets=3) as (running, app, pilot):
+        reconnects = app.connection.status().reconnects
+
+        fresh = running.exchange.add_market()
+        await until(lambda: fresh.condition_id in app.market_order)
+        await until(
+            lambda: all(
+                token in app.store.books and app.store.books[token].state == "live"
+                for token in fresh.token_ids
             )
-            assert app.connection.status().reconnects == reconnects  # subscribed in place
+        )
+        assert app.connection.status().reconnects == reconnects  # subscribed in place
 
-            first = markets[0].condition_id
-            running.exchange.resolve(first)
-            await until(lambda: first in app.store.resolved)
-            await pilot.pause(0.2)
-            assert "RESOLVED" in screen_text(app.query_one(MarketHeader))
+        first = app.market_order[0]
+        running.exchange.resolve(first)
+        await until(lambda: first in app.store.resolved)
+        await pilot.pause(0.2)
+        assert "RESOLVED" in screen_text(app.query_one(MarketHeader))
 
 
 async def test_explicit_selection_does_not_follow_new_markets() -> None:
@@ -71,25 +82,20 @@ async def test_explicit_selection_does_not_follow_new_markets() -> None:
 
 
 async def test_lost_connection_shows_every_book_stale_until_it_is_back() -> None:
-    async with serve_exchange(seed=7, rate=100, markets=2, lifecycle_s=0) as running:
-        endpoints = Endpoints.from_base_url(running.base_url)
-        markets = await resolve_markets(endpoints, Settings())
-        app = PmdashApp(endpoints, markets)
-        async with app.run_test(size=(160, 45)) as pilot:
-            books = app.store.books
-            await until(lambda: all(b.state == "live" for b in books.values()))
-            await pilot.pause(0.2)
-            assert "stale" not in screen_text(app.query_one(MarketHeader))
+    async with live_dashboard(seed=7, markets=2) as (running, app, pilot):
+        books = app.store.books
+        await pilot.pause(0.2)
+        assert "stale" not in screen_text(app.query_one(MarketHeader))
 
-            await running.server.stop()  # the exchange is gone: every reconnect is refused
-            await until(lambda: app.connection.state in ("connecting", "backoff"))
-            assert {b.state for b in books.values()} == {"stale"}
-            reasons = {b.stale_reason or "" for b in books.values()}
-            assert all(r.startswith("connection lost: ") for r in reasons), reasons
-            await pilot.pause(0.3)
-            assert "STALE" in screen_text(app.query_one(BookLadder))
-            assert "stale" in screen_text(app.query_one(MarketHeader))
-            assert "STALE" in screen_text(app.query_one(MarketList))
+        await running.server.stop()  # the exchange is gone: every reconnect is refused
+        await until(lambda: app.connection.state in ("connecting", "backoff"))
+        assert {b.state for b in books.values()} == {"stale"}
+        reasons = {b.stale_reason or "" for b in books.values()}
+        assert all(r.startswith("connection lost: ") for r in reasons), reasons
+        await pilot.pause(0.3)
+        assert "STALE" in screen_text(app.query_one(BookLadder))
+        assert "stale" in screen_text(app.query_one(MarketHeader))
+        assert "STALE" in screen_text(app.query_one(MarketList))
 
-            await until(lambda: app.connection.status().reconnects >= 2)
-            assert {b.state for b in books.values()} == {"stale"}  # still, while it retries
+        await until(lambda: app.connection.status().reconnects >= 2)
+        assert {b.state for b in books.values()} == {"stale"}  # still, while it retries
