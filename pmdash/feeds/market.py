@@ -617,7 +617,7 @@ _HOT_SIDE = msgspec.json.Decoder(list[_HotLevel], strict=False)
 
 def _hot_units(size: float) -> int:
     """A size msgspec parsed (``_HotSize``) in micro-units; ``_NotHot`` if maybe not exact.
-    The loops over many sizes write this out rather than call it."""
+    ``_hot_price_change``, the hottest loop, writes this out rather than call it."""
     if type(size) is int:
         return size * SCALE
     scaled = size * 1e6  # ``_micro``, inline (msgspec checked the range)
@@ -685,17 +685,7 @@ def _hot_levels(raw: msgspec.Raw, asset_id: str, best_high: bool) -> tuple[Level
             raise _NotHot
         return _long_side(text, asset_id, best_high)
     prices = _level_prices  # a price not cached yet (KeyError): the typed path caches it
-    levels = []
-    for level in _HOT_SIDE.decode(raw):
-        size = level.size
-        if type(size) is int:  # ``_hot_units``, inline
-            size *= SCALE
-        else:
-            scaled = size * 1e6
-            size = round(scaled)
-            if not -0.01 < scaled - size < 0.01:
-                raise _NotHot
-        levels.append((prices[level.price], size))
+    levels = [(prices[level.price], _hot_units(level.size)) for level in _HOT_SIDE.decode(raw)]
     levels.sort(reverse=best_high)  # one pass: the server sends each side sorted
     return tuple(levels)
 
