@@ -82,11 +82,11 @@ class PmdashApp(App[int]):
     CSS_PATH = str(Path(__file__).parent / "styles.tcss")
     TITLE = "pmdash"
     BINDINGS = [
+        Binding("j,down", "market_down", "Move", key_display="↑↓ j k"),
+        Binding("k,up", "market_up", "Move", show=False),
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("o", "flip_outcome", "Flip outcome"),
-        Binding("j,down", "market_down", "Move", key_display="↑↓ j k"),
-        Binding("k,up", "market_up", "Move", show=False),
         Binding("tab", "focus_next", "Focus", priority=True),
         Binding("shift+tab", "focus_previous", "Focus", show=False, priority=True),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Footer
+
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
@@ -111,6 +113,15 @@ async def test_dashboard_survives_any_terminal_size() -> None:
                 assert app.size == (width, height)
                 if (width, height) == (80, 24):  # the narrow layout: no tape, the book's room
                     assert ladder.outer_size.width == 56 and not app.tape.display
+                if (width, height) == (48, 14):  # the tiny layout: the book alone, keys shown
+                    assert ladder.outer_size.width == 48 and not app.market_list.display
+                    await pilot.pause()
+                    shown = [
+                        getattr(key, "description", "")
+                        for key in app.query_one(Footer).walk_children()
+                        if key.region.right <= width
+                    ]
+                    assert "Move" in shown, shown
             lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
             assert any("spread" in line for line in lines), "the ladder did not come back"
         assert app.return_code in (0, None)
