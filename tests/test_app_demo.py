@@ -113,6 +113,7 @@ async def test_dashboard_survives_any_terminal_size() -> None:
                 assert app.size == (width, height)
                 if (width, height) == (80, 24):  # the narrow layout: no tape, the book's room
                     assert ladder.outer_size.width == 56 and not app.tape.display
+                    assert app.focused is app.market_list  # back from the tiny layout
                 if (width, height) == (48, 14):  # the tiny layout: the book alone, keys shown
                     assert ladder.outer_size.width == 48 and not app.market_list.display
                     await pilot.pause()

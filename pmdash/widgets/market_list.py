@@ -323,6 +323,12 @@ class MarketList(OptionList):
         self._run_styles.clear()
         super().notify_style_update()
 
+    def on_show(self) -> None:
+        """Back in view (a narrow terminal hides the list, and it loses the focus): take the
+        focus again if nothing else on the screen has it."""
+        if self.screen.focused is None:
+            self.focus()
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         condition_id = event.option_id
