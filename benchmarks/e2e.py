@@ -76,7 +76,7 @@ class Result:
     reconnects: int
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
@@ -197,11 +197,11 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             rate=rate,
             seconds=wall,
             msgs_per_s=frames * max(1, args.batch) / wall,
-            p50_ms=_percentile(samples, 0.5),
-            p99_ms=_percentile(samples, 0.99),
-            newest_p99_ms=_percentile(newest, 0.99),
-            tape_p99_ms=_percentile(tape, 0.99),
-            lag_p99_ms=_percentile(lags, 0.99) or 0.0,
+            p50_ms=percentile(samples, 0.5),
+            p99_ms=percentile(samples, 0.99),
+            newest_p99_ms=percentile(newest, 0.99),
+            tape_p99_ms=percentile(tape, 0.99),
+            lag_p99_ms=percentile(lags, 0.99) or 0.0,
             cpu_pct=100 * (cpu1 - cpu0) / wall,
             cpu_quiet_pct=100 * cpu_quiet,
             gc_max_ms=max((ms for _, ms in watch.pauses), default=0.0),

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.e2e import source_markets, start_source  # noqa: E402
+from benchmarks.e2e import percentile, source_markets, start_source  # noqa: E402
 from pmdash.app import PmdashApp  # noqa: E402
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -39,12 +39,6 @@ def rss_mb() -> float:
     """This process's resident memory (Linux ``/proc``), MiB."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * _PAGE / 2**20
-
-
-def p99(values: list[float]) -> float:
-    """The 99th percentile; NaN with no values (nothing new reached the screen)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else float("nan")
 
 
 async def soak(source: str, rate: float, minutes: float, window_s: float) -> list[dict[str, float]]:
@@ -64,11 +58,12 @@ async def soak(source: str, rate: float, minutes: float, window_s: float) -> lis
                 await asyncio.sleep(window_s)
                 wall = time.perf_counter() - wall0
                 store = app.store
+                p99 = percentile(list(app.latency.samples), 0.99)
                 rows.append({
                     "t": time.perf_counter() - start,
                     "rss": rss_mb(),
                     "cpu": 100 * (time.process_time() - cpu0) / wall,
-                    "p99": p99(list(app.latency.samples)),
+                    "p99": float("nan") if p99 is None else p99,  # nothing new on screen
                     "msgs": (app.connection.status().frames - frames0) / wall,
                     "books": len(store.books),
                     "markets": len(store.markets),
