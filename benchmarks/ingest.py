@@ -21,11 +21,13 @@ last_trade_price only on 1000-level books loaded once by the initial dump. Targe
 about 420,000); (3) >= 50x the seed guide.
 
 Same process, same frames; each side runs several times on a fresh client and the best run
-counts. The initial dump (one ``book`` per token) is applied before the clock starts. All three
-must end with the same best prices on every book (checked after every scenario). Recordings: two
-binary markets (four tokens, all watched); "levels" are per side; 30-level books use tick 0.01,
-1000-level books tick 0.0001 (1000 levels per side do not fit between 0 and 1 at 0.001). Time is
-this process's CPU time (``time.process_time``), best of N. Figures are printed, never asserted.
+counts, the four sides taking turns run by run (a slow stretch of a shared machine then falls
+on all of them, not on one side's block of runs). The initial dump (one ``book`` per token)
+is applied before the clock starts. All three must end with the same best prices on every book
+(checked after every scenario). Recordings: two binary markets (four tokens, all watched);
+"levels" are per side; 30-level books use tick 0.01, 1000-level books tick 0.0001 (1000 levels
+per side do not fit between 0 and 1 at 0.001). Time is this process's CPU time
+(``time.process_time``), best of N. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -250,19 +252,29 @@ def reset_value_caches() -> None:
     market_codec.clear_value_caches()
 
 
-def best_rate(make: Callable, rec: Recording, repeats: int) -> tuple[float, int, object]:
-    """Messages per second of the best of ``repeats`` fresh runs (and the last client)."""
-    best = float("inf")
-    lines = 0
-    client: object = None
+def best_rates(
+    makers: list[Callable], rec: Recording, repeats: int
+) -> list[tuple[float, int, object]]:
+    """Per maker: messages per second of the best of ``repeats`` fresh runs (and the last
+    client and its line count).
+
+    The runs take turns (round ``i`` runs every maker once), so a slow stretch of the machine
+    falls on all of them alike rather than on one maker's block of runs: on a shared VM such a
+    stretch lasts seconds, and the ratios between makers are what the report is about.
+    """
+    best = [float("inf")] * len(makers)
+    lines = [0] * len(makers)
+    clients: list[object] = [None] * len(makers)
     for _ in range(repeats):
-        reset_value_caches()
-        client, run = make(rec)
-        gc.collect()
-        start = time.process_time()
-        lines = run(rec.frames)
-        best = min(best, time.process_time() - start)
-    return len(rec.frames) / best, lines, client
+        for index, make in enumerate(makers):
+            reset_value_caches()
+            client, run = make(rec)
+            gc.collect()
+            start = time.process_time()
+            lines[index] = run(rec.frames)
+            best[index] = min(best[index], time.process_time() - start)
+            clients[index] = client
+    return [(len(rec.frames) / b, n, c) for b, n, c in zip(best, lines, clients, strict=True)]
 
 
 def decode_rate(rec: Recording, repeats: int) -> tuple[float, dict[str, float]]:
@@ -373,10 +385,10 @@ def main(argv: list[str] | None = None) -> int:
         counts = ", ".join(f"{n:,} {kind}" for kind, n in rec.counts.items() if n)
         print(f"  ({scenario.number}) {scenario.name}: {scenario.about}")
         print(f"      {len(rec.frames):,} frames after the initial dump: {counts}")
-        ours, lines_a, store = best_rate(pmdash_client, rec, repeats)
-        seed, lines_b, client = best_rate(seed_client, rec, repeats)
-        reads, lines_c, reads_store = best_rate(pmdash_reads_client, rec, repeats)
-        ref, lines_d, reference = best_rate(reference_client, rec, repeats)
+        makers = [pmdash_client, seed_client, pmdash_reads_client, reference_client]
+        results = best_rates(makers, rec, repeats)
+        (ours, lines_a, store), (seed, lines_b, client) = results[0], results[1]
+        (reads, lines_c, reads_store), (ref, lines_d, reference) = results[2], results[3]
         decoded, per_kind = decode_rate(rec, repeats)
         applied = apply_rate(rec, repeats)
         assert lines_a == lines_b == lines_c == lines_d, (lines_a, lines_b, lines_c, lines_d)
