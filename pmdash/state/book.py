@@ -160,13 +160,15 @@ class OrderBook:
         self.version += 1
         return True
 
-    def mark_stale(self, reason: str) -> None:
+    def mark_stale(self, reason: str) -> bool:
         """Flag the book as possibly out of date (connection lost, reconnected) until the next
-        snapshot. Marking it again names the newer cause."""
-        if self._stale_reason != reason:
-            self._stale_reason = reason
-            self.live = False
-            self.version += 1
+        snapshot. Marking it again names the newer cause. True if anything changed."""
+        if self._stale_reason == reason:
+            return False
+        self._stale_reason = reason
+        self.live = False
+        self.version += 1
+        return True
 
     # --- flags --------------------------------------------------------------------------
 

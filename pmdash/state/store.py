@@ -197,8 +197,7 @@ class Store:
         if feed != "market":
             return
         for asset_id, book in self.books.items():
-            if book.stale_reason != reason:
-                book.mark_stale(reason)
+            if book.mark_stale(reason):
                 self._slices.add(self._book_keys[asset_id])
 
     # --- heals and dirty slices -----------------------------------------------------------
