@@ -14,6 +14,7 @@ import gc
 import time
 from collections import deque
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from textual.app import App, ComposeResult
@@ -119,8 +120,8 @@ class PmdashApp(App[int]):
         self.connection = Connection(
             market_policy(endpoints.market_ws, assets),
             on_events=self._on_events,
-            on_reconnect=self._on_reconnect,
-            on_lost=self._on_lost,
+            on_reconnect=partial(self.store.mark_feed_reconnected, "market"),
+            on_lost=partial(self.store.mark_feed_lost, "market"),
         )
         self.market_order: list[str] = [m.condition_id for m in markets]
         self.selected: str | None = self.market_order[0] if self.market_order else None
@@ -188,12 +189,6 @@ class PmdashApp(App[int]):
 
     def _on_events(self, events: list[Event], arrival: float) -> None:
         self.store.apply(events, arrival)
-
-    def _on_lost(self, reason: str) -> None:
-        self.store.mark_feed_stale("market", f"connection lost: {reason}")
-
-    def _on_reconnect(self) -> None:
-        self.store.mark_feed_stale("market", "reconnected: waiting for a fresh snapshot")
 
     # -- markets ------------------------------------------------------------------------------
 

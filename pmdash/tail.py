@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import IO
 
 import msgspec
@@ -48,17 +49,11 @@ class TailRun:
         self.connection = Connection(
             market_policy(url, assets),
             on_events=self._on_events,
-            on_reconnect=self._on_reconnect,
-            on_lost=self._on_lost,
+            on_reconnect=partial(self.store.mark_feed_reconnected, "market"),
+            on_lost=partial(self.store.mark_feed_lost, "market"),
         )
         self._done = asyncio.Event()
         self._write: Callable[[str], object] = out.write
-
-    def _on_lost(self, reason: str) -> None:
-        self.store.mark_feed_stale("market", f"connection lost: {reason}")
-
-    def _on_reconnect(self) -> None:
-        self.store.mark_feed_stale("market", "reconnected: waiting for a fresh snapshot")
 
     def _on_events(self, events: list[Event], arrival: float) -> None:
         if self._done.is_set():

@@ -378,6 +378,15 @@ def test_feed_stale_again_names_the_newer_cause() -> None:
     assert store.take_dirty().book_ids() == {YES}
 
 
+def test_feed_lost_then_reconnected_names_each_cause() -> None:
+    store = live_store(YES)
+    store.mark_feed_lost("market", "no frame for 30 s")
+    assert store.books[YES].state == "stale"
+    assert store.books[YES].stale_reason == "connection lost: no frame for 30 s"
+    store.mark_feed_reconnected("market")
+    assert store.books[YES].stale_reason == "reconnected: waiting for a fresh snapshot"
+
+
 def test_other_feed_stale_leaves_books() -> None:
     store = live_store(YES)
     store.mark_feed_stale("rtds", reason="reconnecting")

@@ -200,6 +200,15 @@ class Store:
             if book.mark_stale(reason):
                 self._slices.add(self._book_keys[asset_id])
 
+    def mark_feed_lost(self, feed: str, reason: str) -> None:
+        """The feed's connection is gone (``reason``, as the connection says it): every book is
+        stale from this moment, not only once a new socket opens."""
+        self.mark_feed_stale(feed, f"connection lost: {reason}")
+
+    def mark_feed_reconnected(self, feed: str) -> None:
+        """A new connection opened: every book is stale until its fresh snapshot arrives."""
+        self.mark_feed_stale(feed, "reconnected: waiting for a fresh snapshot")
+
     # --- heals and dirty slices -----------------------------------------------------------
 
     def take_heals(self) -> list[str]:
