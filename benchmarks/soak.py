@@ -102,7 +102,7 @@ def growth_per_min(rows: list[dict[str, float]]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=2000.0, help="sim messages per second")
+    parser.add_argument("--rate", type=float, default=2000.0, help="messages per second")
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--window", type=float, default=30.0, help="seconds per sample")
     parser.add_argument("--source", choices=["frames", "sim"], default="frames")
