@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmdash.feeds import market
+from pmdash.feeds import market, market_hot
 from pmdash.models import (
     BestBidAsk,
     BookDelta,
@@ -669,18 +669,18 @@ def test_long_sides_agree_with_the_typed_path_book_after_book(
 
 
 def test_value_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(market, "_CACHE_LIMIT", 16)
-    monkeypatch.setattr(market, "_SIDES_LIMIT", 3)
+    monkeypatch.setattr(market_hot, "CACHE_LIMIT", 16)
+    monkeypatch.setattr(market_hot, "_SIDES_LIMIT", 3)
     market.clear_value_caches()
     for i, asset in enumerate([A, B, "1", "2"]):
         msg = deep_book(asset_id=asset)
         msg["bids"][-1]["size"] = str(i + 1)
         text = json.dumps(msg)
         assert market.decode(text) == market._decode_typed(text)
-        assert len(market._levels) <= 16
-        assert len(market._sides) <= 3
+        assert len(market_hot._levels) <= 16
+        assert len(market_hot._sides) <= 3
     market.clear_value_caches()
-    assert not market._levels and not market._sides
+    assert not market_hot._levels and not market_hot._sides
 
 
 def test_json_number_sizes_on_every_path() -> None:

@@ -12,13 +12,13 @@ from typing import Any
 
 import msgspec
 
-from pmdash.feeds import market
+from pmdash.feeds import market, market_wire
 from pmdash.feeds.rest_body import body_error, load_body
 from pmdash.models import BookSnapshot, FeedError
 
 FEED = "rest"
 
-_BOOK = msgspec.json.Decoder(market.WireBook, strict=False)
+_BOOK = msgspec.json.Decoder(market_wire.WireBook, strict=False)
 
 
 def book_hash(summary: dict[str, Any]) -> str:
@@ -44,11 +44,11 @@ def _error(message: str, body: Any) -> FeedError:
     return body_error(FEED, message, body)
 
 
-def _snapshot(wire: market.WireBook, where: str, body: Any) -> BookSnapshot | FeedError:
+def _snapshot(wire: market_wire.WireBook, where: str, body: Any) -> BookSnapshot | FeedError:
     try:
-        return market.book_snapshot(wire, feed=FEED)
+        return market_wire.book_snapshot(wire, feed=FEED)
     except (ValueError, TypeError) as exc:
-        return _error(f"{where}.{market.locate_error(wire, exc)}", body)
+        return _error(f"{where}.{market_wire.locate_error(wire, exc)}", body)
 
 
 def _from_value(value: Any, where: str, body: Any) -> BookSnapshot | FeedError:
@@ -58,7 +58,7 @@ def _from_value(value: Any, where: str, body: Any) -> BookSnapshot | FeedError:
     if "error" in value and "bids" not in value:
         return _error(f"{where}: server error: {value['error']!r}", body)
     try:
-        wire = msgspec.convert(value, market.WireBook, strict=False)
+        wire = msgspec.convert(value, market_wire.WireBook, strict=False)
     except msgspec.ValidationError as exc:
         path, what = market.validation_message(exc)
         return _error(f"{where}{path}: {what}", body)
