@@ -19,6 +19,11 @@ For each rate it reports:
 - time from start to the first full frame (a live ladder on screen);
 - messages the App took in, per second, and heals (desynced books re-requested).
 
+Before and after the runs it measures how fast this machine is against the one the issue set its
+targets on (``benchmarks/machine.py``: the issue's DataTable figure and its ingest basis, again
+here), prints each target met or MISSED as measured, and the CPU targets again at the issue
+machine's speed (an upper estimate). ``--no-machine`` skips that.
+
 The source is either ``benchmarks/frame_server.py`` (pre-generated frames in the real format at
 a fixed rate, in its own process) or, with ``--source sim``, ``pmdash sim`` in its own process.
 
@@ -48,6 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import machine  # noqa: E402
 from pmdash.app import PmdashApp  # noqa: E402
 from pmdash.config import Settings  # noqa: E402
 from pmdash.endpoints import Endpoints  # noqa: E402
@@ -235,11 +241,20 @@ def main() -> int:
     parser.add_argument(
         "--ansi", action="store_true", help="encode screen updates to terminal codes too"
     )
+    parser.add_argument(
+        "--no-machine",
+        action="store_true",
+        help="skip measuring this machine's speed against the issue's (benchmarks/machine.py)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rates, args.seconds = [0, 5000, 50000], 3.0
     print(f"pmdash e2e: source={args.source} depth={args.depth} batch={args.batch} "
           f"fps={args.fps} seconds={args.seconds} ansi={args.ansi}")
+    speeds = []
+    if not args.no_machine:
+        speeds.append(machine.measure())
+        print(f"machine before: {speeds[0].describe()}", flush=True)
     header = (f"{'rate/s':>8} {'in msg/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'new p99':>8} "
               f"{'tape p99':>9} {'lag p99':>8} {'cpu %':>6} {'w/o probe':>9} {'gc max':>7} "
               f"{'full':>5} "
@@ -258,11 +273,50 @@ def main() -> int:
               f"{_fmt(result.first_frame_ms, 0):>9} {result.heals:>6} {result.reconnects:>6}",
               flush=True)
     firsts = [r.first_frame_ms for r in results if r.first_frame_ms is not None]
+    first = statistics.median(firsts) if firsts else None
     if firsts:
-        print(f"first frame: median {statistics.median(firsts):.0f} ms over {len(firsts)} starts")
+        print(f"first frame: median {first:.0f} ms over {len(firsts)} starts")
     print("targets: 50,000 msg/s with p99 <= 50 ms and lag p99 <= 5 ms; cpu <= 25% at 5,000/s,"
           " <= 2% idle; first frame <= 250 ms")
+    for line in verdicts(results, first):
+        print(f"  {line}")
+    if speeds:
+        speeds.append(machine.measure())
+        print(f"machine after:  {speeds[1].describe()}")
+        slower = min(speed.slower for speed in speeds)
+        print(f"at the issue machine's speed (CPU shares / {slower:.2f}, the smallest slowdown"
+              " above: an upper estimate):")
+        for result in results:
+            if result.rate in (0, 5000):
+                share = result.cpu_quiet_pct / slower
+                limit = 2.0 if result.rate == 0 else 25.0
+                name = "idle" if result.rate == 0 else "at 5,000/s"
+                print(f"  cpu {name}: {share:.1f}% (<= {limit:.0f}%): {_verdict(share <= limit)}")
     return 0
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def verdicts(results: list[Result], first_ms: float | None) -> list[str]:
+    """The targets this run measured, each met or MISSED, on this machine as it is."""
+    lines = []
+    for r in results:
+        if r.rate == 50000:
+            ok = (r.msgs_per_s >= 0.99 * r.rate and r.p99_ms is not None and r.p99_ms <= 50
+                  and r.lag_p99_ms <= 5)
+            lines.append(f"50,000/s: {r.msgs_per_s:,.0f} taken in, p99 {_fmt(r.p99_ms)} ms,"
+                         f" lag p99 {r.lag_p99_ms:.1f} ms: {_verdict(ok)}")
+        elif r.rate == 5000:
+            lines.append(f"cpu at 5,000/s: {r.cpu_quiet_pct:.1f}% without the probe:"
+                         f" {_verdict(r.cpu_quiet_pct <= 25)}")
+        elif r.rate == 0:
+            lines.append(f"cpu idle: {r.cpu_quiet_pct:.1f}% without the probe:"
+                         f" {_verdict(r.cpu_quiet_pct <= 2)}")
+    if first_ms is not None:
+        lines.append(f"first frame: {first_ms:.0f} ms: {_verdict(first_ms <= 250)}")
+    return lines
 
 
 if __name__ == "__main__":
