@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -247,7 +248,18 @@ def test_tail_books_left_stale_when_the_exchange_goes_away() -> None:
         assert seen and seen[-1]["type"] == "book_snapshot", seen
         sim_proc.send_signal(signal.SIGINT)
         sim_proc.wait(timeout=10)
-        rest, stderr = tail.communicate(timeout=20)
+        # The rest through the same text stream: communicate() reads the pipe behind it and
+        # would miss what the loop above read ahead (a line cut in two). Bounded: the watchdog
+        # kills tail after 20 s, which ends the read (and fails the exit-code check).
+        assert tail.stderr is not None
+        watchdog = threading.Timer(20, tail.kill)
+        watchdog.start()
+        try:
+            rest = tail.stdout.read()
+            stderr = tail.stderr.read()
+            tail.wait()
+        finally:
+            watchdog.cancel()
     finally:
         for proc in (sim_proc, tail):
             if proc is not None and proc.poll() is None:
