@@ -198,3 +198,13 @@ def test_lifecycle_lists_and_resolves_markets() -> None:
     assert len(closed) == 2 and len(ex.markets()) == 8
     for m in closed:
         assert not set(m.token_ids) & set(ex.asset_ids())
+
+
+def test_an_exchange_with_every_market_resolved_emits_nothing_and_returns() -> None:
+    ex = Exchange(seed=2, markets=3, rate=100, lifecycle_s=0, clock=fixed_clock)
+    for market in ex.markets():
+        ex.resolve(market.condition_id)
+    assert ex.flow.trading == 0
+    assert ex.emit_until(50) == 0  # returns (it once looked for a market to trade forever)
+    ex.add_market()
+    assert ex.emit_until(50) >= 50

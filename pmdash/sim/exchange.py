@@ -127,13 +127,17 @@ class Exchange:
         return self._publish(out)
 
     def emit_until(self, budget: int) -> int:
-        """Run steps until at least ``budget`` counted messages were produced; publish them."""
+        """Run steps until at least ``budget`` counted messages were produced (or, with every
+        market resolved, one step); publish them."""
         out: list[Emission] = []
         counted = 0
         clock = self.clock
+        flow = self.flow
         while counted < budget:
-            events = self.flow.step(clock())
+            events = flow.step(clock())
             out.extend(events)
+            if not flow.trading:  # every market resolved: nothing to count until one is listed
+                break
             counted += sum(1 for e in events if e.counted)
         return self._publish(out)
 

@@ -86,6 +86,11 @@ class OrderFlow:
 
     # --- venue state ------------------------------------------------------------------------
 
+    @property
+    def trading(self) -> int:
+        """How many markets trade (listed and not resolved)."""
+        return len(self._trading)
+
     def _add(self, market: SimMarket) -> None:
         self.markets[market.condition_id] = market
         for outcome, token in enumerate(market.token_ids):
