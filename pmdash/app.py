@@ -45,6 +45,11 @@ TAPE_HZ = 10.0
 """Most trade-tape repaints per second (the header shows the last trade at every flush)."""
 LIST_HZ = 2.0
 """Most market-list repaints per second."""
+KEEP_RESOLVED = 5
+"""Following a whole embedded exchange, how many resolved markets stay listed (the last ones to
+resolve). Older ones are unsubscribed and dropped, so a demo left running all day keeps its size:
+the exchange lists a market and resolves another every 90 s or so, and each listed market holds
+two books and two full tapes (about 1.7 MiB)."""
 STATUS_INTERVAL_S = 1.0
 """The status bar's clock (ages, rates); feed state changes show at the next flush."""
 GC_INTERVAL_S = 0.25
@@ -197,17 +202,35 @@ class PmdashApp(App[int]):
         self.store.watch(market.token_ids, market.condition_id)
 
     def _follow_new_markets(self) -> None:
-        """List and subscribe markets announced with ``new_market`` — only when following the
-        whole exchange: the real feed announces every new Polymarket market, and a dashboard
-        watching a chosen few must not grow a list of markets it does not stream."""
+        """List and subscribe markets announced with ``new_market``, and retire old resolved
+        ones — only when following the whole exchange: the real feed announces every new
+        Polymarket market, and a dashboard watching a chosen few must not grow a list of markets
+        it does not stream (nor drop one the user chose)."""
         if not self.follow_new_markets:
             return
         known = set(self.market_order)
+        resolved = self.store.resolved
         for cid, market in self.store.markets.items():
-            if cid not in known and market.token_ids:
+            if cid not in known and cid not in resolved and market.token_ids:
                 self.market_order.append(cid)
                 self.store.watch(market.token_ids, cid)
                 self.connection.subscribe(market.token_ids)
+        self._retire_resolved()
+
+    def _retire_resolved(self) -> None:
+        """Drop all but the ``KEEP_RESOLVED`` markets resolved last from the list: unsubscribe
+        them and forget their books and tapes. The market on screen stays until the user moves
+        off it (the next market event then drops it)."""
+        listed = set(self.market_order)
+        resolved = [cid for cid in self.store.resolved if cid in listed]  # oldest first
+        for cid in resolved[: max(0, len(resolved) - KEEP_RESOLVED)]:
+            if cid == self.selected:
+                continue
+            self.market_order.remove(cid)
+            market = self.store.markets.get(cid)
+            if market is not None:
+                self.store.unwatch(market.token_ids)
+                self.connection.unsubscribe(market.token_ids)
 
     @property
     def selected_market(self) -> MarketInfo | None:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 from textual.pilot import Pilot
 
-from pmdash.app import PmdashApp
+from pmdash.app import KEEP_RESOLVED, PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.selection import resolve_markets
@@ -99,3 +99,35 @@ async def test_lost_connection_shows_every_book_stale_until_it_is_back() -> None
 
         await until(lambda: app.connection.status().reconnects >= 2)
         assert {b.state for b in books.values()} == {"stale"}  # still, while it retries
+
+
+async def test_old_resolved_markets_leave_the_list_and_the_subscription() -> None:
+    async with live_dashboard(seed=8, markets=KEEP_RESOLVED + 3) as (running, app, pilot):
+        shown = app.market_order[0]
+        others = app.market_order[1:]  # resolved in this order, oldest first
+        for cid in [shown, *others]:
+            running.exchange.resolve(cid)
+            await until(lambda cid=cid: cid in app.store.resolved)
+
+        kept = others[-KEEP_RESOLVED:]
+        retired = others[: len(others) - KEEP_RESOLVED]
+        await until(lambda: app.market_order == [shown, *kept])
+        await pilot.pause(0.6)  # a list repaint (LIST_HZ)
+        sessions = running.server.sessions.on("/ws/market")
+        assert len(sessions) == 1
+        subscribed: set[str] = sessions[0].assets  # type: ignore[attr-defined]
+        for cid in retired:
+            tokens = app.store.markets[cid].token_ids
+            assert not set(tokens) & set(app.store.books)
+            await until(lambda tokens=tokens: not set(tokens) & subscribed)
+        for cid in [shown, *kept]:
+            assert set(app.store.markets[cid].token_ids) <= set(app.store.books)
+        rows = screen_text(app.query_one(MarketList))
+        assert rows.count("RESOLVED") == KEEP_RESOLVED + 1
+        assert app.selected == shown  # on screen, so kept though it resolved first
+
+        await pilot.press("j")  # move off it: the next market event retires it too
+        await until(lambda: app.selected != shown)
+        running.exchange.add_market()
+        await until(lambda: shown not in app.market_order)
+        assert len([c for c in app.market_order if c in app.store.resolved]) == KEEP_RESOLVED
