@@ -151,6 +151,18 @@ def _endpoints(settings: Settings) -> Endpoints:
     return Endpoints.real()
 
 
+def _check_proxies(*urls: str) -> None:
+    """A proxy variable that applies to one of ``urls`` but cannot be used is a configuration
+    error now, not a feed that fails later."""
+    from pmdash.net.proxy import ProxyConfigError, proxy_for
+
+    for url in urls:
+        try:
+            proxy_for(url)
+        except ProxyConfigError as exc:
+            raise ConfigError(str(exc)) from None
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(
         config_path=args.config,
@@ -174,6 +186,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
     settings = _settings(args)
     endpoints = _endpoints(settings)
     url = args.url or endpoints.market_ws
+    _check_proxies(url, endpoints.gamma_rest, endpoints.clob_rest)
     from pmdash.net.http import HttpError
     from pmdash.selection import resolve_markets
     from pmdash.tail import run_tail
@@ -206,6 +219,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         base = Endpoints.from_base_url(args.base_url) if args.base_url else Endpoints.real()
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    _check_proxies(base.gamma_rest)
     try:
         found = asyncio.run(rest.search(base.gamma_rest, text))
     except HttpError as exc:
@@ -243,6 +257,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         settings.base_url = exchange.base_url
     try:
         endpoints = _endpoints(settings)
+        _check_proxies(endpoints.market_ws, endpoints.gamma_rest, endpoints.clob_rest)
         try:
             markets = asyncio.run(resolve_markets(endpoints, settings))
         except HttpError as exc:

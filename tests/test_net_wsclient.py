@@ -41,6 +41,7 @@ from pmdash.net.wsclient import (
     parse_url,
 )
 from pmdash.net.wsframes import FrameParser, ProtocolError
+from tests.proxyserver import ProxyServer
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -697,6 +698,24 @@ async def test_wss_with_a_trusted_certificate(self_signed: tuple[Path, Path]) ->
         ws.send("over tls")
         await until(lambda: got == ["over tls"])
         await asyncio.wait_for(ws.close(), 2.0)
+
+
+async def test_wss_through_a_proxy_tunnel_checks_the_servers_certificate(
+    self_signed: tuple[Path, Path],
+) -> None:
+    """TLS runs end to end inside the tunnel: the proxy sees only CONNECT and ciphertext."""
+    cert, key = self_signed
+    async with tls_server(cert, key) as url, ProxyServer() as proxy:
+        trusting = ssl.create_default_context(cafile=str(cert))
+        ws = await connect(url, ssl_context=trusting, proxy=proxy.proxy())
+        got: list[str | bytes] = []
+        ws.start(got.append)
+        ws.send("tls in the tunnel")
+        await until(lambda: got == ["tls in the tunnel"])
+        await asyncio.wait_for(ws.close(), 2.0)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await connect(url, proxy=proxy.proxy())  # the default trust store: rejected
+    assert [s.request_line.split()[0] for s in proxy.seen] == ["CONNECT", "CONNECT"]
 
 
 async def test_wss_with_an_untrusted_certificate(self_signed: tuple[Path, Path]) -> None:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pmdash.models import Event, FeedError, FeedState, FeedStatus
 from pmdash.net.backoff import Backoff
 from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
+from pmdash.net.proxy import ProxyConfigError, ProxyError
 from pmdash.net.rate import RateMeter
 from pmdash.net.wsclient import (
     HandshakeRejected,
@@ -221,6 +222,10 @@ class Connection:
             return text, False
         except ssl.SSLCertVerificationError as exc:
             raise _Permanent(f"TLS certificate rejected: {exc.verify_message}") from exc
+        except ProxyError as exc:
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                raise _Permanent(str(exc)) from exc
+            return f"connect failed: {exc}", False
         except TimeoutError:
             return f"no handshake within {self.policy.open_timeout:g} s", False
         except Exception as exc:
@@ -259,9 +264,12 @@ class Connection:
                 ping_interval=self.policy.protocol_ping_interval,
                 ping_timeout=self.policy.protocol_ping_timeout,
                 max_size=self.policy.max_size,
+                proxy=self.policy.proxy,
             )
         except InvalidURL as exc:
             raise _Fatal(f"invalid URL: {exc}") from exc
+        except ProxyConfigError as exc:  # names the variable, never its value
+            raise _Fatal(str(exc)) from exc
         except HeaderError as exc:  # names the header, never its value
             raise _Permanent(f"cannot build handshake headers: {exc}") from exc
 

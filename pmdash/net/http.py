@@ -1,4 +1,7 @@
-"""A small async HTTP GET for JSON APIs: standard library only (urllib in a worker thread)."""
+"""A small async HTTP GET for JSON APIs: standard library only (urllib in a worker thread).
+
+It goes through the proxy the environment sets for the URL, as the feeds do (``proxy.py``:
+loopback always direct, ``no_proxy`` honoured, credentials never shown)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from pmdash.net.proxy import Proxy, ProxyConfigError, proxy_for
 from pmdash.printable import printable
 
 USER_AGENT = "pmdash/0.1"
@@ -40,30 +44,45 @@ def build_url(base: str, path: str, params: Mapping[str, str | int | bool] | Non
     return url
 
 
-async def get_bytes(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BODY) -> bytes:
-    """The body of a ``200`` answer to ``GET url``; any other outcome raises ``HttpError``."""
+async def get_bytes(
+    url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BODY, proxy: Proxy | bool = True
+) -> bytes:
+    """The body of a ``200`` answer to ``GET url``; any other outcome raises ``HttpError``.
+    ``proxy``: ``True`` the one the environment sets for ``url``, ``False`` none, or that one.
+    """
+    try:
+        via = proxy_for(url) if proxy is True else (proxy if isinstance(proxy, Proxy) else None)
+    except ProxyConfigError as exc:
+        raise HttpError(None, url, str(exc)) from None
     try:
         async with asyncio.timeout(timeout):
-            return await asyncio.to_thread(_get, url, timeout, max_bytes)
+            return await asyncio.to_thread(_get, url, timeout, max_bytes, via)
     except TimeoutError:
         raise HttpError(None, url, f"no answer within {timeout:g} s") from None
 
 
-async def get_json(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BODY) -> Any:
+async def get_json(
+    url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BODY, proxy: Proxy | bool = True
+) -> Any:
     """``GET url`` and decode the JSON body; a body that is not JSON raises ``HttpError``."""
-    body = await get_bytes(url, timeout=timeout, max_bytes=max_bytes)
+    body = await get_bytes(url, timeout=timeout, max_bytes=max_bytes, proxy=proxy)
     try:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise HttpError(200, url, f"body is not JSON ({exc}): {_snippet(body)}") from None
 
 
-def _get(url: str, timeout: float, max_bytes: int) -> bytes:
+def _get(url: str, timeout: float, max_bytes: int, via: Proxy | None) -> bytes:
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
     )
+    # Our choice of proxy, not urllib's own reading of the environment (which would send
+    # loopback through the proxy and ignore all_proxy).
+    proxies = {} if via is None else {"http": via.url(), "https": via.url()}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
+    through = "" if via is None else f" (through proxy {via.where} from {via.source})"
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             body: bytes = response.read(max_bytes + 1)
             status = response.status
     except urllib.error.HTTPError as exc:
@@ -71,9 +90,10 @@ def _get(url: str, timeout: float, max_bytes: int) -> bytes:
             message = _error_message(exc.read(64 * 1024), exc.reason)
         raise HttpError(exc.code, url, message) from None
     except urllib.error.URLError as exc:
-        raise HttpError(None, url, f"cannot connect: {exc.reason}") from None
+        raise HttpError(None, url, f"cannot connect{through}: {exc.reason}") from None
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
-        raise HttpError(None, url, f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        what = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        raise HttpError(None, url, what + through) from None
     except ValueError as exc:
         raise HttpError(None, url, f"invalid URL: {exc}") from None
     if len(body) > max_bytes:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from pmdash.models import Event
 from pmdash.net.backoff import Jitter
+from pmdash.net.proxy import Proxy
 from pmdash.net.subscriptions import NoSubscriptions, Subscriptions
 
 Decode = Callable[[str | bytes], Sequence[Event]]
@@ -60,10 +61,14 @@ class FeedPolicy:
     healthy_after: float = 30.0
     """A connection that stayed up this long resets the backoff to ``backoff_base``."""
     retry_after_failure: bool = True
-    """After a permanent failure (HTTP 4xx other than 429 at the handshake, bad TLS
-    certificate, a headers factory that raises), keep retrying at about the cap rate
+    """After a permanent failure (HTTP 4xx other than 429 at the handshake or from the proxy,
+    bad TLS certificate, a headers factory that raises), keep retrying at about the cap rate
     (``True``) or end ``run()`` in state ``failed`` (``False``). A malformed URL always ends
-    ``run()``: nothing at runtime can fix it."""
+    ``run()``, as does an unusable proxy variable: nothing at runtime can fix them."""
+    proxy: Proxy | bool = True
+    """``True``: the proxy the environment sets for ``url`` (``proxy.proxy_for``: loopback is
+    always direct); ``False``: none; or this one. A proxy's 4xx refusal (other than 429) counts
+    as a permanent failure."""
     max_size: int | None = 2**20
     """Largest inbound message in bytes (all its fragments); None: no limit."""
     open_timeout: float = 10.0

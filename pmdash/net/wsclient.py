@@ -7,8 +7,9 @@ future per frame).
     ws.send("PING")
     reason = await ws.wait_closed()
 
-No extension is offered (a server that forces one is refused), no subprotocol, no proxy, no
-redirect. Handshake header values never appear in an error message.
+No extension is offered (a server that forces one is refused), no subprotocol, no redirect.
+The proxy the environment sets for the URL is used (an HTTP ``CONNECT`` tunnel, ``proxy.py``).
+Handshake header values and proxy credentials never appear in an error message.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from pmdash import __version__
 from pmdash.net import wsframes
+from pmdash.net.proxy import Proxy, open_tunnel, proxy_for
 from pmdash.net.wsframes import FrameParser, OnMessage, ProtocolError
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -197,14 +199,19 @@ async def connect(
     ping_interval: float | None = 20.0,
     ping_timeout: float | None = 20.0,
     ssl_context: ssl.SSLContext | None = None,
+    proxy: Proxy | bool = True,
 ) -> WsClient:
-    """Open a WebSocket: TCP (TLS for wss://), then the upgrade, all within ``open_timeout``.
+    """Open a WebSocket: TCP (through a proxy's tunnel if there is one; TLS for wss://), then
+    the upgrade, all within ``open_timeout``. ``proxy``: ``True`` the one the environment sets
+    for ``url`` (``proxy.proxy_for``), ``False`` none, or that one.
 
     Raises :class:`InvalidURL`, :class:`HeaderError`, :class:`HandshakeRejected`,
-    :class:`HandshakeFailed`, ``TimeoutError``, ``ssl.SSLError`` or ``OSError``. Messages are
-    held (reading paused) until :meth:`WsClient.start`.
+    :class:`HandshakeFailed`, ``proxy.ProxyConfigError``, ``TimeoutError``, ``ssl.SSLError`` or
+    ``OSError`` (``proxy.ProxyError`` among them). Messages are held (reading paused) until
+    :meth:`WsClient.start`.
     """
     target = parse_url(url)
+    via = proxy_for(url) if proxy is True else (proxy if isinstance(proxy, Proxy) else None)
     key = base64.b64encode(os.urandom(16)).decode()
     request = build_request(target, headers, key)
     loop = asyncio.get_running_loop()
@@ -220,13 +227,24 @@ async def connect(
     tls = (ssl_context or _tls_context()) if target.secure else None
     try:
         async with asyncio.timeout(open_timeout):
-            await loop.create_connection(
-                lambda: client,
-                target.host,
-                target.port,
-                ssl=tls,
-                server_hostname=target.host if tls is not None else None,
-            )
+            server_hostname = target.host if tls is not None else None
+            if via is None:
+                await loop.create_connection(
+                    lambda: client,
+                    target.host,
+                    target.port,
+                    ssl=tls,
+                    server_hostname=server_hostname,
+                )
+            else:
+                sock = await open_tunnel(via, target.host, target.port)
+                try:
+                    await loop.create_connection(
+                        lambda: client, sock=sock, ssl=tls, server_hostname=server_hostname
+                    )
+                except BaseException:
+                    sock.close()
+                    raise
             await client._opened
     except BaseException:
         client._abandon()
