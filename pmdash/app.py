@@ -128,6 +128,8 @@ class PmdashApp(App[int]):
             on_reconnect=partial(self.store.mark_feed_reconnected, "market"),
             on_lost=partial(self.store.mark_feed_lost, "market"),
         )
+        self._unstreamed: set[str] = set()
+        """Resolved markets whose tokens were unsubscribed (their books stay, final)."""
         self.market_order: list[str] = [m.condition_id for m in markets]
         self.selected: str | None = self.market_order[0] if self.market_order else None
         self.outcome_index = 0
@@ -201,6 +203,20 @@ class PmdashApp(App[int]):
         self.store.add_market(market)
         self.store.watch(market.token_ids, market.condition_id)
 
+    def _stop_streaming_resolved(self) -> None:
+        """A resolved market's feed has nothing more to say: unsubscribe its tokens, so a
+        reconnect neither asks for them nor waits on them (their books stay listed, final)."""
+        resolved = self.store.resolved
+        if len(self._unstreamed) > 2 * len(resolved) + 64:
+            self._unstreamed &= resolved.keys()
+        for cid in resolved:
+            if cid in self._unstreamed:
+                continue
+            self._unstreamed.add(cid)
+            market = self.store.markets.get(cid)
+            if market is not None:
+                self.connection.unsubscribe(market.token_ids)
+
     def _follow_new_markets(self) -> None:
         """List and subscribe markets announced with ``new_market``, and retire old resolved
         ones — only when following the whole exchange: the real feed announces every new
@@ -255,6 +271,7 @@ class PmdashApp(App[int]):
         if slices:
             oldest = dirty.oldest_arrival
             if MARKETS in slices:
+                self._stop_streaming_resolved()
                 self._follow_new_markets()
             self._note_pending(slices, oldest)
             asset = self.selected_asset
@@ -395,7 +412,6 @@ class PmdashApp(App[int]):
 
     def _header_data(self, book: OrderBook, market: MarketInfo) -> HeaderData:
         resolved = self.store.resolved.get(market.condition_id)
-        last = book.last_trade
         return HeaderData(
             question=market.question,
             slug=market.slug,
@@ -404,8 +420,8 @@ class PmdashApp(App[int]):
             best_ask=book.best_ask,
             spread=book.spread,
             mid=book.mid,
-            last_trade_price=last.price if last is not None else None,
-            last_trade_side=(last.side or "") if last is not None else "",
+            last_trade_price=book.last_trade_price,
+            last_trade_side=book.last_trade_side,
             tick=book.tick,
             resolved=resolved.winning_outcome if resolved is not None else None,
             book_state=book.state,
@@ -423,14 +439,13 @@ class PmdashApp(App[int]):
             if market is None:
                 continue
             book = self.store.books.get(market.token_ids[0]) if market.token_ids else None
-            last = book.last_trade if book is not None else None
             rows.append(
                 MarketRow(
                     condition_id=condition_id,
                     label=market.question,
                     best_bid=book.best_bid if book is not None else None,
                     best_ask=book.best_ask if book is not None else None,
-                    last=last.price if last is not None else None,
+                    last=book.last_trade_price if book is not None else None,
                     resolved=condition_id in self.store.resolved,
                     tick=book.tick if book is not None else market.tick_size,
                     state=book.state if book is not None else "empty",
@@ -502,3 +517,4 @@ class PmdashApp(App[int]):
     async def action_quit(self) -> None:
         self.connection.stop()
         self.exit(0)
+

@@ -119,5 +119,6 @@ def test_dashboard_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-de
 
 def test_dashboard_snapshot_resolved_market(snap_compare) -> None:  # type: ignore[no-untyped-def]
     """You should see: the Bitcoin market selected (j), its header with a RESOLVED badge naming
-    "Up" as the winner, and a one-level ladder."""
+    "Up" as the winner and "book final", and a one-level ladder under a green RESOLVED banner
+    (the book as it closed), drawn in muted colours."""
     assert snap_compare(DashboardHarness(), terminal_size=(150, 40), press=["j"])

@@ -131,3 +131,28 @@ async def test_old_resolved_markets_leave_the_list_and_the_subscription() -> Non
         running.exchange.add_market()
         await until(lambda: shown not in app.market_order)
         assert len([c for c in app.market_order if c in app.store.resolved]) == KEEP_RESOLVED
+
+
+async def test_a_resolved_market_is_final_and_no_reconnect_makes_it_stale() -> None:
+    """Before, a resolved market stayed subscribed, so every reconnect marked its books stale
+    for good: the exchange sends no snapshot for a closed market."""
+    async with live_dashboard(seed=9, markets=3) as (running, app, pilot):
+        shown = app.market_order[0]
+        tokens = set(app.store.markets[shown].token_ids)
+        running.exchange.resolve(shown)
+        await until(lambda: all(app.store.books[t].state == "final" for t in tokens))
+        session = running.server.sessions.on("/ws/market")[0]
+        await until(lambda: not tokens & session.assets)  # type: ignore[attr-defined]
+
+        assert running.faults.drop() == 1
+        await until(lambda: app.connection.status().reconnects >= 1)
+        others = [b for t, b in app.store.books.items() if t not in tokens]
+        await until(lambda: all(b.state == "live" for b in others))
+        assert {app.store.books[t].state for t in tokens} == {"final"}
+        fresh = running.server.sessions.on("/ws/market")[-1]
+        assert not tokens & fresh.assets  # type: ignore[attr-defined]  # not asked for again
+        await pilot.pause(0.3)
+        ladder = screen_text(app.query_one(BookLadder))
+        assert "RESOLVED — the book as it closed" in ladder and "STALE" not in ladder
+        header = screen_text(app.query_one(MarketHeader))
+        assert "book final" in header and "stale" not in header

@@ -302,3 +302,31 @@ def test_record_trade_sets_last_trade() -> None:
     assert book.last_trade is trade
     assert book.last_trade_price == 456_000
     assert book.version == version + 1
+
+
+def test_last_trade_shown_is_the_newest_of_the_trade_seen_and_the_snapshots_field() -> None:
+    book = OrderBook(ASSET)
+    book.apply_snapshot(snapshot([(450_000, 1)], [(460_000, 1)], last_trade_price=455_000))
+    # Traded before we connected: the price from the book, no side known.
+    assert (book.last_trade_price, book.last_trade_side) == (455_000, "")
+    trade = Trade(
+        feed="market", asset_id=ASSET, market="0xabc", price=456_000, side="SELL", timestamp=5
+    )
+    book.record_trade(trade)
+    assert (book.last_trade_price, book.last_trade_side) == (456_000, "SELL")
+    book.apply_snapshot(snapshot([(450_000, 1)], [(460_000, 1)], last_trade_price=452_000))
+    # A newer trade we only know from the book's field.
+    assert (book.last_trade_price, book.last_trade_side) == (452_000, "")
+
+
+def test_final_book() -> None:
+    book = OrderBook(ASSET)
+    assert book.mark_final() and book.state == "empty"  # no snapshot: nothing to show
+    book = OrderBook(ASSET)
+    book.apply_snapshot(snapshot([(450_000, 1)], [(460_000, 1)]))
+    book.mark_stale("connection lost")
+    version = book.version
+    assert book.mark_final() and book.state == "final" and book.version > version
+    assert not book.mark_final()
+    assert not book.mark_stale("reconnected") and book.state == "final"
+    assert book.mark_desynced("crossed") and book.state == "desynced"

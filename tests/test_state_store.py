@@ -647,3 +647,31 @@ def test_real_live_book_then_its_levels_change() -> None:
     store.apply(decode(json.dumps(frame)))
     assert book.state == "live", book.desync_reason
     assert book.best_bid == int(bids[1] * 1_000_000)
+
+
+def test_a_resolved_markets_books_are_final_and_never_stale() -> None:
+    store = live_store(YES, NO)
+    store.apply([delta(change(YES, "BUY", 500_000, 0), change(YES, "BUY", 490_000, 7))])
+    store.take_dirty()
+    store.apply([MarketResolved(feed="market", id="1", market=MARKET, timestamp=9)])
+    # No asset ids on the event: the market's tokens come from the books watched for it.
+    assert {store.books[YES].state, store.books[NO].state} == {"final"}
+    assert store.take_dirty().slices == {"markets", f"book:{YES}", f"book:{NO}"}
+    assert store.books[YES].best_bid == 490_000  # the book as it closed
+    store.mark_feed_lost("market", "server closed")
+    store.mark_feed_reconnected("market")
+    assert {store.books[YES].state, store.books[NO].state} == {"final"}
+    assert store.take_heals() == []
+
+
+def test_a_book_resolved_while_stale_is_final_and_one_resolved_while_desynced_stays_desynced() -> (
+    None
+):
+    store = live_store(YES, NO)
+    store.mark_feed_lost("market", "gone")
+    store.books[NO].mark_desynced("best bid mismatch")
+    store.apply(
+        [MarketResolved(feed="market", id="1", market=MARKET, asset_ids=(YES, NO), timestamp=9)]
+    )
+    assert store.books[YES].state == "final"
+    assert store.books[NO].state == "desynced"  # known to be wrong: it says so

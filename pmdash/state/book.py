@@ -17,7 +17,7 @@ from typing import Literal
 from pmdash.models import BookSnapshot, LevelChange, Trade
 from pmdash.units import to_decimal_str
 
-BookState = Literal["empty", "live", "stale", "desynced"]
+BookState = Literal["empty", "live", "stale", "desynced", "final"]
 TopLevel = tuple[int, int, int]
 """(price, size, cumulative size from the best level), all micro-units."""
 
@@ -53,6 +53,7 @@ class OrderBook:
         "asset_id",
         "best_ask",
         "best_bid",
+        "final",
         "hash",
         "heals",
         "last_trade",
@@ -87,6 +88,8 @@ class OrderBook:
         self._stale_reason: str | None = None
         self.live = False
         """A snapshot was applied and nothing has cast doubt on the book since."""
+        self.final = False
+        """Its market resolved: the book is as it closed and no longer streamed (never stale)."""
         self.hash = ""
         self.timestamp = 0
         """Server time (Unix ms) of the last snapshot or delta applied."""
@@ -162,11 +165,22 @@ class OrderBook:
 
     def mark_stale(self, reason: str) -> bool:
         """Flag the book as possibly out of date (connection lost, reconnected) until the next
-        snapshot. Marking it again names the newer cause. True if anything changed."""
-        if self._stale_reason == reason:
+        snapshot. Marking it again names the newer cause. True if anything changed. A final
+        book is never stale: nothing more will come for it."""
+        if self._stale_reason == reason or self.final:
             return False
         self._stale_reason = reason
         self.live = False
+        self.version += 1
+        return True
+
+    def mark_final(self) -> bool:
+        """Its market resolved: keep the book as it is, no longer stale or waiting for a
+        snapshot (a desync stays: that book is known to be wrong). True if it was not final."""
+        if self.final:
+            return False
+        self.final = True
+        self._stale_reason = None
         self.version += 1
         return True
 
@@ -193,9 +207,20 @@ class OrderBook:
         return self._stale_reason
 
     @property
+    def last_trade_side(self) -> str:
+        """The taker side of the trade at ``last_trade_price`` when that is the last trade seen
+        ("" when the price came from a newer snapshot, or the trade had no side)."""
+        trade = self.last_trade
+        if trade is None or trade.price != self.last_trade_price:
+            return ""
+        return trade.side or ""
+
+    @property
     def state(self) -> BookState:
         if self._desync_reason is not None:
             return "desynced"
+        if self.final and self._has_snapshot:
+            return "final"
         if self._stale_reason is not None:
             return "stale"
         if not self._has_snapshot:

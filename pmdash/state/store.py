@@ -300,6 +300,17 @@ class Store:
                 self._delta_while_not_live(book)
         doubtful.clear()
 
+    def _finalize(self, event: MarketResolved) -> None:
+        """A resolved market's books are final: as they closed, never stale again."""
+        market = self.markets.get(event.market)
+        assets = event.asset_ids or (market.token_ids if market is not None else ())
+        if not assets:  # neither named nor listed: the books watched for that market
+            assets = tuple(a for a, book in self.books.items() if book.market == event.market)
+        for asset_id in assets:
+            book = self.books.get(asset_id)
+            if book is not None and book.mark_final():
+                self._slices.add(self._book_keys[asset_id])
+
     def _delta_while_not_live(self, book: OrderBook) -> None:
         if book.desynced:
             return  # already waiting for its heal
@@ -338,6 +349,7 @@ class Store:
             while len(self.resolved) > self.max_markets:
                 del self.resolved[next(iter(self.resolved))]
             self._slices.add(MARKETS)
+            self._finalize(event)
         elif isinstance(event, FeedStatus):
             self.statuses[event.feed] = event
             self._slices.add(STATUS)

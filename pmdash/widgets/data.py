@@ -14,7 +14,7 @@ from typing import Literal
 
 from pmdash.printable import printable
 
-BookState = Literal["live", "stale", "desynced", "empty"]
+BookState = Literal["live", "stale", "desynced", "empty", "final"]
 """live: in sync; stale: connection lost, or no fresh snapshot since the reconnect; desynced:
 hash/sequence mismatch; empty: no book yet."""
 

@@ -56,6 +56,8 @@ def banner_text(data: LadderData | None) -> str | None:
         return f"STALE — {data.detail}" if data.detail else "STALE — resyncing"
     if data.state == "desynced":
         return f"DESYNCED: {data.detail or 'book mismatch'} — requesting snapshot"
+    if data.state == "final":
+        return "RESOLVED — the book as it closed, no longer streamed"
     return None
 
 
@@ -114,6 +116,7 @@ class BookLadder(DataLineView[LadderData]):
         "book-ladder--inactive",
         "book-ladder--stale",
         "book-ladder--desynced",
+        "book-ladder--final",
         "book-ladder--waiting",
     }
 
@@ -136,6 +139,11 @@ class BookLadder(DataLineView[LadderData]):
         & > .book-ladder--desynced {
             background: $error-muted;
             color: $text-error;
+            text-style: bold;
+        }
+        & > .book-ladder--final {
+            background: $success-muted;
+            color: $text-success;
             text-style: bold;
         }
         & > .book-ladder--waiting { color: $text-muted; text-style: italic; }

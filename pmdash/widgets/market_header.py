@@ -21,6 +21,7 @@ _STATE_CLASS = {
     "stale": "market-header--warn",
     "desynced": "market-header--bad",
     "empty": "market-header--muted",
+    "final": "market-header--muted",
 }
 
 
