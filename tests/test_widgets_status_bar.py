@@ -1,11 +1,35 @@
-"""FeedStatusBar: feeds in every state at a fixed clock; the countdown text."""
+"""FeedStatusBar: feeds in every state at a fixed clock; the countdown text; what gives way
+first on a narrow line."""
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
 from widget_apps.status_app import NOW, STATUSES, StatusApp
 
 from pmdash.models import FeedStatus
-from pmdash.widgets.status_bar import backoff_text, feed_texts
+from pmdash.widgets.status_bar import (
+    DROP_AGE,
+    DROP_COUNTDOWN,
+    DROP_DETAIL,
+    DROP_LATENCY,
+    DROP_RATE,
+    KEEP,
+    FeedStatusBar,
+    backoff_text,
+    feed_fields,
+    feed_texts,
+    fit_fields,
+)
+
+LIVE = FeedStatus(
+    feed="market",
+    state="live",
+    frames_per_s=31.0,
+    last_frame_age_s=0.2,
+    latency_ms=38.0,
+    reconnects=2,
+    decode_errors=3,
+)
 
 
 def test_status_bar_all_states(snap_compare) -> None:
@@ -16,8 +40,10 @@ def test_status_bar_all_states(snap_compare) -> None:
     assert snap_compare(StatusApp(STATUSES, 14.25), terminal_size=(240, 3))
 
 
-def test_status_bar_narrow_keeps_screen_latency(snap_compare) -> None:
-    """At 100 columns the feeds are cut with "…" and "screen p99 14.2ms" stays at the right."""
+def test_status_bar_narrow_keeps_feed_health(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """At 100 columns: no "screen p99" (it gives way first); every feed shows its dot, id,
+    state word (but live), reconnects and errors only: market ↻0, user connecting ↻1, rtds
+    backoff ↻3, sports stale ↻0 err 2, and the line ends in "● us-markets fa…"."""
     assert snap_compare(StatusApp(STATUSES, 14.25), terminal_size=(100, 3))
 
 
@@ -39,3 +65,109 @@ def test_feed_texts_show_errors_only_when_present() -> None:
     assert [text for text, _ in feed_texts(live, NOW)] == ["3.2/s", "12ms", "↻0"]
     broken = FeedStatus(feed="market", state="live", frames_per_s=50.0, decode_errors=7)
     assert [text for text, _ in feed_texts(broken, NOW)] == ["50/s", "↻0", "err 7"]
+
+
+async def _lines(app: StatusApp, pilot: Pilot[None], widths: list[int]) -> dict[int, str]:
+    """The bar's line at each terminal width (trailing blanks stripped)."""
+    bar = app.query_one(FeedStatusBar)
+    lines = {}
+    for width in widths:
+        await pilot.resize_terminal(width, 3)
+        await pilot.pause()
+        assert bar.size.width == width
+        lines[width] = "".join(bar.render_line(0).text).rstrip()
+    return lines
+
+
+async def test_screen_latency_gives_way_before_any_feed_field() -> None:
+    """The tester's 40 columns: before, the feed was cut ("● market 31/s age 0…") to keep
+    "screen p99"; now the screen latency goes and the feed is whole."""
+    app = StatusApp([LIVE], 67.0)
+    async with app.run_test(size=(60, 3)) as pilot:
+        lines = await _lines(app, pilot, [60, 56, 55, 40, 37])
+    feed = " ● market 31/s age 0.2s 38ms ↻2 err 3"
+    assert lines[60] == feed + " " * 5 + "screen p99 67.0ms"
+    assert lines[56] == feed + " screen p99 67.0ms"  # just fits, one space between
+    for width in (55, 40, 37):
+        assert lines[width] == feed, width
+
+
+async def test_feed_fields_give_way_in_order_keeping_state_reconnects_and_errors() -> None:
+    """Latency goes first, then the frame rate, then the age; the state word, reconnects and
+    errors stay until the line itself is cut."""
+    app = StatusApp([LIVE], None)
+    async with app.run_test(size=(40, 3)) as pilot:
+        lines = await _lines(app, pilot, [37, 36, 32, 31, 27, 26, 18, 17, 12])
+    assert lines[37] == " ● market 31/s age 0.2s 38ms ↻2 err 3"
+    assert lines[36] == " ● market 31/s age 0.2s ↻2 err 3"
+    assert lines[32] == " ● market 31/s age 0.2s ↻2 err 3"
+    assert lines[31] == " ● market age 0.2s ↻2 err 3"
+    assert lines[27] == " ● market age 0.2s ↻2 err 3"
+    assert lines[26] == " ● market ↻2 err 3"
+    assert lines[18] == " ● market ↻2 err 3"
+    assert lines[17] == " ● market ↻2 err…"
+    assert lines[12] == " ● market ↻…"
+
+
+async def test_every_feed_keeps_its_health_before_any_gets_the_details() -> None:
+    """Five feeds: each step drops a field on every feed; the error detail is shortened before
+    it goes, the retry countdown goes last."""
+    app = StatusApp(STATUSES, 14.25)
+    async with app.run_test(size=(240, 3)) as pilot:
+        lines = await _lines(app, pilot, [240, 200, 150, 130, 110])
+    assert lines[240].endswith("HTTP 401: bad signature ↻5" + " " * 20 + "screen p99 14.2ms")
+    assert lines[200] == (
+        " ● market 42/s age 0.2s ↻0 │ ● user connecting ↻1 │ ● rtds backoff retry in 4s"
+        " connection refused ↻3 │ ● sports stale 0.0/s age 12.4s ↻0 err 2 │ ● us-markets"
+        " failed HTTP 401: bad signature ↻5"
+    )
+    assert lines[150] == (
+        " ● market ↻0 │ ● user connecting ↻1 │ ● rtds backoff retry in 4s connection refused"
+        " ↻3 │ ● sports stale ↻0 err 2 │ ● us-markets failed HTTP 401: b… ↻5"
+    )
+    assert lines[130] == (
+        " ● market ↻0 │ ● user connecting ↻1 │ ● rtds backoff retry in 4s ↻3 │ ● sports stale"
+        " ↻0 err 2 │ ● us-markets failed ↻5"
+    )
+    assert lines[110] == (
+        " ● market ↻0 │ ● user connecting ↻1 │ ● rtds backoff ↻3 │ ● sports stale ↻0 err 2 │"
+        " ● us-markets failed ↻5"
+    )
+
+
+def test_feed_fields_drop_steps() -> None:
+    live = [(field.text, field.drop) for field in feed_fields(LIVE, NOW)]
+    assert live == [
+        ("31/s", DROP_RATE),
+        ("age 0.2s", DROP_AGE),
+        ("38ms", DROP_LATENCY),
+        ("↻2", KEEP),
+        ("err 3", KEEP),
+    ]
+    backoff = [(field.text, field.drop) for field in feed_fields(STATUSES[2], NOW)]
+    assert backoff == [
+        ("backoff", KEEP),
+        ("retry in 4s", DROP_COUNTDOWN),
+        ("connection refused", DROP_DETAIL),
+        ("↻3", KEEP),
+    ]
+
+
+def test_fit_fields_shortens_details_last_feed_first_and_not_below_eight_cells() -> None:
+    feeds = [(status.feed, feed_fields(status, NOW)) for status in STATUSES[2:3] + STATUSES[4:]]
+    full = " ● rtds backoff retry in 4s connection refused ↻3 │ ● us-markets failed HTTP 401: bad"
+    full += " signature ↻5"
+    assert [(feed, [f.text for f in fields]) for feed, fields in fit_fields(feeds, len(full))] == [
+        ("rtds", ["backoff", "retry in 4s", "connection refused", "↻3"]),
+        ("us-markets", ["failed", "HTTP 401: bad signature", "↻5"]),
+    ]
+    shorter = fit_fields(feeds, len(full) - 20)
+    assert [[f.text for f in fields] for _, fields in shorter] == [
+        ["backoff", "retry in 4s", "connection r…", "↻3"],
+        ["failed", "HTTP 40…", "↻5"],
+    ]
+    dropped = fit_fields(feeds, len(full) - 40)
+    assert [[f.text for f in fields] for _, fields in dropped] == [
+        ["backoff", "retry in 4s", "↻3"],
+        ["failed", "↻5"],
+    ]

@@ -1,4 +1,9 @@
-"""HelpScreen: a modal list of the keys."""
+"""HelpScreen: a modal list of the keys.
+
+The list scrolls when the terminal is too small for it: its box takes the focus, so the arrow
+keys, ``j``/``k``, page up/down and home/end move it. ``q`` quits from here as it does from the
+dashboard (a modal screen hides the App's own bindings); escape and ``?`` close the help.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
 from textual.screen import ModalScreen
@@ -59,12 +64,25 @@ class KeysTable(Widget):
         return Content("\n").join(key_lines(width=self.size.width))
 
 
+class HelpBox(VerticalScroll):
+    """The box around the keys: focusable, and scrolled by the keys a scrollable container
+    takes (arrows, page up/down, home/end) and by ``j``/``k``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Scroll Down", show=False),
+        Binding("k", "scroll_up", "Scroll Up", show=False),
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
-    """Lists the keys; escape (or ?) closes it."""
+    """Lists the keys; escape (or ?) closes it, q quits the App."""
+
+    AUTO_FOCUS = "#help"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),
         Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -84,7 +102,7 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help") as box:
+        with HelpBox(id="help") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
             yield KeysTable()

@@ -2,6 +2,10 @@
 
 Each line's key is its trade, so after new trades arrive the lines that only moved down keep
 their Strips (see ``LineView``); only new trades are formatted.
+
+Prices are shown to the tick, or finer when a trade shown is off it (trades made before the tick
+coarsened): then every price takes the decimals that trade needs, so the decimal points stay in
+one column, as in the book ladder. The lines are laid out again only when that changes.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, tzinfo
 from itertools import islice
+from math import gcd
 from typing import ClassVar, NamedTuple
 
 from textual.strip import Strip
@@ -32,6 +37,7 @@ class _Columns(NamedTuple):
     """What every trade line's layout depends on."""
 
     tick: int
+    """The tick prices are shown to: the current one, or finer for trades off it."""
     price_w: int
     size_w: int
     tz: tzinfo
@@ -87,7 +93,8 @@ class TradeTape(LineView):
         return self._trades
 
     def update_trades(self, trades: Sequence[Trade], tick: int) -> None:
-        """Show ``trades`` (newest first) with prices aligned to ``tick``."""
+        """Show ``trades`` (newest first) with prices to ``tick``'s decimals, or more when a
+        trade shown needs them (all prices then get as many, so they stay aligned)."""
         self._trades = trades
         self._tick = tick
         self.update_lines()
@@ -97,12 +104,16 @@ class TradeTape(LineView):
             keys = [BLANK] * height
             keys[height // 2] = ("empty",)
             return keys
+        shown = list(islice(self._trades, height - 1))
         tick = self._tick
+        for trade in shown:
+            if trade.price % tick:
+                tick = gcd(tick, trade.price)
         price_w = max(5, len(fmt_price(1_000_000 - tick, tick)))
         size_w = max(4, width - (1 + _TIME_W + 1 + _SIDE_W + 1 + price_w + 1) - 1)
         columns = _Columns(tick, price_w, size_w, self.tz)
         keys: list[Hashable] = [("header", columns)]
-        keys.extend(("trade", columns, trade) for trade in islice(self._trades, height - 1))
+        keys.extend(("trade", columns, trade) for trade in shown)
         keys.extend([BLANK] * (height - len(keys)))
         return keys
 
