@@ -28,7 +28,7 @@ from pmdash.endpoints import Endpoints
 from pmdash.models import Event, FeedStatus, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
-from pmdash.state.book import OrderBook
+from pmdash.state.book import BookState, OrderBook
 from pmdash.state.store import MARKETS, STATUS, Store, book_key, tape_key
 from pmdash.widgets._screen import DashboardScreen
 from pmdash.widgets.data import HeaderData, LadderData, MarketRow
@@ -128,6 +128,9 @@ class PmdashApp(App[int]):
             on_reconnect=partial(self.store.mark_feed_reconnected, "market"),
             on_lost=partial(self.store.mark_feed_lost, "market"),
         )
+        self._feed_doubt: str | None = None
+        """Why the market feed's socket is open but not trusted right now (a late PONG), or
+        None: its live books are shown stale meanwhile, without waiting for new snapshots."""
         self._unstreamed: set[str] = set()
         """Resolved markets whose tokens were unsubscribed (their books stay, final)."""
         self.market_order: list[str] = [m.condition_id for m in markets]
@@ -273,12 +276,16 @@ class PmdashApp(App[int]):
             if MARKETS in slices:
                 self._stop_streaming_resolved()
                 self._follow_new_markets()
+            doubt_changed = STATUS in slices and self._note_feed_doubt()
             self._note_pending(slices, oldest)
             asset = self.selected_asset
             shown = live = False
             with self.batch_update():
                 if asset is not None and (
-                    book_key(asset) in slices or tape_key(asset) in slices or MARKETS in slices
+                    book_key(asset) in slices
+                    or tape_key(asset) in slices
+                    or MARKETS in slices
+                    or doubt_changed
                 ):
                     shown, live = self._show_book()
                 if STATUS in slices:
@@ -290,6 +297,25 @@ class PmdashApp(App[int]):
             # so no frame carries the ladder, the tape and the list together.
             self._slow_queued = True
             self.call_after_refresh(self._flush_slow_panels)
+
+    def _note_feed_doubt(self) -> bool:
+        """Follow the feed's ``stale`` state while its socket is open; True if it changed."""
+        status = self.connection.status()
+        doubt = (status.detail or "no answer from the server") if status.state == "stale" else None
+        if doubt == self._feed_doubt:
+            return False
+        self._feed_doubt = doubt
+        if not self._list_pending:
+            self._list_pending = True
+            self._list_since = None
+        return True
+
+    def _book_state(self, book: OrderBook) -> tuple[BookState, str]:
+        """The state to show for ``book`` and why: a live book of a feed in doubt is stale."""
+        state = book.state
+        if state == "live" and self._feed_doubt is not None:
+            return "stale", self._feed_doubt
+        return state, book.desync_reason or book.stale_reason or ""
 
     def _tape_due(self) -> bool:
         # Half a flush period of slack: timer jitter must not cost a whole extra period.
@@ -398,12 +424,13 @@ class PmdashApp(App[int]):
         bids, asks = book.top(LADDER_LEVELS)
         outcome = market.outcome_of(book.asset_id)
         others = [o for o in market.outcomes if o != outcome]
+        state, detail = self._book_state(book)
         return LadderData(
             bids=bids,
             asks=asks,
             tick=book.tick,
-            state=book.state,
-            detail=book.desync_reason or book.stale_reason or "",
+            state=state,
+            detail=detail,
             outcome=outcome,
             other_outcome=others[0] if others else "",
             depth_bids=book.depth("BUY"),
@@ -424,7 +451,7 @@ class PmdashApp(App[int]):
             last_trade_side=book.last_trade_side,
             tick=book.tick,
             resolved=resolved.winning_outcome if resolved is not None else None,
-            book_state=book.state,
+            book_state=self._book_state(book)[0],
             heals=book.heals,
         )
 
@@ -448,7 +475,7 @@ class PmdashApp(App[int]):
                     last=book.last_trade_price if book is not None else None,
                     resolved=condition_id in self.store.resolved,
                     tick=book.tick if book is not None else market.tick_size,
-                    state=book.state if book is not None else "empty",
+                    state=self._book_state(book)[0] if book is not None else "empty",
                 )
             )
         return self.market_list.update_markets(rows)

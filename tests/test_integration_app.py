@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 from textual.pilot import Pilot
 
 from pmdash.app import KEEP_RESOLVED, PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
+from pmdash.net.connection import Connection
+from pmdash.net.policy import ClientPing
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import ServingExchange, serve_exchange
 from pmdash.widgets.ladder import BookLadder
@@ -156,3 +160,34 @@ async def test_a_resolved_market_is_final_and_no_reconnect_makes_it_stale() -> N
         assert "RESOLVED — the book as it closed" in ladder and "STALE" not in ladder
         header = screen_text(app.query_one(MarketHeader))
         assert "book final" in header and "stale" not in header
+
+
+async def test_a_server_that_stops_answering_is_shown_stale_at_once_and_live_after() -> None:
+    """Before, a silent server looked live until the watchdog dropped the socket (30 s)."""
+    async with serve_exchange(seed=10, rate=100, markets=2, lifecycle_s=0) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
+        quick = ClientPing(interval=0.1, timeout=20.0, late=0.3)
+        app.connection = Connection(
+            dataclasses.replace(app.connection.policy, heartbeat=quick),
+            on_events=app._on_events,
+            on_reconnect=partial(app.store.mark_feed_reconnected, "market"),
+            on_lost=partial(app.store.mark_feed_lost, "market"),
+        )
+        async with app.run_test(size=(160, 45)) as pilot:
+            books = app.store.books
+            await until(lambda: all(b.state == "live" for b in books.values()))
+            running.faults.stall(1.5)
+            await until(lambda: app.connection.state == "stale")
+            await pilot.pause(0.6)  # a flush and a list repaint
+            assert "STALE — no PONG for 0.3 s" in screen_text(app.query_one(BookLadder))
+            assert "stale" in screen_text(app.query_one(MarketHeader))
+            assert "STALE" in screen_text(app.query_one(MarketList))
+            assert {b.state for b in books.values()} == {"live"}  # the books need no snapshot
+
+            await until(lambda: app.connection.state == "live")
+            await pilot.pause(0.6)
+            assert "STALE" not in screen_text(app.query_one(BookLadder))
+            assert "STALE" not in screen_text(app.query_one(MarketList))
+            status = app.connection.status()
+            assert status.reconnects == 0 and sum(b.heals for b in books.values()) == 0

@@ -164,6 +164,27 @@ async def test_pong_timeout_reconnects_and_resubscribes() -> None:
         assert rec.reconnect_calls >= 1
 
 
+async def test_a_late_pong_shows_stale_on_the_same_socket_until_it_comes() -> None:
+    """A server that stops answering is shown at once (``late``), not only when the watchdog
+    drops the socket (``timeout``); a reply that does come makes the feed live again."""
+    async with WsServer(answer_ping=False) as srv:
+        rec = Recorder()
+        ping = ClientPing(interval=0.05, timeout=10.0, late=0.2)
+        conn = Connection(fast_policy(srv.url, heartbeat=ping, silence_timeout=None), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "stale")
+            assert conn.status().detail == "no PONG for 0.2 s"
+            srv.answer_ping = True
+            await sc.send("PONG")
+            await rec.wait(lambda: conn.state == "live")
+            await asyncio.sleep(0.4)  # pings answered from here on: it stays live
+            assert conn.state == "live"
+        states = [s.state for s in rec.statuses()]
+        assert states[:3] == ["connecting", "live", "stale"] and "live" in states[3:]
+        assert len(srv.connections) == 1 and conn.status().reconnects == 0
+
+
 async def test_silence_watchdog_reconnects() -> None:
     async with WsServer() as srv:
         srv.stalled = True  # reads, never answers
@@ -343,6 +364,9 @@ async def test_status_counts_rate_and_latency() -> None:
         assert status.frames_per_s > 0
         assert status.last_frame_age_s is not None and status.last_frame_age_s >= 0
         assert status.latency_ms is not None and status.latency_ms >= 4_900
+        # Measured at arrival: a feed gone quiet keeps its latency (its age grows instead).
+        await asyncio.sleep(0.3)
+        assert conn.status().latency_ms == status.latency_ms
         assert status.url == srv.url and status.feed == "market"
         # Frames reach on_events with their arrival stamp, in order.
         assert rec.arrivals == sorted(rec.arrivals)

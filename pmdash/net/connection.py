@@ -97,10 +97,14 @@ class Connection:
         self._reconnects = 0
         self._last_frame: float | None = None
         self._newest_ts = 0
+        self._latency_ms: float | None = None
+        """Wall-clock arrival minus the server's timestamp of the newest frame, at its arrival."""
         self._rate = RateMeter(policy.rate_window)
         self._ws: WsClient | None = None
         self._session_start = 0.0
         self._last_pong = 0.0
+        self._ping_sent = 0.0
+        """When the oldest PING not answered yet was sent (not after ``_last_pong``: none)."""
         self._has_connected = False
 
     # --- public API -------------------------------------------------------------------------
@@ -172,7 +176,7 @@ class Connection:
             frames=self._frames,
             frames_per_s=round(self._rate.rate(now), 2),
             last_frame_age_s=None if self._last_frame is None else now - self._last_frame,
-            latency_ms=(time.time() * 1000.0 - self._newest_ts) if self._newest_ts else None,
+            latency_ms=self._latency_ms,
             reconnects=self._reconnects,
             decode_errors=self._decode_errors,
             backoff_until=self._backoff_until if self._state in ("backoff", "failed") else None,
@@ -277,6 +281,7 @@ class Connection:
         now = time.perf_counter()
         self._session_start = now
         self._last_pong = now
+        self._ping_sent = 0.0
         if self._has_connected and self._on_reconnect is not None:
             try:
                 self._on_reconnect()
@@ -322,16 +327,29 @@ class Connection:
         next_ping = self._session_start + ping.interval if ping else None
         while True:
             now = time.perf_counter()
+            late_at = None
             if ping is not None and next_ping is not None:
                 if now >= next_ping:
                     self._send_all([ping.text])
+                    if self._ping_sent <= self._last_pong:
+                        self._ping_sent = now
                     next_ping = max(next_ping + ping.interval, now + ping.interval / 2)
                 if ping.timeout is not None and now - self._last_pong > ping.timeout:
                     return f"no {ping.reply} for {ping.timeout:g} s", True
+                if ping.late is not None and self._ping_sent > self._last_pong:
+                    late_at = self._ping_sent + ping.late
+                    if now >= late_at and self._state == "live":
+                        # Say so now, not when the watchdog drops the socket: what is on screen
+                        # may be out of date. The reply, if it comes, makes the feed live again.
+                        self._set_state("stale", f"no {ping.reply} for {ping.late:g} s")
+                    if self._state != "live":
+                        late_at = None  # said already: nothing more to wake up for
             last_in = max(self._last_frame or 0.0, self._session_start)
             if silence is not None and now - last_in > silence:
                 return f"no frame for {silence:g} s", True
             deadlines = []
+            if late_at is not None:
+                deadlines.append(late_at)
             if next_ping is not None:
                 deadlines.append(next_ping)
             if ping is not None and ping.timeout is not None:
@@ -354,6 +372,8 @@ class Connection:
             text = _heartbeat_text(frame)
             if text == self._pong_text:
                 self._last_pong = arrival
+                if self._state == "stale":  # a late reply: the server is there after all
+                    self._set_state("live", "")
                 return
             if text == self._server_ping:
                 self._send_all([self._ping_reply])
@@ -372,7 +392,9 @@ class Connection:
                 ts = getattr(event, "timestamp", None)
                 if type(ts) is int and ts > newest:
                     newest = ts
-        self._newest_ts = newest
+        if newest != self._newest_ts:
+            self._newest_ts = newest
+            self._latency_ms = time.time() * 1000.0 - newest
         self._dispatch(events, arrival)
 
     def _decode_crash(self, frame: str | bytes, exc: Exception) -> FeedError:

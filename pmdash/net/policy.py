@@ -18,13 +18,16 @@ class ClientPing:
     """The client sends ``text`` every ``interval`` s; the server answers ``reply``.
 
     ``timeout``: seconds without a ``reply`` before the socket counts as stale (``None``:
-    the reply is not required, as on RTDS).
+    the reply is not required, as on RTDS). ``late``: seconds a ``reply`` may take before the
+    feed shows as ``stale`` while the socket is kept (its reply brings it back to ``live``);
+    ``None``: never.
     """
 
     interval: float = 10.0
     text: str = "PING"
     reply: str = "PONG"
     timeout: float | None = 30.0
+    late: float | None = 5.0
 
 
 @dataclass(frozen=True, kw_only=True)
