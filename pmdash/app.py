@@ -10,7 +10,10 @@ when what it shows changed, so an idle feed repaints nothing but the status bar'
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import signal
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -181,6 +184,7 @@ class PmdashApp(App[int]):
         self.market_list = self.query_one(MarketList)
         self.status_bar = self.query_one(FeedStatusBar)
         self.start_feeds()
+        self._catch_sigterm(True)
         self.set_interval(1 / self.refresh_hz, self.flush)
         self.set_interval(STATUS_INTERVAL_S, self.refresh_status)
         self.set_interval(GC_INTERVAL_S, self._manage_gc)
@@ -514,7 +518,22 @@ class PmdashApp(App[int]):
         if self.first_frame_at is not None and gc.get_count()[2] > 0:
             self.call_after_refresh(gc.collect, 2)
 
+    def _catch_sigterm(self, on: bool) -> None:
+        """``kill`` (SIGTERM) quits as ``q`` does, so the terminal is given back in order (the
+        default action would leave it in the alternate screen with the mouse captured)."""
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            if on:
+                loop.add_signal_handler(signal.SIGTERM, self._on_sigterm)
+            else:
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    def _on_sigterm(self) -> None:
+        self.connection.stop()
+        self.exit(0)
+
     def on_unmount(self) -> None:
+        self._catch_sigterm(False)
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
 
