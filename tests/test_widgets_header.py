@@ -48,3 +48,22 @@ async def test_narrow_header_keeps_prices_and_the_book_state() -> None:
         line = app.query_one(MarketHeader).render_line(1).text
         assert "spread 0.02" in line and "mid 0.50" in line and "tick 0.01" in line
         assert line.rstrip().endswith("book live · heals 0")
+
+
+async def test_the_last_trade_stays_as_the_header_narrows() -> None:
+    """Between the compact line and a cut one, the side word goes, then the bid/ask labels
+    ("0.49/0.51"), so the last trade is shown down to a 34-cell header (a 60-column screen
+    with the market list): below 100 columns the tape is hidden and this is all there is."""
+    seen = {}
+    for width in range(52, 35, -1):
+        app = HeaderApp(LIVE)
+        async with app.run_test(size=(width, 4)) as pilot:
+            await pilot.pause()
+            header = app.query_one(MarketHeader)
+            line = header.render_line(1).text
+            seen[header.size.width] = line
+        assert "last 0.50" in line and "…" not in line, (width, line)
+        assert line.rstrip().endswith("live"), line
+    assert min(seen) == 34
+    assert "bid 0.49" in seen[50] and "BUY" in seen[50]
+    assert "0.49/0.51" in seen[34] and "BUY" not in seen[34]

@@ -120,14 +120,16 @@ class MarketHeader(DataLineView[HeaderData]):
         """Outcome, prices, last trade and tick, then the book's state at the right.
 
         When that does not fit, the line gives up, in order: the word "book" and the heal
-        count; spread, mid and tick (the ladder's middle line shows spread and mid); then its
-        end, cut with "…". The state itself always stays: it says whether to trust the prices.
+        count; spread, mid and tick (the ladder's middle line shows spread and mid); the last
+        trade's side word (its colour stays); the bid and ask labels ("0.62/0.65", in the bid
+        and ask colours); then its end, cut with "…". The state itself always stays: it says
+        whether to trust the prices.
         """
         base = self.base_style
         get = self.component_style
         state_style = get(_STATE_CLASS.get(data.book_state, "market-header--muted"))
         label = get("market-header--label")
-        parts = self._price_parts(data, compact=False)
+        parts = self._price_parts(data, 0)
         right: list[Part] = [
             (" book ", label),
             (data.book_state, state_style),
@@ -137,14 +139,17 @@ class MarketHeader(DataLineView[HeaderData]):
         ]
         if cells(parts) + cells(right) > width:
             right = [(" ", base), (data.book_state, state_style), (" ", base)]
-            if cells(parts) + cells(right) > width:
-                parts = self._price_parts(data, compact=True)
+            for level in (1, 2, 3):
+                if cells(parts) + cells(right) <= width:
+                    break
+                parts = self._price_parts(data, level)
         left_w = max(0, width - cells(right))
         second = strip_of(parts, left_w, base, ellipsis=True)
         return Strip([*second, *strip_of(right, width - left_w, base)], width)
 
-    def _price_parts(self, data: HeaderData, compact: bool) -> list[Part]:
-        """The left of the prices line; ``compact``: without spread, mid and tick."""
+    def _price_parts(self, data: HeaderData, level: int) -> list[Part]:
+        """The left of the prices line, tighter with each ``level``: 1 without spread, mid and
+        tick; 2 also without the last trade's side word; 3 also without the bid/ask labels."""
         base = self.base_style
         get = self.component_style
         label = get("market-header--label")
@@ -156,15 +161,24 @@ class MarketHeader(DataLineView[HeaderData]):
         parts: list[Part] = [(" ", base)]
         if data.outcome:
             parts += [(f" {data.outcome} ", get("market-header--outcome")), (" ", base)]
-        prices = [("bid", data.best_bid), ("ask", data.best_ask)]
-        if not compact:
-            prices += [("spread", data.spread), ("mid", data.mid)]
-        for name, value in prices:
-            parts += [(f" {name} ", label), (fmt_price(value, tick), base), (" ", base)]
+        if level >= 3:
+            parts += [
+                (" ", base),
+                (fmt_price(data.best_bid, tick), get("market-header--good")),
+                ("/", label),
+                (fmt_price(data.best_ask, tick), get("market-header--bad")),
+                (" ", base),
+            ]
+        else:
+            prices = [("bid", data.best_bid), ("ask", data.best_ask)]
+            if level == 0:
+                prices += [("spread", data.spread), ("mid", data.mid)]
+            for name, value in prices:
+                parts += [(f" {name} ", label), (fmt_price(value, tick), base), (" ", base)]
         parts += [(" last ", label), (fmt_price(data.last_trade_price, tick), side_style)]
-        if data.last_trade_side:
+        if data.last_trade_side and level < 2:
             parts.append((f" {data.last_trade_side}", side_style))
-        if not compact:
+        if level == 0:
             parts += [(" ", base), (" tick ", label)]
             parts.append((fmt_price(data.tick, data.tick) if data.tick else "-", base))
         return parts
