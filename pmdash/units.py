@@ -19,6 +19,10 @@ _CACHE_LIMIT = 65_536
 # Below this many whole shares, round(float(s) * 1e6) is the exact micro-unit count for any
 # string with <= 6 decimals (float error stays below 0.25 of a unit).
 _FLOAT_EXACT_LIMIT = 1e9
+_MAX_CHARS = 64
+"""Longest decimal text taken: real prices and sizes have a few dozen characters at most."""
+_MAX_WHOLE_DIGITS = 13
+"""Magnitudes from 1e13 (ten trillion shares) on are refused as out of range."""
 
 
 class UnitError(ValueError):
@@ -26,13 +30,23 @@ class UnitError(ValueError):
 
 
 def parse_exact(text: str) -> int:
-    """Parse a decimal string into micro-units exactly, or raise UnitError."""
+    """Parse a decimal string into micro-units exactly, or raise UnitError.
+
+    Bounded in work as in range: a text longer than ``_MAX_CHARS`` or a magnitude of
+    ``_MAX_WHOLE`` or more is refused before any big integer is built (``"1e400000"`` would
+    otherwise take seconds, on the event loop)."""
+    if isinstance(text, str) and len(text) > _MAX_CHARS:
+        raise UnitError(f"number longer than {_MAX_CHARS} characters: {text[:20]!r}...")
     try:
         value = Decimal(text)
     except (InvalidOperation, TypeError, ValueError):
         raise UnitError(f"not a decimal number: {text!r}") from None
     if not value.is_finite():
         raise UnitError(f"not a finite number: {text!r}")
+    if value and value.adjusted() >= _MAX_WHOLE_DIGITS:
+        raise UnitError(f"number out of range (1e{_MAX_WHOLE_DIGITS} or more): {text!r}")
+    if value and value.adjusted() < -_MAX_CHARS:
+        raise UnitError(f"more than 6 decimals: {text!r}")
     scaled = value * _DEC_SCALE
     units = int(scaled)
     if units != scaled:

@@ -739,3 +739,51 @@ def test_builders_refuse_a_bare_string() -> None:
 
 def test_heartbeat_constants() -> None:
     assert (market.PING, market.PONG, market.FEED) == ("PING", "PONG", "market")
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "words"),
+    [
+        ("size", "1e400000", "number out of range (1e13 or more)"),
+        ("size", "-1e1000000", "number out of range (1e13 or more)"),
+        ("size", "1e400", "number out of range (1e13 or more)"),
+        ("size", "9" * 300_000, "number longer than 64 characters"),
+        ("price", "1e999990", "number out of range (1e13 or more)"),
+        ("price", "1e-999990", "more than 6 decimals"),
+    ],
+    ids=["1e400000", "-1e1000000", "1e400", "300k digits", "price 1e999990", "price 1e-999990"],
+)
+def test_huge_numbers_are_refused_at_once_and_only_their_asset_is_doubted(
+    where: str, value: str, words: str
+) -> None:
+    """Before, ``"1e400000"`` took seconds to turn into a big integer (on the event loop),
+    ``"1e400"`` was taken as a size the screen then crashed on, and ``"1e1000000"`` raised
+    ``decimal.Overflow``, which cast doubt on every book of every market."""
+    change = {"asset_id": A, "price": "0.47", "size": "5", "side": "BUY"}
+    change[where] = value
+    events = market.decode(frame(price_change(price_changes=[change])))
+    assert len(events) == 1 and isinstance(events[0], FeedError)
+    error = events[0]
+    assert words in error.message, error.message
+    assert (error.asset_ids, error.market, error.all_books) == ((A,), M, False)
+    level = {"price": "0.47", "size": "5"}
+    level[where] = value
+    events = market.decode(frame(book(bids=[level]), book(asset_id=B)))
+    books = [e for e in events if isinstance(e, BookSnapshot)]
+    errors = [e for e in events if isinstance(e, FeedError)]
+    assert [b.asset_id for b in books] == [B]  # its neighbour in the array is kept
+    assert len(errors) == 1 and words in errors[0].message and errors[0].asset_ids == (A,)
+
+
+@pytest.mark.parametrize("asset_id", [None, 222])
+def test_a_change_lost_with_no_asset_to_name_doubts_its_whole_market(asset_id: object) -> None:
+    """It may have been the other outcome's: naming only the asset next to it would leave that
+    book live and maybe wrong."""
+    changes = [
+        {"asset_id": A, "price": "0.47", "size": "5", "side": "BUY"},
+        {"asset_id": asset_id, "price": "0.53", "size": "5", "side": "SELL"},
+    ]
+    events = market.decode(frame(price_change(price_changes=changes)))
+    errors = [e for e in events if isinstance(e, FeedError)]
+    assert len(errors) == 1
+    assert (errors[0].asset_ids, errors[0].market, errors[0].all_books) == ((), M, False)

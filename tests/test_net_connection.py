@@ -372,6 +372,21 @@ async def test_status_counts_rate_and_latency() -> None:
         assert rec.arrivals == sorted(rec.arrivals)
 
 
+async def test_a_timestamp_far_in_the_future_does_not_stick_as_the_latency() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            await sc.send(book_frame(A, timestamp=9_223_372_036_854_775_807))
+            now = int(time.time() * 1000)
+            await sc.send(book_frame(A, timestamp=now - 2_000))
+            await rec.wait(lambda: len(rec.of(BookSnapshot)) == 2)
+            latency = conn.status().latency_ms
+        assert latency is not None and 1_900 <= latency < 60_000
+
+
 async def test_answer_ping_heartbeat() -> None:
     async with WsServer() as srv:
         rec = Recorder()

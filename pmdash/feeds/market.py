@@ -138,14 +138,19 @@ def books_touched(item: Any, event_type: str | None) -> _Scope:
     asset = _field(item, "asset_id")
     if isinstance(asset, str) and asset:
         assets.append(asset)
+    unnamed = False
     changes = _field(item, "price_changes")
     if isinstance(changes, list):
         for change in changes:
             asset = _field(change, "asset_id")
-            if isinstance(asset, str) and asset and asset not in assets:
+            if not isinstance(asset, str) or not asset:
+                unnamed = True  # a change lost with no asset to name: any of the market's
+            elif asset not in assets:
                 assets.append(asset)
     market = _field(item, "market")
     market = market if isinstance(market, str) else ""
+    if unnamed:
+        return ((), market, False) if market else _ANY_BOOK
     if not assets and not market:
         return _ANY_BOOK
     return tuple(assets), market, False

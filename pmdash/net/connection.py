@@ -45,6 +45,8 @@ from pmdash.net.wsclient import (
 OnEvents = Callable[[list[Event], float], None]
 
 _SAMPLE = 120
+_MAX_CLOCK_AHEAD_MS = 3_600_000
+"""A server timestamp further ahead of our clock than this is not taken for latency."""
 _HEARTBEAT_CHARS = 16
 
 
@@ -393,8 +395,10 @@ class Connection:
                 if type(ts) is int and ts > newest:
                     newest = ts
         if newest != self._newest_ts:
-            self._newest_ts = newest
-            self._latency_ms = time.time() * 1000.0 - newest
+            wall_ms = time.time() * 1000.0
+            if newest <= wall_ms + _MAX_CLOCK_AHEAD_MS:  # else a bogus stamp: it would stick
+                self._newest_ts = newest
+                self._latency_ms = wall_ms - newest
         self._dispatch(events, arrival)
 
     def _decode_crash(self, frame: str | bytes, exc: Exception) -> FeedError:
