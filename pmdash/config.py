@@ -25,6 +25,9 @@ class Settings:
     assets: list[str] = field(default_factory=list)
     """CLOB token ids to watch."""
     base_url: str | None = None
+    base_url_from: str = "--base-url"
+    """Where ``base_url`` came from, for messages: ``--base-url``, ``PMDASH_BASE_URL`` or
+    ``base_url in FILE``."""
     refresh_hz: float = 30.0
     tape_len: int = 500
     config_path: Path | None = None
@@ -45,10 +48,11 @@ def default_config_path() -> Path:
 
 
 def load_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
-    """Read the config file. ``path=None`` means the default location (optional)."""
-    explicit = path is not None or "PMDASH_CONFIG" in os.environ
+    """Read the config file. ``path=None`` means the default location (optional).
+    ``PMDASH_CONFIG`` set but empty counts as unset."""
+    env_path = os.environ.get("PMDASH_CONFIG")
+    explicit = path is not None or bool(env_path)
     if path is None:
-        env_path = os.environ.get("PMDASH_CONFIG")
         path = Path(env_path) if env_path else default_config_path()
     if not path.exists():
         if explicit:
@@ -85,19 +89,24 @@ def load_settings(
     assets: list[str] | None = None,
     base_url: str | None = None,
 ) -> Settings:
-    """Merge the file, the environment (``PMDASH_BASE_URL``) and flags."""
+    """Merge the file, the environment (``PMDASH_BASE_URL``, empty counts as unset) and flags.
+    ``base_url=""`` (an empty flag) is kept, for the caller to refuse it by name."""
     raw, used_path = load_file(config_path)
     data = validate(raw, str(used_path) if used_path else "config")
     settings = Settings(config_path=used_path)
     for key, value in data.items():
         setattr(settings, key, value)
+    if "base_url" in data:
+        settings.base_url_from = f"base_url in {used_path}"
     env_base = os.environ.get("PMDASH_BASE_URL")
     if env_base:
         settings.base_url = env_base
+        settings.base_url_from = "PMDASH_BASE_URL"
     if markets:
         settings.markets = list(markets)
     if assets:
         settings.assets = list(assets)
-    if base_url:
+    if base_url is not None:
         settings.base_url = base_url
+        settings.base_url_from = "--base-url"
     return settings

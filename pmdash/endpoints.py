@@ -3,7 +3,7 @@ embedded exchange (``--base-url``, ``--demo``)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import msgspec
 
@@ -16,6 +16,41 @@ PATHS = {
     "us-markets": "/v1/ws/markets",
     "us-private": "/v1/ws/private",
 }
+
+
+def _shown(url: str) -> str:
+    """The URL as an error message may quote it (it holds no credentials: checked first)."""
+    return repr(url) if len(url) <= 200 else repr(url[:200] + "…")
+
+
+def _has_userinfo(url: str) -> bool:
+    """Whether the authority part carries ``USER[:PASSWORD]@`` (without parsing, so a URL that
+    does not parse is not quoted with its secret either)."""
+    rest = url.split("://", 1)[1] if "://" in url else url.removeprefix("//")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return "@" in authority
+
+
+def check_url(url: str, origin: str, schemes: tuple[str, ...], form: str) -> SplitResult:
+    """Parse ``url`` given as ``origin`` (``--base-url``, ``PMDASH_BASE_URL``, ...): one of
+    ``schemes``, a host, a valid port, no credentials. Raises ``ValueError`` with a one-line
+    message that names ``origin`` and never quotes credentials."""
+    if not url.strip():
+        raise ValueError(f"{origin} is empty: give {form}")
+    if _has_userinfo(url):
+        raise ValueError(
+            f"{origin} must not hold credentials (USER:PASSWORD@): give {form} (URL not shown)"
+        )
+    try:
+        parts = urlsplit(url)
+        if parts.port == 0:
+            raise ValueError("port 0")
+    except ValueError as exc:
+        reason = "bad port, expected 1-65535" if "port" in str(exc).lower() else str(exc)
+        raise ValueError(f"{origin} is not a usable URL ({reason}): {_shown(url)}") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValueError(f"{origin} must look like {form}, got {_shown(url)}")
+    return parts
 
 
 class Endpoints(msgspec.Struct, frozen=True):
@@ -34,11 +69,19 @@ class Endpoints(msgspec.Struct, frozen=True):
         )
 
     @classmethod
-    def from_base_url(cls, base_url: str) -> Endpoints:
-        """``http://127.0.0.1:8765`` -> every feed and REST API on that one server."""
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"--base-url must look like http://HOST:PORT, got {base_url!r}")
+    def from_base_url(cls, base_url: str, *, origin: str = "--base-url") -> Endpoints:
+        """``http://127.0.0.1:8765`` -> every feed and REST API on that one server.
+
+        ``origin`` names where the URL came from in the ``ValueError`` an unusable one raises.
+        Only ``http(s)://HOST[:PORT]`` is taken: a path would be dropped (every feed and API has
+        its own fixed path), so it is refused rather than silently ignored."""
+        form = "http://HOST:PORT"
+        parts = check_url(base_url, origin, ("http", "https"), form)
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(
+                f"{origin} must be just {form}, without a path, query or fragment "
+                f"(pmdash adds the paths itself), got {_shown(base_url)}"
+            )
         ws_scheme = "wss" if parts.scheme == "https" else "ws"
         root = f"{parts.scheme}://{parts.netloc}"
         ws_root = f"{ws_scheme}://{parts.netloc}"
@@ -48,3 +91,10 @@ class Endpoints(msgspec.Struct, frozen=True):
             gamma_rest=root,
             embedded=True,
         )
+
+
+def check_ws_url(url: str, origin: str = "--url") -> str:
+    """A feed URL given by hand (``tail --url``): ``ws://`` or ``wss://``, a host, a valid port,
+    no credentials. Returns it; raises ``ValueError`` naming ``origin`` otherwise."""
+    check_url(url, origin, ("ws", "wss"), "ws://HOST:PORT/PATH or wss://...")
+    return url

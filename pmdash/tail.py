@@ -1,51 +1,91 @@
-"""``pmdash tail``: stream one feed headless as NDJSON, one normalised event per line."""
+"""``pmdash tail``: stream one feed headless as NDJSON, one normalised event per line.
+
+A run ends at ``--max-events``, at ``--seconds``, on SIGINT or SIGTERM (each a normal end: the
+``--books`` states and the ``--quiet`` summary are still printed), when the feed gives up for good,
+or when stdout fails (a reader that quit: exit 0; a full disk: ``OutputError``, exit 1). It exits
+1, with ``problem`` saying why, when the feed never went live or was last seen failed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from functools import partial
-from typing import IO
+from typing import IO, Any
 
 import msgspec
 
 from pmdash.jsonout import book_state, event_to_json
-from pmdash.models import Event, FeedError, FeedStatus, MarketInfo
+from pmdash.models import Event, FeedError, FeedStatus, MarketInfo, MarketResolved, NewMarket
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
+from pmdash.output import OutputError
+from pmdash.printable import printable
 from pmdash.state.store import Store
 
 _encode = msgspec.json.Encoder().encode
 
+_ENDED_BY = {
+    "max-events": " before --max-events ended the run",
+    "seconds": " within --seconds",
+    "SIGINT": " before SIGINT ended the run",
+    "SIGTERM": " before SIGTERM ended the run",
+}
+
+KEEP_RESOLVED = 5
+"""Following a whole exchange, how many resolved markets keep their books (the last ones to
+resolve; as the dashboard does, so a tail left running all day keeps its size)."""
+
 
 class TailRun:
-    """One headless run: a connection, a store, and the NDJSON writer."""
+    """One headless run: a connection, a store, and the NDJSON writer.
+
+    ``follow_new_markets``: the run watches a whole embedded exchange (no selection), so a
+    market it announces with ``new_market`` is subscribed too, and a resolved one is no longer
+    streamed (its book stays, final; only the last ``KEEP_RESOLVED`` are kept)."""
 
     def __init__(
         self,
         url: str,
-        markets: list[MarketInfo],
+        markets: Sequence[MarketInfo],
         *,
         out: IO[str],
         max_events: int | None = None,
         seconds: float | None = None,
         books: bool = False,
         quiet: bool = False,
+        follow_new_markets: bool = False,
     ) -> None:
+        self.url = url
         self.out = out
         self.max_events = max_events
         self.seconds = seconds
         self.books = books
         self.quiet = quiet
+        self.follow_new_markets = follow_new_markets
         self.events = 0
         self.errors = 0
+        self.went_live = False
+        self.last_status: FeedStatus | None = None
+        """The feed's last reported state before the run stopped it."""
+        self.ended_by: str | None = None
+        """What ended the run: ``max-events``, ``seconds``, ``SIGINT``, ``SIGTERM``, ``feed``
+        (the connection gave up by itself) or ``output`` (stdout failed)."""
+        self.write_error: OSError | None = None
+        self.problem: str | None = None
+        """Why the run exits 1 (one line), else ``None``."""
         self.store = Store()
         assets = [token for market in markets for token in market.token_ids]
         for market in markets:
             self.store.add_market(market)
             self.store.watch(market.token_ids, market.condition_id)
+        self._listed: dict[str, None] = {m.condition_id: None for m in markets}
+        """Following: the markets streamed or kept (in the order they came)."""
+        self._unstreamed: set[str] = set()
         self.connection = Connection(
             market_policy(url, assets),
             on_events=self._on_events,
@@ -53,41 +93,135 @@ class TailRun:
             on_lost=partial(self.store.mark_feed_lost, "market"),
         )
         self._done = asyncio.Event()
-        self._write: Callable[[str], object] = out.write
+
+    # --- ending -----------------------------------------------------------------------------
+
+    def finish(self, why: str) -> None:
+        """End the run (the first reason given is the one kept)."""
+        if not self._done.is_set():
+            self.ended_by = why
+            self._done.set()
+
+    def _write(self, text: str) -> None:
+        """Write and flush (a reader downstream sees each frame's events at once). A failing
+        stdout ends the run: nothing more is written."""
+        if self.write_error is not None:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except OSError as exc:
+            self.write_error = exc
+            self.finish("output")
+
+    # --- events -----------------------------------------------------------------------------
 
     def _on_events(self, events: list[Event], arrival: float) -> None:
         if self._done.is_set():
             return
+        if self.max_events is not None and self.events + len(events) >= self.max_events:
+            events = events[: self.max_events - self.events]
+            self.finish("max-events")
         self.store.apply(events, arrival)
+        lines: list[str] = []
+        followed = False
         for event in events:
-            if isinstance(event, FeedError):
+            if isinstance(event, FeedStatus):
+                self._note_status(event)
+            elif isinstance(event, FeedError):
                 self.errors += 1
+            elif isinstance(event, NewMarket | MarketResolved):
+                followed = True
             if not self.quiet:
-                self._write(_encode(event_to_json(event)).decode() + "\n")
+                lines.append(_encode(event_to_json(event)).decode())
             self.events += 1
-            if self.max_events is not None and self.events >= self.max_events:
-                self._done.set()
-                return
+        if lines:
+            lines.append("")
+            self._write("\n".join(lines))
+        if self._done.is_set():
+            return
+        if followed and self.follow_new_markets:
+            self._follow(events)
         heals = self.store.take_heals()
         if heals:
             self.connection.resync(heals)
 
+    def _note_status(self, status: FeedStatus) -> None:
+        if status.state == "stopped":
+            return
+        self.last_status = status
+        if status.state == "live":
+            self.went_live = True
+
+    def _follow(self, events: list[Event]) -> None:
+        """Subscribe announced markets; stop streaming resolved ones, keep the last few."""
+        store = self.store
+        for event in events:
+            if isinstance(event, NewMarket):
+                cid = event.market
+                market = store.markets.get(cid)
+                if cid in self._listed or cid in store.resolved or market is None:
+                    continue
+                if not market.token_ids:
+                    continue
+                self._listed[cid] = None
+                store.watch(market.token_ids, cid)
+                self.connection.subscribe(market.token_ids)
+            elif isinstance(event, MarketResolved):
+                cid = event.market
+                market = store.markets.get(cid)
+                if cid in self._listed and cid not in self._unstreamed and market is not None:
+                    self._unstreamed.add(cid)
+                    self.connection.unsubscribe(market.token_ids)
+        resolved = [cid for cid in store.resolved if cid in self._listed]  # oldest first
+        for cid in resolved[: max(0, len(resolved) - KEEP_RESOLVED)]:
+            del self._listed[cid]
+            self._unstreamed.discard(cid)
+            market = store.markets.get(cid)
+            if market is not None:
+                store.unwatch(market.token_ids)
+
+    # --- the run ----------------------------------------------------------------------------
+
     async def run(self) -> int:
+        """Stream until the run ends; print the books and summary; 0, or 1 (see ``problem``).
+        Raises ``OutputError`` when stdout failed."""
         started = time.monotonic()
-        worker = asyncio.create_task(self.connection.run())
+        loop = asyncio.get_running_loop()
+        handled: list[tuple[signal.Signals, Any]] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                previous = signal.getsignal(sig)
+                loop.add_signal_handler(sig, self.finish, sig.name)
+                handled.append((sig, previous))
         try:
+            worker = asyncio.create_task(self.connection.run())
             waiter = asyncio.create_task(self._done.wait())
-            await asyncio.wait(
-                {worker, waiter}, timeout=self.seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            waiter.cancel()
+            try:
+                done, _ = await asyncio.wait(
+                    {worker, waiter}, timeout=self.seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+                self.finish("feed" if worker in done else "seconds")
+            finally:
+                waiter.cancel()
+                self.connection.stop()
+                worker.cancel()
+                await asyncio.gather(worker, waiter, return_exceptions=True)
+            self._print_end(time.monotonic() - started)
         finally:
-            self.connection.stop()
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+            for sig, previous in handled:
+                loop.remove_signal_handler(sig)
+                if previous is not None:  # what was there before (asyncio puts the default)
+                    signal.signal(sig, previous)
+        if self.write_error is not None:
+            raise OutputError(self.write_error)
+        return self._verdict()
+
+    def _print_end(self, elapsed: float) -> None:
+        lines: list[str] = []
         if self.books:
             for asset_id in sorted(self.store.books):
-                self._write(_encode(book_state(self.store.books[asset_id])).decode() + "\n")
+                lines.append(_encode(book_state(self.store.books[asset_id])).decode())
         if self.quiet:
             status = self.connection.status()
             summary = {
@@ -99,15 +233,34 @@ class TailRun:
                 "reconnects": status.reconnects,
                 "decode_errors": status.decode_errors,
                 "heals": sum(book.heals for book in self.store.books.values()),
-                "seconds": round(time.monotonic() - started, 3),
+                "seconds": round(elapsed, 3),
             }
-            self._write(_encode(summary).decode() + "\n")
-        self.out.flush()
-        final = self.connection.status()
-        failed = isinstance(final, FeedStatus) and final.state == "failed"
-        return 1 if failed and not self.events else 0
+            lines.append(_encode(summary).decode())
+        if lines:
+            lines.append("")
+            self._write("\n".join(lines))
+
+    def _verdict(self) -> int:
+        last = self.last_status
+        detail = f": {last.detail}" if last is not None and last.detail else ""
+        if not self.went_live:
+            state = f" (last {last.state}{detail})" if last is not None else ""
+            by = _ENDED_BY.get(self.ended_by or "", "")
+            self.problem = printable(
+                f"the market feed never went live at {self.url}{state}{by}"
+            )
+            return 1
+        if last is not None and last.state == "failed":
+            self.problem = printable(f"the market feed at {self.url} failed{detail}")
+            return 1
+        return 0
 
 
-def run_tail(url: str, markets: list[MarketInfo], **options: object) -> int:
+def run_tail(url: str, markets: Sequence[MarketInfo], **options: object) -> int:
+    """Run ``pmdash tail`` on stdout; a problem is one line on stderr. Raises ``OutputError``
+    when stdout fails."""
     run = TailRun(url, markets, out=sys.stdout, **options)  # type: ignore[arg-type]
-    return asyncio.run(run.run())
+    code = asyncio.run(run.run())
+    if run.problem:
+        print(f"pmdash: {run.problem}", file=sys.stderr)
+    return code

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -212,13 +213,114 @@ def test_search_json_prices_and_tick_as_decimal_strings(sim: dict[str, str]) -> 
 
 
 def test_tail_survives_start_before_server_is_up() -> None:
-    """Nothing listens: tail keeps backing off, reports it, and stops at --seconds."""
+    """Nothing listens: tail keeps backing off, reports it, and stops at --seconds; a run
+    that never went live is a failure (exit 1, one line saying so)."""
     started = time.monotonic()
     result = run("tail", "market", "--url", "ws://127.0.0.1:9/ws/market", "--asset", "1",
                  "--seconds", "1.5")
     assert time.monotonic() - started < 20
     statuses = [json.loads(x) for x in result.stdout.splitlines()]
     assert any(s.get("state") == "backoff" for s in statuses)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "never went live" in line and "ws://127.0.0.1:9/ws/market" in line
+
+
+def test_tail_into_a_closed_pipe_ends_quietly(sim: dict[str, str]) -> None:
+    """``pmdash tail market | head -1``: once the reader is gone, tail ends with exit 0 and no
+    traceback (no --max-events or --seconds to end it otherwise)."""
+    proc = subprocess.Popen(
+        [*PMDASH, "tail", "market", "--base-url", sim["rest"]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline())["type"] == "feed_status"
+        proc.stdout.close()
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert stderr == ""
+
+
+FULL = Path("/dev/full")
+
+
+@pytest.mark.skipif(not FULL.exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("tail", "market", "--base-url", "{rest}"),
+        ("search", "Will", "--base-url", "{rest}"),
+        ("sim", "--port", "0"),
+    ],
+    ids=["tail", "search", "sim"],
+)
+def test_output_to_a_full_disk_is_one_line_exit_1(
+    sim: dict[str, str], argv: tuple[str, ...]
+) -> None:
+    with FULL.open("w") as full:
+        result = subprocess.run(
+            [*PMDASH, *(a.format(rest=sim["rest"]) for a in argv)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=20,
+        )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "cannot write to standard output" in lines[0], result.stderr
+
+
+def _new_session(rest: str, known: set[int]) -> int:
+    """Wait (bounded) for a market-feed session of the sim that is not in ``known`` and has
+    been sent data; return its id."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(rest + "/sim/sessions", timeout=5) as resp:
+            for session in json.loads(resp.read()):
+                if session["id"] not in known and session["sent"] > 0:
+                    return int(session["id"])
+        time.sleep(0.05)
+    raise AssertionError("tail never subscribed")
+
+
+def _session_ids(rest: str) -> set[int]:
+    with urllib.request.urlopen(rest + "/sim/sessions", timeout=5) as resp:
+        return {int(s["id"]) for s in json.loads(resp.read())}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_tail_stopped_by_a_signal_still_prints_books_and_summary(
+    sim: dict[str, str], sig: signal.Signals
+) -> None:
+    known = _session_ids(sim["rest"])
+    proc = subprocess.Popen(
+        [*PMDASH, "tail", "market", "--base-url", sim["rest"], "--quiet", "--books"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _new_session(sim["rest"], known)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    objects = [json.loads(line) for line in out.splitlines()]
+    assert objects and objects[-1]["type"] == "summary"
+    books = [o for o in objects if o["type"] == "book_state"]
+    assert books and len(books) == objects[-1]["books"]
+    assert objects[-1]["events"] > 0
 
 
 def test_tail_books_left_stale_when_the_exchange_goes_away() -> None:

@@ -118,3 +118,36 @@ def test_health_unknown_path_and_truth(running: RunningExchange) -> None:
     _, _, truth = get(running, f"/sim/truth?asset_id={token}")
     bids, _ = running.exchange.book(token)
     assert [(parse_price(p), parse_size(s)) for p, s in truth["bids"]] == bids
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("/sim/step?n=100000000", "n"),
+        ("/sim/step?n=abc", "n"),
+        ("/sim/step?n=-1", "n"),
+        ("/sim/fault/drop?session=abc", "session"),
+        ("/sim/fault/stall?seconds=inf", "seconds"),
+        ("/sim/fault/stall?seconds=nan", "seconds"),
+        ("/sim/fault/heartbeats?seconds=x", "seconds"),
+        ("/sim/fault/duplicate?count=x", "count"),
+        ("/sim/fault/reorder?count=99999999", "count"),
+    ],
+)
+def test_control_refuses_bad_numbers_with_400(
+    running: RunningExchange, query: str, named: str
+) -> None:
+    """Not a 500 (a handler crash), and never a step count that blocks the exchange's loop."""
+    before = running.exchange.messages
+    status, ctype, body = get(running, query)
+    assert (status, ctype) == (400, "application/json")
+    assert body["error"].startswith(named + " ")
+    assert running.exchange.messages == before
+
+
+def test_control_step_within_its_cap(running: RunningExchange) -> None:
+    before = running.exchange.messages
+    status, _, body = get(running, "/sim/step?n=3")
+    assert status == 200 and body["messages"] > 0
+    assert running.exchange.messages == before + body["messages"]
+    assert get(running, "/sim/step?n=10001")[0] == 400

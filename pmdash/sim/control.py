@@ -4,6 +4,8 @@
 decimal strings, best first), ``/sim/sessions?path=``, and faults ``/sim/fault/{drop,stall,
 garbage,duplicate,reorder,heartbeats,desync}`` with ``path`` (default ``/ws/market``),
 ``session``, ``seconds``, ``count``, ``kind`` (non_json|bad_field), ``on`` (heartbeats: 0|1).
+A parameter that is not a number, or out of its range (``n`` 0-10000, ``count`` 1-10000,
+``seconds`` 0-86400), is answered 400 naming it.
 """
 
 from __future__ import annotations
@@ -18,17 +20,55 @@ if TYPE_CHECKING:
     from pmdash.sim.server import SimServer
 
 
+MAX_STEP = 10_000
+"""``/sim/step?n=`` at most: the steps run on the exchange's loop, which serves nothing else
+meanwhile (10000 take about half a second; step again for more)."""
+MAX_COUNT = 10_000
+MAX_SECONDS = 86_400.0
+
+
+class BadQuery(ValueError):
+    """A query parameter that cannot be used (HTTP 400, the message names it)."""
+
+
 def _get(query: Query, key: str, default: str = "") -> str:
     values = query.get(key)
     return values[0] if values else default
+
+
+def _int(query: Query, key: str, default: int, low: int, high: int) -> int:
+    text = _get(query, key)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadQuery(f"{key} must be a whole number, got {text[:40]!r}") from None
+    if not low <= value <= high:
+        raise BadQuery(f"{key} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _seconds(query: Query) -> float | None:
+    """``seconds`` (None when absent)."""
+    text = _get(query, "seconds")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadQuery(f"seconds must be a number, got {text[:40]!r}") from None
+    if not 0 <= value <= MAX_SECONDS:  # also refuses nan and inf
+        raise BadQuery(f"seconds must be between 0 and {MAX_SECONDS:g}, got {text[:40]!r}")
+    return value
 
 
 def control_routes(server: SimServer) -> dict[str, Handler]:
     exchange, faults = server.exchange, server.faults
 
     def args(query: Query) -> tuple[str, int | None]:
-        session = _get(query, "session")
-        return _get(query, "path", MARKET), int(session) if session else None
+        session = _int(query, "session", -1, 0, 2**63 - 1) if _get(query, "session") else None
+        return _get(query, "path", MARKET), session
 
     def pause(path: str, query: Query) -> Reply:
         exchange.pause()
@@ -39,7 +79,10 @@ def control_routes(server: SimServer) -> dict[str, Handler]:
         return 200, {"ok": True, "paused": False}
 
     def step(path: str, query: Query) -> Reply:
-        n = int(_get(query, "n", "1"))
+        try:
+            n = _int(query, "n", 1, 0, MAX_STEP)
+        except BadQuery as exc:
+            return 400, {"error": str(exc)}
         return 200, {"ok": True, "messages": exchange.step(n)}
 
     def truth(path: str, query: Query) -> Reply:
@@ -61,28 +104,29 @@ def control_routes(server: SimServer) -> dict[str, Handler]:
 
     def fault(path: str, query: Query) -> Reply:
         kind = path.removeprefix("/sim/fault/")
-        where, session = args(query)
         try:
+            where, session = args(query)
             if kind == "drop":
                 result: object = faults.drop(where, session)
             elif kind == "stall":
-                result = faults.stall(float(_get(query, "seconds", "5")), where, session)
+                seconds = _seconds(query)
+                result = faults.stall(5.0 if seconds is None else seconds, where, session)
             elif kind == "garbage":
                 which = _get(query, "kind", "non_json")
                 if which not in ("non_json", "bad_field"):
                     return 400, {"error": "kind must be non_json or bad_field"}
                 result = faults.garbage(which, where, session)  # type: ignore[arg-type]
             elif kind == "duplicate":
-                result = faults.duplicate(int(_get(query, "count", "1")), where, session)
+                count = _int(query, "count", 1, 1, MAX_COUNT)
+                result = faults.duplicate(count, where, session)
             elif kind == "reorder":
-                result = faults.reorder(int(_get(query, "count", "1")), where, session)
+                count = _int(query, "count", 1, 1, MAX_COUNT)
+                result = faults.reorder(count, where, session)
             elif kind == "heartbeats":
                 if _get(query, "on") == "1":
                     result = faults.resume_heartbeats(where)
                 else:
-                    seconds = _get(query, "seconds")
-                    result = faults.stop_heartbeats(where, float(seconds) if seconds else None,
-                                                    session)
+                    result = faults.stop_heartbeats(where, _seconds(query), session)
             elif kind == "desync":
                 result = faults.desync(where, session)
             else:

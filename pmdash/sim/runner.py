@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from pmdash.models import Level, MarketInfo
+from pmdash.output import OutputError, output_failed, write
 from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
 from pmdash.sim.server import SimServer
@@ -268,11 +269,14 @@ def start_exchange(
 def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
              rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS) -> int:
     """``pmdash sim``: print one JSON line of URLs, serve until SIGINT/SIGTERM, return 0
-    (1 when it cannot listen)."""
+    (1 when it cannot listen, or cannot write that line: one line on stderr; 0 when its reader
+    is already gone)."""
     try:
         return asyncio.run(_sim_main(host, port, seed, rate, markets))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
+    except OutputError as exc:
+        return output_failed(exc, "pmdash sim")
 
 
 async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) -> int:
@@ -285,7 +289,7 @@ async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) 
     try:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets) as serving:
             started = True
-            print(json.dumps(serving.urls()), flush=True)
+            write(sys.stdout, json.dumps(serving.urls()) + "\n", flush=True)
             await stop.wait()
     except OSError as exc:
         if started:

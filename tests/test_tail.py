@@ -1,0 +1,168 @@
+"""``pmdash tail`` in-process (``TailRun``) against the embedded exchange on 127.0.0.1: a stdout
+that fails, following the markets an exchange announces, the exit verdict, and the start-up
+lookup bounded by ``--seconds``."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import io
+import json
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from pmdash.config import Settings
+from pmdash.endpoints import Endpoints
+from pmdash.models import FeedStatus, MarketInfo
+from pmdash.net.http import HttpError
+from pmdash.output import OutputError
+from pmdash.selection import resolve_markets
+from pmdash.sim.runner import ServingExchange, serve_exchange
+from pmdash.tail import TailRun
+
+
+class FailingOut(io.StringIO):
+    """A stdout whose reader went away (or whose disk is full) after ``good`` writes."""
+
+    def __init__(self, error: OSError, good: int = 1) -> None:
+        super().__init__()
+        self.error = error
+        self.good = good
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        if self.writes > self.good:
+            raise self.error
+        return super().write(text)
+
+
+async def until(predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Wait (bounded) until ``predicate()`` holds."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"no {what} within {timeout:g} s") from None
+
+
+@pytest.mark.parametrize(
+    ("error", "pipe"),
+    [(BrokenPipeError(errno.EPIPE, "Broken pipe"), True),
+     (OSError(errno.ENOSPC, "No space left on device"), False)],
+)
+async def test_a_failing_stdout_ends_the_run(error: OSError, pipe: bool) -> None:
+    """The write fails inside the connection's callback: the run still ends at once (no
+    --max-events, no --seconds) and says why, instead of streaming into the void forever."""
+    async with serve_exchange(seed=5, markets=2, lifecycle_s=0, rate=200) as serving:
+        markets = serving.exchange.markets()
+        out = FailingOut(error)
+        run = TailRun(serving.urls()["market"], markets, out=out, books=True)
+        with pytest.raises(OutputError) as caught:
+            await asyncio.wait_for(run.run(), timeout=10)
+    assert caught.value.broken_pipe is pipe
+    assert caught.value.error is error
+    assert run.ended_by == "output"
+    assert out.writes == 2  # the one that failed, then nothing (no book states either)
+    assert json.loads(out.getvalue())["type"] == "feed_status"
+
+
+async def test_max_events_counts_lines_even_when_a_frame_brings_many() -> None:
+    async with serve_exchange(seed=5, markets=3, lifecycle_s=0, paused=True) as serving:
+        out = io.StringIO()
+        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+                      max_events=4)
+        assert await asyncio.wait_for(run.run(), timeout=10) == 0
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    # connecting, live, then two of the six book snapshots of the one initial dump frame
+    assert [e["type"] for e in lines] == ["feed_status", "feed_status", "book_snapshot",
+                                          "book_snapshot"]
+    assert run.events == 4 and run.ended_by == "max-events"
+    # The store (what --books prints) holds what was printed, not the rest of that frame.
+    assert sum(book.has_snapshot for book in run.store.books.values()) == 2
+
+
+async def _follow_run(
+    serving: ServingExchange, markets: list[MarketInfo], follow: bool
+) -> tuple[TailRun, asyncio.Task[int], MarketInfo]:
+    """A run that is live with every book's snapshot, then a market the exchange lists."""
+    run = TailRun(serving.urls()["market"], markets, out=io.StringIO(), quiet=True,
+                  follow_new_markets=follow)
+    task = asyncio.create_task(run.run())
+    await until(lambda: run.store.books and all(
+        b.has_snapshot for b in run.store.books.values()), "first snapshots")
+    added = serving.exchange.add_market()
+    return run, task, added
+
+
+async def test_following_a_whole_exchange_subscribes_markets_it_announces() -> None:
+    async with serve_exchange(seed=9, markets=2, lifecycle_s=0, paused=True) as serving:
+        run, task, added = await _follow_run(serving, serving.exchange.markets(), True)
+        await until(lambda: all(token in run.store.books and run.store.books[token].has_snapshot
+                                for token in added.token_ids), "the new market's books")
+        assert set(added.token_ids) <= set(run.connection.wanted())
+        # A market that resolves is no longer streamed; its book stays (final).
+        gone = serving.exchange.markets()[0]
+        serving.exchange.resolve(gone.condition_id)
+        await until(lambda: gone.condition_id in run.store.resolved, "the resolution")
+        assert not set(gone.token_ids) & set(run.connection.wanted())
+        assert set(gone.token_ids) <= set(run.store.books)
+        run.finish("test")
+        assert await asyncio.wait_for(task, timeout=10) == 0
+
+
+async def test_a_chosen_selection_does_not_grow() -> None:
+    async with serve_exchange(seed=9, markets=2, lifecycle_s=0, paused=True) as serving:
+        chosen = serving.exchange.markets()[:1]
+        run, task, added = await _follow_run(serving, chosen, False)
+        # The announcement arrives (the store learns the market) but nothing subscribes it
+        # (following happens in the same callback that applies the announcement).
+        await until(lambda: added.condition_id in run.store.markets, "the announcement")
+        assert not set(added.token_ids) & set(run.connection.wanted())
+        assert not set(added.token_ids) & set(run.store.books)
+        run.finish("test")
+        assert await asyncio.wait_for(task, timeout=10) == 0
+
+
+def status(state: str, detail: str = "") -> FeedStatus:
+    return FeedStatus(feed="market", state=state, detail=detail)  # type: ignore[arg-type]
+
+
+def verdict(*states: tuple[str, str]) -> tuple[int, str | None]:
+    """The exit code and problem of a run (ended by --seconds) that saw these states."""
+    run = TailRun("ws://127.0.0.1:9/ws/market", [], out=io.StringIO(), quiet=True)
+    for state, detail in states:
+        run._on_events([status(state, detail)], 0.0)
+    run.finish("seconds")
+    return run._verdict(), run.problem
+
+
+def test_verdict_never_live_failed_and_fine() -> None:
+    code, problem = verdict(("connecting", ""), ("backoff", "connect failed: refused"))
+    assert code == 1 and problem is not None
+    assert "never went live" in problem and "connect failed: refused" in problem
+    assert "--seconds" in problem
+    code, problem = verdict(("connecting", ""), ("live", ""), ("failed", "HTTP 403"))
+    assert code == 1 and "failed" in (problem or "") and "HTTP 403" in (problem or "")
+    # Live once, then lost: what it streamed was real; the run is not a failure.
+    assert verdict(("live", ""), ("backoff", "closed")) == (0, None)
+    assert verdict(("live", ""), ("stopped", "stopped")) == (0, None)
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+async def test_lookup_is_bounded_by_the_timeout(silent_port: int) -> None:
+    endpoints = Endpoints.from_base_url(f"http://127.0.0.1:{silent_port}")
+    with pytest.raises(HttpError) as caught:
+        await asyncio.wait_for(resolve_markets(endpoints, Settings(), timeout=0.3), timeout=8)
+    assert "within 0.3 s" in str(caught.value)
