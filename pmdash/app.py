@@ -6,6 +6,11 @@ Each panel has its own cadence: the ladder and header follow every flush, the tr
 ``TAPE_HZ`` times a second and the market list ``LIST_HZ`` (nobody reads 100 trades a second), the
 status bar when a feed changes state and once a second for its ages. A panel gets an update only
 when what it shows changed, so an idle feed repaints nothing but the status bar's ages.
+
+``tab`` moves the focus between the panels (market list, book ladder, trade tape); the focused
+one takes the movement keys. The ladder's depth and the tape's scroll are the widgets' own view
+state: when the user scrolls one, it tells the App (a message), which pushes at once as many
+levels or trades as the new position needs. Another market or outcome starts both at the top.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from pmdash.config import Settings
@@ -43,7 +49,9 @@ from pmdash.widgets.status_bar import FeedStatusBar
 from pmdash.widgets.tape import TradeTape
 
 LADDER_LEVELS = 50
+"""Levels of each side pushed to the ladder beyond those its depth scroll leaves out."""
 TAPE_ROWS = 200
+"""Trades pushed to the tape beyond the newer ones it is scrolled past."""
 TAPE_HZ = 10.0
 """Most trade-tape repaints per second (the header shows the last trade at every flush)."""
 LIST_HZ = 2.0
@@ -387,6 +395,11 @@ class PmdashApp(App[int]):
         self._show_book()
         self._show_tape()
 
+    def _reset_scrolls(self) -> None:
+        """Another book: the ladder back to the touch, the tape back to live."""
+        self.ladder.reset_depth()
+        self.tape.reset_scroll()
+
     def _show_book(self) -> tuple[bool, bool]:
         """Update ladder and header if what they show changed: (changed, book has a snapshot)."""
         asset = self.selected_asset
@@ -418,14 +431,18 @@ class PmdashApp(App[int]):
         asset = self.selected_asset
         tape_state = self.store.tapes.get(asset) if asset is not None else None
         book = self.store.books.get(asset) if asset is not None else None
-        trades = tape_state.latest(TAPE_ROWS) if tape_state is not None else []
-        self.tape.update_trades(trades, book.tick if book is not None else 10_000)
+        if tape_state is not None:
+            total, kept = tape_state.total, len(tape_state)
+            trades = tape_state.latest(self.tape.offset_at(total) + TAPE_ROWS)
+        else:
+            total, kept, trades = 0, 0, []
+        self.tape.update_trades(trades, book.tick if book is not None else 10_000, total, kept)
         self._tape_pending = False
         self._tape_since = None
         self._tape_shown_at = time.perf_counter()
 
     def _ladder_data(self, book: OrderBook, market: MarketInfo) -> LadderData:
-        bids, asks = book.top(LADDER_LEVELS)
+        bids, asks = book.top(LADDER_LEVELS + self.ladder.depth_offset)
         outcome = market.outcome_of(book.asset_id)
         others = [o for o in market.outcomes if o != outcome]
         state, detail = self._book_state(book)
@@ -543,13 +560,55 @@ class PmdashApp(App[int]):
         if message.condition_id != self.selected:
             self.selected = message.condition_id
             self.outcome_index = 0
+            self._reset_scrolls()
             self._show_selected()
+
+    def on_book_ladder_depth_changed(self, message: BookLadder.DepthChanged) -> None:
+        """The ladder was scrolled: push the levels its new depth needs now, not at the next
+        flush (it already shows what it holds)."""
+        self._show_book()
+
+    def on_trade_tape_scrolled(self, message: TradeTape.Scrolled) -> None:
+        """The tape was scrolled: push the trades its new position needs now."""
+        self._show_tape()
 
     def action_flip_outcome(self) -> None:
         market = self.selected_market
         if market is not None and len(market.token_ids) > 1:
             self.outcome_index = (self.outcome_index + 1) % len(market.token_ids)
+            self._reset_scrolls()
             self._show_selected()
+
+    def action_focus_next(self) -> None:
+        self._cycle_focus(1)
+
+    def action_focus_previous(self) -> None:
+        self._cycle_focus(-1)
+
+    def _cycle_focus(self, step: int) -> None:
+        """Move the focus ``step`` panels along list -> ladder -> tape -> list, skipping the
+        panels a narrow terminal hides. A hidden market list keeps its stop as "no panel
+        focused", where j/k switch markets (the App's own keys): otherwise a terminal narrow
+        enough to show only the ladder would keep the focus there for good."""
+        screen = self.screen
+        if not isinstance(screen, DashboardScreen):  # the help: Textual's own focus chain
+            if step > 0:
+                super().action_focus_next()
+            else:
+                super().action_focus_previous()
+            return
+        panels = (self.market_list, self.ladder, self.tape)
+        stops: list[Widget | None] = [w for w in screen.focus_chain if w in panels]
+        focused = screen.focused
+        if self.market_list not in stops:
+            stops.insert(0, None)
+            if focused is self.market_list:  # given the focus while hidden (the help closing)
+                focused = None
+        if focused in stops:
+            target = stops[(stops.index(focused) + step) % len(stops)]
+        else:
+            target = stops[0] if step > 0 else stops[-1]
+        screen.set_focus(target)
 
     def action_market_down(self) -> None:
         self.market_list.action_cursor_down()

@@ -1,8 +1,10 @@
-"""BookLadder: snapshots of every book state, and the line layout checked as text."""
+"""BookLadder: snapshots of every book state, the line layout checked as text, and scrolling
+through the depth when focused."""
 
 from __future__ import annotations
 
-from widget_apps.ladder_app import DESYNCED, EMPTY, FINE_TICK, LIVE, STALE, LadderApp
+from textual.geometry import Region
+from widget_apps.ladder_app import DESYNCED, EMPTY, FINE_TICK, LIVE, STALE, LadderApp, levels
 
 from pmdash.widgets.data import LadderData
 from pmdash.widgets.ladder import BookLadder, banner_text, depth_bar
@@ -113,3 +115,119 @@ async def test_ladder_redraws_in_the_new_theme() -> None:
         assert before is not None and after is not None
         assert before.color != after.color
         assert after == ladder.get_component_rich_style("book-ladder--ask")
+
+
+def _ladder_lines(ladder: BookLadder) -> list[str]:
+    return [ladder.render_line(y).text for y in range(ladder.size.height)]
+
+
+def _prices(lines: list[str]) -> list[str]:
+    return [line.split()[0] for line in lines if line.split() and line.split()[0][:2] == "0."]
+
+
+async def test_focused_ladder_scrolls_through_the_depth_and_home_returns_to_the_touch() -> None:
+    """Focused, j shows the next level of each side (the best ones leave the window next to
+    the mid line), page down a whole window, k one back, home the touch again. The title and
+    the mid line say "depth +N" while scrolled, and every change is posted to the App."""
+    app = LadderApp(LIVE)
+    async with app.run_test(size=(60, 12)) as pilot:  # 4 levels a side
+        ladder = app.query_one(BookLadder)
+        ladder.focus()
+        await pilot.pause()
+        assert _prices(_ladder_lines(ladder)) == [
+            "0.54", "0.53", "0.52", "0.51", "0.49", "0.48", "0.47", "0.46"
+        ]
+
+        await pilot.press("j")
+        await pilot.pause()
+        lines = _ladder_lines(ladder)
+        assert ladder.depth_offset == 1
+        assert _prices(lines) == ["0.55", "0.54", "0.53", "0.52", "0.48", "0.47", "0.46", "0.45"]
+        assert "depth +1 · spread 0.02 · mid 0.50" in lines[5]  # still the touch's spread
+        assert str(ladder.border_title) == "Book · Yes · depth +1"
+
+        await pilot.press("pagedown")
+        await pilot.pause()
+        lines = _ladder_lines(ladder)
+        assert _prices(lines) == ["0.59", "0.58", "0.57", "0.56", "0.44", "0.43", "0.42", "0.41"]
+        assert str(ladder.border_title) == "Book · Yes · depth +5"
+        # The deepest level shown keeps its total from the touch (5th..9th best here).
+        assert lines[1].split()[2] == f"{LIVE.asks[8][2] / 1e6:,.2f}"
+
+        await pilot.press("k", "up")
+        await pilot.pause()
+        assert ladder.depth_offset == 3
+
+        await pilot.press("home")
+        await pilot.pause()
+        lines = _ladder_lines(ladder)
+        assert ladder.depth_offset == 0
+        assert _prices(lines) == ["0.54", "0.53", "0.52", "0.51", "0.49", "0.48", "0.47", "0.46"]
+        assert str(ladder.border_title) == "Book · Yes"
+        assert "depth" not in lines[5]
+        assert app.depths == [1, 5, 4, 3, 0]
+
+
+async def test_ladder_scrolls_no_deeper_than_the_deepest_level() -> None:
+    """Six levels a side and four shown: two levels of scroll, then j does nothing (no
+    message either); up at the touch does nothing."""
+    book = LadderData(
+        bids=levels(490_000, -10_000, 6),
+        asks=levels(510_000, 10_000, 6),
+        depth_bids=6,
+        depth_asks=6,
+        outcome="Yes",
+    )
+    app = LadderApp(book)
+    async with app.run_test(size=(60, 12)) as pilot:
+        ladder = app.query_one(BookLadder)
+        ladder.focus()
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.press("j", "j", "j", "j", "pagedown")
+        await pilot.pause()
+        assert ladder.depth_offset == 2
+        assert app.depths == [1, 2]
+        assert _prices(_ladder_lines(ladder)) == [
+            "0.56", "0.55", "0.54", "0.53", "0.47", "0.46", "0.45", "0.44"
+        ]
+
+        ladder.reset_depth()  # the App's reset for another book: no message
+        await pilot.pause()
+        assert ladder.depth_offset == 0 and app.depths == [1, 2]
+        assert _prices(_ladder_lines(ladder))[:1] == ["0.54"]
+
+
+async def test_ladder_without_focus_takes_no_movement_keys() -> None:
+    app = LadderApp(LIVE)
+    async with app.run_test(size=(60, 12)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.press("j", "pagedown")
+        await pilot.pause()
+        assert app.focused is None
+        assert ladder.depth_offset == 0 and app.depths == []
+
+
+async def test_focused_ladder_draws_its_whole_border_in_the_focus_colour() -> None:
+    """The frame LineView cuts once per style follows the focus: the side edges of the level
+    lines change colour with the corners."""
+    app = LadderApp(LIVE)
+    async with app.run_test(size=(60, 12)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        width = ladder.outer_size.width
+
+        def edges() -> tuple[object, object]:
+            corner = next(iter(ladder.render_lines(Region(0, 0, width, 1))[0])).style
+            side = next(iter(ladder.render_lines(Region(0, 3, width, 1))[0])).style
+            assert corner is not None and side is not None
+            return corner.color, side.color
+
+        blurred = edges()
+        ladder.focus()
+        await pilot.pause()
+        focused = edges()
+        assert focused[0] == focused[1] != blurred[0] == blurred[1]
+        ladder.blur()
+        await pilot.pause()
+        assert edges() == blurred

@@ -19,8 +19,9 @@ def test_layout_full(snap_compare) -> None:
 
 
 def test_help_screen(snap_compare) -> None:
-    """After "?": a centred "Keys" box over the dimmed dashboard listing q, ?, arrows and j k,
-    enter, tab, o and escape, with "escape closes" on its bottom border."""
+    """After "?": a centred "Keys" box over the dimmed dashboard listing q, ?, tab (focus:
+    markets, book, trades), arrows and j k (what each panel does with them), pgup pgdn, home,
+    enter, o and escape, with "escape closes" on its bottom border."""
     assert snap_compare(LayoutApp(), press=["question_mark"], terminal_size=(100, 24))
 
 

@@ -274,3 +274,38 @@ async def test_lines_leaving_the_screen_are_freed_without_a_full_collection() ->
             gc.enable()
         left_behind = [strip.text for strip in garbage if "0.45" in strip.text]
         assert left_behind == []
+
+
+async def test_a_new_title_repaints_only_the_top_border() -> None:
+    """Scrolling the ladder changes its title ("depth +N"): only the top border row is
+    marked for a repaint (setting ``border_title`` alone would repaint the whole panel)."""
+    app = LadderApp(BOOK)
+    async with app.run_test(size=(70, 16)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        ladder._repaint_regions.clear()
+        ladder.set_title("Book · Yes · depth +3")
+        assert ladder._repaint_regions == {Region(0, 0, ladder.outer_size.width, 1)}
+        await pilot.pause()
+        assert "Book · Yes · depth +3" in screen_lines(ladder)[0]
+
+
+async def test_a_paused_tape_formats_no_line_as_trades_arrive() -> None:
+    """Scrolled back, new trades only change the count in the title: every line keeps its
+    Strip, and the lines are keyed by the trades shown, not by the whole tape."""
+    rows = trades(40)
+    app = TapeApp(rows[10:])
+    async with app.run_test(size=(40, 12)) as pilot:
+        tape = app.query_one(TradeTape)
+        tape.focus()
+        await pilot.press("j", "j")
+        await pilot.pause()
+        before = screen_lines(tape)
+        built = tape.lines_built
+        for count in range(1, 11):
+            tape.update_trades(rows[10 - count :], 10_000, total=30 + count)
+            await pilot.pause()
+        after = screen_lines(tape)
+        assert tape.lines_built == built
+        assert after[1:] == before[1:]
+        assert "12 newer ↑" in after[0]

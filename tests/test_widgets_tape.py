@@ -1,10 +1,11 @@
 """TradeTape: snapshot of a full tape and of an empty one; time formatting; prices aligned
-when some trades are off the tick."""
+when some trades are off the tick; scrolling back through older trades (paused) when focused."""
 
 from __future__ import annotations
 
 from datetime import timedelta, timezone
 
+import msgspec
 from textual.pilot import Pilot
 from widget_apps.base import NOW_MS
 from widget_apps.tape_app import TapeApp, trades
@@ -113,3 +114,115 @@ async def test_an_on_tick_trade_formats_one_line_even_beside_an_off_tick_one() -
         assert tape.lines_built == built + 1
         assert [price for price, _ in shown] == ["0.980", "0.973", "0.970", "0.960"]
         assert len({dot for _, dot in shown}) == 1
+
+
+def _times(tape: TradeTape) -> list[str]:
+    """The time of each trade line shown, top down."""
+    lines = ("".join(tape.render_line(y).text) for y in range(1, tape.size.height))
+    return [line.split()[0] for line in lines if line.split()]
+
+
+def _time_of(trade: Trade) -> str:
+    return fmt_time_ms(trade.timestamp)
+
+
+async def test_focused_tape_scrolls_back_pauses_and_home_resumes() -> None:
+    """j/page down show older trades; a trade arriving meanwhile leaves the view where it is
+    (and formats no line) while the title counts the newer trades; home shows the newest."""
+    rows = trades(40)
+    app = TapeApp(rows)
+    async with app.run_test(size=(40, 8)) as pilot:  # 5 trades under the header
+        tape = app.query_one(TradeTape)
+        tape.focus()
+        await pilot.pause()
+        assert _times(tape) == [_time_of(t) for t in rows[:5]]
+        assert str(tape.border_title) == "Trades (UTC)" and not tape.paused
+
+        await pilot.press("j")
+        await pilot.pause()
+        assert _times(tape) == [_time_of(t) for t in rows[1:6]]
+        assert str(tape.border_title) == "Trades (UTC) · 1 newer ↑"
+        assert str(tape.border_subtitle) == "paused · home: live"
+
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert tape.offset == 6
+        shown = [_time_of(t) for t in rows[6:11]]
+        assert _times(tape) == shown
+
+        # Two new trades: the same trades stay in view, two more are counted above them.
+        newer = [
+            msgspec.structs.replace(rows[0], timestamp=NOW_MS + 2_000, price=600_000),
+            msgspec.structs.replace(rows[0], timestamp=NOW_MS + 1_000, price=590_000),
+        ]
+        built = tape.lines_built
+        tape.update_trades(newer + rows, CENT, total=42)
+        await pilot.pause()
+        assert _times(tape) == shown
+        assert tape.lines_built == built
+        assert tape.offset == 8
+        assert str(tape.border_title) == "Trades (UTC) · 8 newer ↑"
+
+        await pilot.press("home")
+        await pilot.pause()
+        assert _times(tape) == [_time_of(t) for t in (newer + rows)[:5]]
+        assert str(tape.border_title) == "Trades (UTC)" and not tape.paused
+        assert str(tape.border_subtitle) == ""
+        assert app.offsets == [1, 6, 0]
+
+
+async def test_scrolling_back_up_to_the_newest_resumes_the_tape() -> None:
+    rows = trades(40)
+    app = TapeApp(rows)
+    async with app.run_test(size=(40, 8)) as pilot:
+        tape = app.query_one(TradeTape)
+        tape.focus()
+        await pilot.press("k", "j", "j", "k", "pageup")
+        await pilot.pause()
+        assert not tape.paused and tape.offset == 0
+        assert app.offsets == [1, 2, 1, 0]
+        tape.update_trades(trades(41)[:1] + rows, CENT, total=41)  # live again: follows
+        await pilot.pause()
+        assert _times(tape)[0] == _time_of(trades(41)[0])
+
+
+async def test_tape_scrolls_no_further_back_than_its_oldest_trade() -> None:
+    rows = trades(8)
+    app = TapeApp(rows)
+    async with app.run_test(size=(40, 8)) as pilot:
+        tape = app.query_one(TradeTape)
+        tape.focus()
+        await pilot.press("pagedown", "pagedown", "j")
+        await pilot.pause()
+        assert tape.offset == 3
+        assert _times(tape) == [_time_of(t) for t in rows[3:8]]
+
+
+async def test_a_paused_tape_whose_trades_were_dropped_shows_the_oldest_kept() -> None:
+    """A bounded tape drops its oldest trades: once the ones in view are gone, the view is
+    the oldest page left (it cannot keep what is no longer there)."""
+    rows = trades(40)
+    app = TapeApp(rows[:10])
+    async with app.run_test(size=(40, 8)) as pilot:
+        tape = app.query_one(TradeTape)
+        tape.update_trades(rows[:10], CENT, total=100)
+        tape.focus()
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        assert _times(tape) == [_time_of(t) for t in rows[3:8]]
+
+        # Four newer trades arrive and the four oldest are dropped (the bound is 10).
+        fresh = [msgspec.structs.replace(t, timestamp=t.timestamp + 60_000) for t in rows[:4]]
+        window = fresh + rows[:6]
+        tape.update_trades(window, CENT, total=104)
+        await pilot.pause()
+        assert tape.paused and tape.offset == 5
+        assert _times(tape) == [_time_of(t) for t in window[5:10]]
+
+
+def test_offset_at_counts_the_trades_that_came_in_above_the_view() -> None:
+    tape = TradeTape()
+    assert tape.offset_at(500) == 0  # live
+    tape._top = 480
+    assert tape.offset_at(500) == 20
+    assert tape.offset_at(470) == 0

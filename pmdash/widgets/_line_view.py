@@ -62,7 +62,9 @@ class LineView(Widget):
         self._base_style: Style | None = None
         self.lines_built = 0
         """How many lines were built (not reused) since mounting: a cost counter."""
-        self._subtitle_only = False
+        self._edge_only: str | None = None
+        """While a title ("top") or subtitle ("bottom") is being set: the border row that
+        ``refresh`` repaints, rather than the whole widget."""
         self._subtitle_text: str | None = None
         self._title_text: str | None = None
         self._framed: list[Strip | None] = []
@@ -104,24 +106,30 @@ class LineView(Widget):
         return style
 
     def set_title(self, title: str) -> None:
-        """Change the border title. The text is shown as it is: Textual reads a ``str`` title
-        as markup, where a server's ``[/x]`` raises and ``[@click=...]`` makes an action."""
+        """Change the border title, repainting only the top border line (setting
+        ``border_title`` alone repaints the whole widget). The text is shown as it is: Textual
+        reads a ``str`` title as markup, where a server's ``[/x]`` raises and ``[@click=...]``
+        makes an action."""
         if title == self._title_text:
             return
         self._title_text = title
-        self.border_title = Content(title)
+        self._edge_only = "top"
+        try:
+            self.border_title = Content(title)
+        finally:
+            self._edge_only = None
 
     def set_subtitle(self, subtitle: str) -> None:
-        """Change the border subtitle, repainting only the bottom border line (setting
-        ``border_subtitle`` alone repaints the whole widget). Shown as it is, as the title."""
+        """Change the border subtitle, repainting only the bottom border line. Shown as it is,
+        as the title."""
         if subtitle == self._subtitle_text:
             return
         self._subtitle_text = subtitle
-        self._subtitle_only = True
+        self._edge_only = "bottom"
         try:
             self.border_subtitle = Content(subtitle)
         finally:
-            self._subtitle_only = False
+            self._edge_only = None
 
     def refresh(
         self,
@@ -130,11 +138,13 @@ class LineView(Widget):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        if self._subtitle_only and not regions and not layout and not recompose:
-            # Regions are in content coordinates: the bottom border is the outer last line.
+        edge = self.__dict__.get("_edge_only")
+        if edge is not None and not regions and not layout and not recompose:
+            # Regions are in content coordinates: the borders are the outer first and last line.
             outer = self.outer_size
             left, top = self.content_offset
-            regions = (Region(-left, outer.height - 1 - top, outer.width, 1),)
+            y = -top if edge == "top" else outer.height - 1 - top
+            regions = (Region(-left, y, outer.width, 1),)
         edge_rows = self.__dict__.get("_edge_rows")
         if edge_rows:
             self._forget_edge_rows(edge_rows, regions if not layout else ())

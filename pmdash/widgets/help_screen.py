@@ -21,9 +21,11 @@ from textual.widget import Widget
 KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit"),
     ("?", "show / hide this help"),
-    ("↑ ↓  j k", "move in the market list"),
+    ("tab  shift+tab", "move focus: markets, book, trades (the focused panel is outlined)"),
+    ("↑ ↓  j k", "markets: move; book: deeper / nearer levels; trades: older / newer"),
+    ("pgup pgdn", "book, trades: a page at a time"),
+    ("home", "book: back to the top; trades: back to the newest"),
     ("enter", "select the highlighted market"),
-    ("tab  shift+tab", "move focus between panels"),
     ("o", "flip outcome (Yes / No)"),
     ("escape", "close this help"),
 )

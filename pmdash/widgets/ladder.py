@@ -2,6 +2,16 @@
 
 Asks sit above the middle line (best ask nearest it), bids below (best bid nearest it); each level
 shows price, size, cumulative size and a depth bar scaled to the deepest cumulative size shown.
+
+Focused, the ladder scrolls through the book's depth: ``j``/``k`` (or the arrows) move the window
+of shown levels one level away from (towards) the touch on both sides at once, page down/up a
+whole window, ``home`` back to the touch. Scrolled by N, the N best levels of each side are left
+out: the asks shown start at the (N+1)th best ask, the bids at the (N+1)th best bid, with the mid
+line between them still giving the touch's spread and mid. The title, and the mid line, say
+"depth +N" while it is scrolled, so deep levels are never taken for the top of the book. The
+offset is view state held here; a change is posted (``DepthChanged``) so the App pushes as many
+levels as it needs.
+
 Each line is a key (what it shows); an update compares the new keys with the shown ones and
 rebuilds and repaints only the lines that changed (see ``LineView``): no per-cell widgets.
 """
@@ -15,6 +25,8 @@ from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.strip import Strip
 
 from pmdash.units import fmt_price, fmt_size
@@ -102,8 +114,36 @@ def column_layout(
     return _Layout(tick, price_w, size_w, cum_w, bar_w if bar_w >= 3 else 0, used), max_cum
 
 
-class BookLadder(DataLineView[LadderData]):
-    """A price ladder of one order book. Push data with ``update_book``."""
+def levels_per_side(data: LadderData | None, height: int) -> int:
+    """How many levels of each side a ladder ``height`` lines high shows (below its column
+    header, the banner of a book that is not live, and around the mid line)."""
+    banner = 1 if data is not None and data.state != "empty" and banner_text(data) else 0
+    return max(0, (height - banner - 2) // 2)
+
+
+class BookLadder(DataLineView[LadderData], can_focus=True):
+    """A price ladder of one order book. Push data with ``update_book``.
+
+    Focused, it scrolls through the book's depth (see the module); ``depth_offset`` is how many
+    of the best levels of each side it leaves out, and ``DepthChanged`` is posted when the user
+    changes it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "deeper", "Depth", key_display="↑↓ j k"),
+        Binding("k,up", "shallower", "Depth", show=False),
+        Binding("pagedown", "page_deeper", "Page deeper", show=False),
+        Binding("pageup", "page_shallower", "Page towards the touch", show=False),
+        Binding("home", "touch", "Top of book"),
+    ]
+
+    class DepthChanged(Message):
+        """The user scrolled the ladder: it now leaves out the ``offset`` best levels of each
+        side (and needs ``offset`` more levels than it shows)."""
+
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "book-ladder--header",
@@ -113,6 +153,7 @@ class BookLadder(DataLineView[LadderData]):
         "book-ladder--ask-bar",
         "book-ladder--cumulative",
         "book-ladder--mid",
+        "book-ladder--depth",
         "book-ladder--inactive",
         "book-ladder--stale",
         "book-ladder--desynced",
@@ -130,6 +171,7 @@ class BookLadder(DataLineView[LadderData]):
         & > .book-ladder--ask-bar { color: $error 70%; }
         & > .book-ladder--cumulative { color: $text-muted; }
         & > .book-ladder--mid { color: $text-muted; }
+        & > .book-ladder--depth { color: $text-warning; text-style: bold; }
         & > .book-ladder--inactive { color: $text-disabled; }
         & > .book-ladder--stale {
             background: $warning-muted;
@@ -150,20 +192,86 @@ class BookLadder(DataLineView[LadderData]):
     }
     """
 
+    def __init__(
+        self,
+        data: LadderData | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(data, name=name, id=id, classes=classes)
+        self._offset = 0
+
+    @property
+    def depth_offset(self) -> int:
+        """How many of the best levels of each side are left out (0: the ladder starts at the
+        touch). The App passes that many levels more than it would otherwise."""
+        return self._offset
+
     def update_book(self, data: LadderData | None) -> None:
-        """Show ``data`` (None: no book selected yet); repaints only the lines that changed."""
+        """Show ``data`` (None: no book selected yet); repaints only the lines that changed.
+
+        ``data`` holds the best levels, from the touch: the ladder shows those after its
+        ``depth_offset``."""
         self._data = data
         self._update_titles()
         self.update_lines()
 
+    def reset_depth(self) -> None:
+        """Back to the touch, without a ``DepthChanged`` (the App calls it for another book,
+        and pushes that book next)."""
+        self._set_offset(0, notify=False)
+
     def on_mount(self) -> None:
         self._update_titles()
+
+    # --- scrolling -----------------------------------------------------------------------
+
+    def action_deeper(self) -> None:
+        self._set_offset(self._offset + 1)
+
+    def action_shallower(self) -> None:
+        self._set_offset(self._offset - 1)
+
+    def action_page_deeper(self) -> None:
+        self._set_offset(self._offset + max(1, self._per_side()))
+
+    def action_page_shallower(self) -> None:
+        self._set_offset(self._offset - max(1, self._per_side()))
+
+    def action_touch(self) -> None:
+        self._set_offset(0)
+
+    def _per_side(self) -> int:
+        return levels_per_side(self._data, self.size.height)
+
+    def _set_offset(self, offset: int, *, notify: bool = True) -> None:
+        """Scroll to ``offset``, no deeper than the window that shows the deepest level of the
+        deeper side; nothing to scroll for a book that fits (or no book)."""
+        if offset > self._offset:
+            data = self._data
+            if data is None or data.state == "empty":
+                deepest = 0
+            else:
+                deepest = max(data.depth_bids, data.depth_asks, len(data.bids), len(data.asks))
+            offset = min(offset, max(self._offset, deepest - self._per_side()))
+        offset = max(0, offset)
+        if offset == self._offset:
+            return
+        self._offset = offset
+        self._update_titles()
+        self.update_lines()
+        if notify:
+            self.post_message(self.DepthChanged(offset))
 
     # --- lines ---------------------------------------------------------------------------
 
     def _update_titles(self) -> None:
         data = self._data
         title = f"Book · {data.outcome}" if data and data.outcome else "Book"
+        if self._offset:
+            title += f" · depth +{self._offset}"
         subtitle = ""
         if data is not None and data.state != "empty":
             subtitle = f"{data.depth_bids} bids · {data.depth_asks} asks"
@@ -183,9 +291,10 @@ class BookLadder(DataLineView[LadderData]):
         keys: list[Hashable] = []
         if banner is not None:
             keys.append(("banner", data.state, banner))
-        per_side = max(0, (height - len(keys) - 2) // 2)
-        asks = data.asks[:per_side]
-        bids = data.bids[:per_side]
+        per_side = levels_per_side(data, height)
+        offset = self._offset
+        asks = data.asks[offset : offset + per_side]
+        bids = data.bids[offset : offset + per_side]
         layout, max_cum = column_layout(asks, bids, data.tick, width)
         keys.append(("header", layout))
         live = data.state == "live"
@@ -195,7 +304,8 @@ class BookLadder(DataLineView[LadderData]):
             price, size, cum = asks[index]
             eighths = bar_eighths(cum / max_cum, bar_w) if bar_w else -1
             keys.append(("ask", live, layout, price, size, cum, eighths))
-        keys.append(("mid", _mid_text(data)))
+        mid = _mid_text(data)
+        keys.append(("mid", f" depth +{offset}", " ·" + mid) if offset else ("mid", "", mid))
         for price, size, cum in bids:
             eighths = bar_eighths(cum / max_cum, bar_w) if bar_w else -1
             keys.append(("bid", live, layout, price, size, cum, eighths))
@@ -211,8 +321,7 @@ class BookLadder(DataLineView[LadderData]):
         if kind == "blank":
             return Strip.blank(width, base)
         if kind == "mid":
-            style = self.component_style("book-ladder--mid")
-            return strip_of([(part, style) for part in centred(key[1], width, "─")], width, base)
+            return self._mid_line(key[1], key[2], width, base)
         if kind == "header":
             return self._header_line(key[1], width, base)
         if kind == "banner":
@@ -222,6 +331,20 @@ class BookLadder(DataLineView[LadderData]):
         waiting = self.component_style("book-ladder--waiting")
         left, text, right = centred(key[1], width)
         return strip_of([(left, base), (text, waiting), (right, base)], width, base)
+
+    def _mid_line(self, depth: str, text: str, width: int, base: Style) -> Strip:
+        """The line between asks and bids: the touch's spread and mid, after the depth shown
+        (in the depth style) while the ladder is scrolled."""
+        style = self.component_style("book-ladder--mid")
+        left, middle, right = centred(depth + text, width, "─")
+        cut = min(len(depth), len(middle))
+        parts = [
+            (left, style),
+            (middle[:cut], self.component_style("book-ladder--depth")),
+            (middle[cut:], style),
+            (right, style),
+        ]
+        return strip_of(parts, width, base)
 
     def _header_line(self, layout: _Layout, width: int, base: Style) -> Strip:
         style = self.component_style("book-ladder--header")
@@ -264,6 +387,7 @@ class BookLadder(DataLineView[LadderData]):
 
 
 def _mid_text(data: LadderData) -> str:
+    """The touch's spread and mid, or the side that is missing."""
     bid = data.bids[0][0] if data.bids else None
     ask = data.asks[0][0] if data.asks else None
     if bid is not None and ask is not None:

@@ -3,6 +3,13 @@
 Each line's key is its trade, so after new trades arrive the lines that only moved down keep
 their Strips (see ``LineView``); only new trades are formatted.
 
+Focused, the tape scrolls back through older trades: ``j``/``k`` (or the arrows) a trade, page
+down/up a screenful, ``home`` back to the newest. Scrolled back, it is paused: it keeps the same
+trades in view as new ones arrive (the App says how many trades the tape has ever held, so it
+knows how many came in above the view) and its title says how many newer trades are above
+("37 newer ↑"); ``home``, or scrolling back up to the newest, resumes it. The position is view
+state held here; a change is posted (``Scrolled``) so the App pushes as many trades as it needs.
+
 Prices are shown to the tick, or finer when a trade shown is off it (trades made before the tick
 coarsened): then every price takes the decimals that trade needs, so the decimal points stay in
 one column, as in the book ladder. The lines are laid out again only when that changes.
@@ -12,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, tzinfo
-from itertools import islice
 from math import gcd
 from typing import ClassVar, NamedTuple
 
+from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.strip import Strip
 
 from pmdash.models import Trade
@@ -43,11 +51,28 @@ class _Columns(NamedTuple):
     tz: tzinfo
 
 
-class TradeTape(LineView):
+class TradeTape(LineView, can_focus=True):
     """The trade tape of one outcome. Push trades (newest first) with ``update_trades``.
 
     Times are shown in ``tz`` (UTC unless told otherwise), and the border title says which.
+    Focused, it scrolls back through older trades (see the module).
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "older", "Scroll", key_display="↑↓ j k"),
+        Binding("k,up", "newer", "Scroll", show=False),
+        Binding("pagedown", "page_older", "Page older", show=False),
+        Binding("pageup", "page_newer", "Page newer", show=False),
+        Binding("home", "newest", "Live"),
+    ]
+
+    class Scrolled(Message):
+        """The user scrolled the tape: ``offset`` newer trades are now above the view (0: live,
+        the newest on top)."""
+
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "trade-tape--header",
@@ -82,29 +107,124 @@ class TradeTape(LineView):
         self.tz = tz
         self._trades: Sequence[Trade] = ()
         self._tick = 10_000
+        self._total = 0
+        """How many trades the tape has ever held: the newest one's number (the first is 1)."""
+        self._kept = 0
+        """How many trades the tape holds now (the oldest ones may not have been given)."""
+        self._top: int | None = None
+        """Scrolled back (paused): the number of the trade on top of the view; None: live."""
 
     def on_mount(self) -> None:
-        name = self.tz.tzname(None)
-        self.border_title = f"Trades ({name})" if name else "Trades"
+        self._update_titles()
 
     @property
     def trades(self) -> Sequence[Trade]:
-        """The trades shown now (newest first; only as many as fit are drawn)."""
+        """The trades given (newest first; only as many as fit are drawn, after ``offset``)."""
         return self._trades
 
-    def update_trades(self, trades: Sequence[Trade], tick: int) -> None:
+    @property
+    def offset(self) -> int:
+        """How many newer trades are above the view (0: live, the newest on top)."""
+        return self.offset_at(self._total)
+
+    @property
+    def paused(self) -> bool:
+        """Whether the tape is scrolled back, keeping its trades in view as new ones come."""
+        return self._top is not None
+
+    def offset_at(self, total: int) -> int:
+        """``offset`` once the tape has held ``total`` trades: the App passes this many trades
+        more than it would otherwise."""
+        return 0 if self._top is None else max(0, total - self._top)
+
+    def update_trades(
+        self,
+        trades: Sequence[Trade],
+        tick: int,
+        total: int | None = None,
+        kept: int | None = None,
+    ) -> None:
         """Show ``trades`` (newest first) with prices to ``tick``'s decimals, or more when a
-        trade shown needs them (all prices then get as many, so they stay aligned)."""
+        trade shown needs them (all prices then get as many, so they stay aligned).
+
+        ``total`` is how many trades the tape has ever held (its newest trade's number), so a
+        paused tape knows how many arrived above its view and keeps showing the same ones;
+        without it, ``len(trades)`` (right for a list that only grows). ``kept`` is how many
+        it holds now, the most ``trades`` could be (it bounds the scroll); without it,
+        ``len(trades)``. Paused, ``trades`` must reach ``offset_at(total)`` trades beyond the
+        view to fill it."""
         self._trades = trades
         self._tick = tick
+        self._total = len(trades) if total is None else total
+        self._kept = len(trades) if kept is None else max(kept, len(trades))
+        if self._top is not None:
+            offset = self._total - self._top
+            deepest = max(0, self._kept - self._rows())
+            if offset <= 0:  # another tape (it held fewer trades): start again from the top
+                self._top = None
+            elif offset > deepest:  # the trades in view were dropped: the oldest kept ones
+                self._top = None if deepest == 0 else self._total - deepest
+        self._update_titles()
         self.update_lines()
+
+    def reset_scroll(self) -> None:
+        """Back to live, without a ``Scrolled`` (the App calls it for another tape, and pushes
+        that tape next)."""
+        self._scroll_to(0, notify=False)
+
+    # --- scrolling -----------------------------------------------------------------------
+
+    def action_older(self) -> None:
+        self._scroll_to(self.offset + 1)
+
+    def action_newer(self) -> None:
+        self._scroll_to(self.offset - 1)
+
+    def action_page_older(self) -> None:
+        self._scroll_to(self.offset + max(1, self._rows()))
+
+    def action_page_newer(self) -> None:
+        self._scroll_to(self.offset - max(1, self._rows()))
+
+    def action_newest(self) -> None:
+        self._scroll_to(0)
+
+    def _rows(self) -> int:
+        """How many trades fit under the column header."""
+        return max(0, self.size.height - 1)
+
+    def _scroll_to(self, offset: int, *, notify: bool = True) -> None:
+        """Scroll so that ``offset`` newer trades are above the view, no further back than the
+        page that ends at the oldest trade kept; 0 resumes live."""
+        current = self.offset
+        if offset > current:
+            offset = min(offset, max(current, self._kept - self._rows()))
+        offset = max(0, offset)
+        if offset == current and (offset or self._top is None):
+            return
+        self._top = self._total - offset if offset else None
+        self._update_titles()
+        self.update_lines()
+        if notify:
+            self.post_message(self.Scrolled(offset))
+
+    # --- lines ---------------------------------------------------------------------------
+
+    def _update_titles(self) -> None:
+        name = self.tz.tzname(None)
+        title = f"Trades ({name})" if name else "Trades"
+        if self._top is not None:
+            title += f" · {self.offset} newer ↑"
+        self.set_title(title)
+        self.set_subtitle("paused · home: live" if self._top is not None else "")
 
     def line_keys(self, width: int, height: int) -> list[Hashable]:
         if not self._trades:
             keys = [BLANK] * height
             keys[height // 2] = ("empty",)
             return keys
-        shown = list(islice(self._trades, height - 1))
+        offset = self.offset
+        shown = self._trades[offset : offset + max(0, height - 1)]
         tick = self._tick
         for trade in shown:
             if trade.price % tick:

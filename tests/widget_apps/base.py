@@ -14,9 +14,12 @@ NOW_MS = 1_767_364_200_000
 
 
 class HarnessApp(App[None]):
-    """Loads pmdash/styles.tcss and pins the theme so snapshots are stable."""
+    """Loads pmdash/styles.tcss and pins the theme so snapshots are stable; focuses nothing."""
 
     CSS_PATH = str(STYLES)
+    AUTO_FOCUS = None
+    """Nothing takes the focus by itself (the ladder and the tape can take it, and a focused
+    panel is drawn with another border): a harness focuses what its test needs."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -68,14 +68,19 @@ EMPTY = LadderData(state="empty", outcome="Yes", other_outcome="No")
 
 
 class LadderApp(HarnessApp):
-    """One BookLadder (id ``ladder``) showing ``data``."""
+    """One BookLadder (id ``ladder``) showing ``data``; records the depth of every
+    DepthChanged it receives."""
 
     def __init__(self, data: LadderData | None) -> None:
         super().__init__()
         self.data = data
+        self.depths: list[int] = []
 
     def compose(self) -> ComposeResult:
         yield BookLadder(id="ladder")
 
     def on_mount(self) -> None:
         self.query_one(BookLadder).update_book(self.data)
+
+    def on_book_ladder_depth_changed(self, message: BookLadder.DepthChanged) -> None:
+        self.depths.append(message.offset)

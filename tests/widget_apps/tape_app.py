@@ -32,15 +32,20 @@ def trades(count: int) -> list[Trade]:
 
 
 class TapeApp(HarnessApp):
-    """One TradeTape (id ``tape``) showing ``trades`` at ``tick``."""
+    """One TradeTape (id ``tape``) showing ``trades`` at ``tick``; records the offset of every
+    Scrolled it receives."""
 
     def __init__(self, rows: list[Trade], tick: int = 10_000) -> None:
         super().__init__()
         self.rows = rows
         self.tick = tick
+        self.offsets: list[int] = []
 
     def compose(self) -> ComposeResult:
         yield TradeTape(id="tape")
 
     def on_mount(self) -> None:
         self.query_one(TradeTape).update_trades(self.rows, self.tick)
+
+    def on_trade_tape_scrolled(self, message: TradeTape.Scrolled) -> None:
+        self.offsets.append(message.offset)
