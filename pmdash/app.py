@@ -38,6 +38,7 @@ from pmdash.models import Event, FeedStatus, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
 from pmdash.state.book import BookState, OrderBook
+from pmdash.state.following import ResolvedStreams, announced, to_retire
 from pmdash.state.store import MARKETS, STATUS, Store, book_key, tape_key
 from pmdash.widgets._screen import DashboardScreen
 from pmdash.widgets.data import HeaderData, LadderData, MarketRow
@@ -56,11 +57,6 @@ TAPE_HZ = 10.0
 """Most trade-tape repaints per second (the header shows the last trade at every flush)."""
 LIST_HZ = 2.0
 """Most market-list repaints per second."""
-KEEP_RESOLVED = 5
-"""Following a whole embedded exchange, how many resolved markets stay listed (the last ones to
-resolve). Older ones are unsubscribed and dropped, so a demo left running all day keeps its size:
-the exchange lists a market and resolves another every 90 s or so, and each listed market holds
-two books and two full tapes (about 1.7 MiB)."""
 STATUS_INTERVAL_S = 1.0
 """The status bar's clock (ages, rates); feed state changes show at the next flush."""
 GC_INTERVAL_S = 0.25
@@ -142,8 +138,7 @@ class PmdashApp(App[int]):
         self._feed_doubt: str | None = None
         """Why the market feed's socket is open but not trusted right now (a late PONG), or
         None: its live books are shown stale meanwhile, without waiting for new snapshots."""
-        self._unstreamed: set[str] = set()
-        """Resolved markets whose tokens were unsubscribed (their books stay, final)."""
+        self._unstreamed = ResolvedStreams()
         self.market_order: list[str] = [m.condition_id for m in markets]
         self.selected: str | None = self.market_order[0] if self.market_order else None
         self.outcome_index = 0
@@ -221,42 +216,22 @@ class PmdashApp(App[int]):
     def _stop_streaming_resolved(self) -> None:
         """A resolved market's feed has nothing more to say: unsubscribe its tokens, so a
         reconnect neither asks for them nor waits on them (their books stay listed, final)."""
-        resolved = self.store.resolved
-        if len(self._unstreamed) > 2 * len(resolved) + 64:
-            self._unstreamed &= resolved.keys()
-        for cid in resolved:
-            if cid in self._unstreamed:
-                continue
-            self._unstreamed.add(cid)
-            market = self.store.markets.get(cid)
-            if market is not None:
-                self.connection.unsubscribe(market.token_ids)
+        for market in self._unstreamed.take_new(self.store):
+            self.connection.unsubscribe(market.token_ids)
 
     def _follow_new_markets(self) -> None:
         """List and subscribe markets announced with ``new_market``, and retire old resolved
-        ones — only when following the whole exchange: the real feed announces every new
-        Polymarket market, and a dashboard watching a chosen few must not grow a list of markets
-        it does not stream (nor drop one the user chose)."""
+        ones (``state.following``) — only when following the whole exchange: the real feed
+        announces every new Polymarket market, and a dashboard watching a chosen few must not
+        grow a list of markets it does not stream (nor drop one the user chose). The market on
+        screen stays until the user moves off it (the next market event then drops it)."""
         if not self.follow_new_markets:
             return
-        known = set(self.market_order)
-        resolved = self.store.resolved
-        for cid, market in self.store.markets.items():
-            if cid not in known and cid not in resolved and market.token_ids:
-                self.market_order.append(cid)
-                self.store.watch(market.token_ids, cid)
-                self.connection.subscribe(market.token_ids)
-        self._retire_resolved()
-
-    def _retire_resolved(self) -> None:
-        """Drop all but the ``KEEP_RESOLVED`` markets resolved last from the list: unsubscribe
-        them and forget their books and tapes. The market on screen stays until the user moves
-        off it (the next market event then drops it)."""
-        listed = set(self.market_order)
-        resolved = [cid for cid in self.store.resolved if cid in listed]  # oldest first
-        for cid in resolved[: max(0, len(resolved) - KEEP_RESOLVED)]:
-            if cid == self.selected:
-                continue
+        for market in announced(self.store, set(self.market_order)):
+            self.market_order.append(market.condition_id)
+            self.store.watch(market.token_ids, market.condition_id)
+            self.connection.subscribe(market.token_ids)
+        for cid in to_retire(self.store, self.market_order, keep=self.selected):
             self.market_order.remove(cid)
             market = self.store.markets.get(cid)
             if market is not None:

@@ -332,11 +332,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.text).strip()
     if not text:
         raise ConfigError("search needs TEXT to look for (it was empty)")
-    settings = load_settings(
-        config_path=getattr(args, "sub_config", None) or args.config,
-        base_url=_base_url_flag(args),
-    )
-    base = _endpoints(settings)
+    base = _endpoints(_settings(args))
     _check_proxies(base.gamma_rest)
     try:
         found = asyncio.run(rest.search(base.gamma_rest, text))

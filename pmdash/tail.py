@@ -25,6 +25,7 @@ from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
 from pmdash.output import OutputError
 from pmdash.printable import printable
+from pmdash.state.following import ResolvedStreams, announced, to_retire
 from pmdash.state.store import Store
 
 _encode = msgspec.json.Encoder().encode
@@ -36,17 +37,13 @@ _ENDED_BY = {
     "SIGTERM": " before SIGTERM ended the run",
 }
 
-KEEP_RESOLVED = 5
-"""Following a whole exchange, how many resolved markets keep their books (the last ones to
-resolve; as the dashboard does, so a tail left running all day keeps its size)."""
-
-
 class TailRun:
     """One headless run: a connection, a store, and the NDJSON writer.
 
     ``follow_new_markets``: the run watches a whole embedded exchange (no selection), so a
     market it announces with ``new_market`` is subscribed too, and a resolved one is no longer
-    streamed (its book stays, final; only the last ``KEEP_RESOLVED`` are kept)."""
+    streamed (its book stays, final; only the last ``KEEP_RESOLVED`` are kept), by the
+    dashboard's policy (``state.following``)."""
 
     def __init__(
         self,
@@ -85,7 +82,7 @@ class TailRun:
             self.store.watch(market.token_ids, market.condition_id)
         self._listed: dict[str, None] = {m.condition_id: None for m in markets}
         """Following: the markets streamed or kept (in the order they came)."""
-        self._unstreamed: set[str] = set()
+        self._unstreamed = ResolvedStreams()
         self.connection = Connection(
             market_policy(url, assets),
             on_events=self._on_events,
@@ -141,7 +138,7 @@ class TailRun:
         if self._done.is_set():
             return
         if followed and self.follow_new_markets:
-            self._follow(events)
+            self._follow()
         heals = self.store.take_heals()
         if heals:
             self.connection.resync(heals)
@@ -153,30 +150,17 @@ class TailRun:
         if status.state == "live":
             self.went_live = True
 
-    def _follow(self, events: list[Event]) -> None:
+    def _follow(self) -> None:
         """Subscribe announced markets; stop streaming resolved ones, keep the last few."""
         store = self.store
-        for event in events:
-            if isinstance(event, NewMarket):
-                cid = event.market
-                market = store.markets.get(cid)
-                if cid in self._listed or cid in store.resolved or market is None:
-                    continue
-                if not market.token_ids:
-                    continue
-                self._listed[cid] = None
-                store.watch(market.token_ids, cid)
-                self.connection.subscribe(market.token_ids)
-            elif isinstance(event, MarketResolved):
-                cid = event.market
-                market = store.markets.get(cid)
-                if cid in self._listed and cid not in self._unstreamed and market is not None:
-                    self._unstreamed.add(cid)
-                    self.connection.unsubscribe(market.token_ids)
-        resolved = [cid for cid in store.resolved if cid in self._listed]  # oldest first
-        for cid in resolved[: max(0, len(resolved) - KEEP_RESOLVED)]:
+        for market in announced(store, self._listed):
+            self._listed[market.condition_id] = None
+            store.watch(market.token_ids, market.condition_id)
+            self.connection.subscribe(market.token_ids)
+        for market in self._unstreamed.take_new(store):
+            self.connection.unsubscribe(market.token_ids)
+        for cid in to_retire(store, self._listed):
             del self._listed[cid]
-            self._unstreamed.discard(cid)
             market = store.markets.get(cid)
             if market is not None:
                 store.unwatch(market.token_ids)

@@ -13,13 +13,14 @@ from functools import partial
 
 from textual.pilot import Pilot
 
-from pmdash.app import KEEP_RESOLVED, PmdashApp
+from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.net.connection import Connection
 from pmdash.net.policy import ClientPing
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import ServingExchange, serve_exchange
+from pmdash.state.following import KEEP_RESOLVED
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
 from pmdash.widgets.market_list import MarketList
