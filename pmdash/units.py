@@ -35,11 +35,15 @@ def parse_exact(text: str) -> int:
     Bounded in work as in range: a text longer than ``_MAX_CHARS`` or a magnitude of
     ``_MAX_WHOLE`` or more is refused before any big integer is built (``"1e400000"`` would
     otherwise take seconds, on the event loop)."""
-    if isinstance(text, str) and len(text) > _MAX_CHARS:
+    if not isinstance(text, str):
+        raise UnitError(f"not a decimal number: {text!r}")
+    if len(text) > _MAX_CHARS:
         raise UnitError(f"number longer than {_MAX_CHARS} characters: {text[:20]!r}...")
+    if not _plain(text):
+        raise UnitError(f"not a plain decimal number: {text!r}")
     try:
         value = Decimal(text)
-    except (InvalidOperation, TypeError, ValueError):
+    except (InvalidOperation, ValueError):
         raise UnitError(f"not a decimal number: {text!r}") from None
     if not value.is_finite():
         raise UnitError(f"not a finite number: {text!r}")
@@ -52,6 +56,12 @@ def parse_exact(text: str) -> int:
     if units != scaled:
         raise UnitError(f"more than 6 decimals: {text!r}")
     return units
+
+
+def _plain(text: str) -> bool:
+    """No digit separators and no surrounding spaces: ``float`` and ``Decimal`` take
+    ``"1_000"`` and ``" 5"``, which no server sends and a typo should not turn into a size."""
+    return "_" not in text and text == text.strip()
 
 
 _price_cache: dict[str, int | None] = {"": None}
@@ -82,6 +92,8 @@ def parse_size(text: str) -> int:
         value = float(text)
     except (TypeError, ValueError):
         raise UnitError(f"not a size: {text!r}") from None
+    if not isinstance(text, str) or not _plain(text):
+        raise UnitError(f"not a size: {text!r}")
     if 0.0 <= value < _FLOAT_EXACT_LIMIT:
         dot = text.find(".")
         if dot < 0 or len(text) - dot <= 7:

@@ -787,3 +787,39 @@ def test_a_change_lost_with_no_asset_to_name_doubts_its_whole_market(asset_id: o
     errors = [e for e in events if isinstance(e, FeedError)]
     assert len(errors) == 1
     assert (errors[0].asset_ids, errors[0].market, errors[0].all_books) == ((), M, False)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "words"),
+    [
+        ("size", "1_000", "not a size: '1_000'"),
+        ("size", " 5", "not a size: ' 5'"),
+        ("size", "5\n", "not a size: '5\\n'"),
+        ("size", "0.000000001", "more than 6 decimals"),
+        ("size", "1e-9", "more than 6 decimals"),
+        ("size", 1e-9, "not exact in micro-units"),
+        ("price", "0_5", "not a plain decimal number: '0_5'"),
+        ("price", " 0.5", "not a plain decimal number: ' 0.5'"),
+    ],
+    ids=["underscore", "leading space", "trailing newline", "9 decimals", "1e-9", "json 1e-9",
+         "price underscore", "price space"],
+)
+def test_numbers_no_server_sends_are_refused_not_guessed(
+    where: str, value: object, words: str
+) -> None:
+    """``float`` and ``Decimal`` take ``"1_000"`` and ``" 5"``; and a size below a micro-unit
+    used to round to 0, which removes its level: a book silently wrong. Each is refused on
+    the hot path, the typed path and in a book, doubting the book it would have changed."""
+    change = {"asset_id": A, "price": "0.47", "size": "5", "side": "BUY"}
+    change[where] = value
+    cases = [(price_change(price_changes=[change]), (A,)), (trade(**{where: value}), ())]
+    for item, doubted in cases:  # a bad trade leaves the book alone: it only goes unshown
+        for text in (frame(item), json.dumps([item, 7])):  # hot, then typed item by item
+            error = market.decode(text)[0]
+            assert isinstance(error, FeedError), error
+            assert words in error.message and error.asset_ids == doubted, error.message
+    level: dict[str, object] = {"price": "0.47", "size": "5"}
+    level[where] = value
+    events = market.decode(frame(book(bids=[level])))
+    assert len(events) == 1 and isinstance(events[0], FeedError)
+    assert words in events[0].message

@@ -103,7 +103,7 @@ def _hot_units(size: float) -> int:
         return size * SCALE
     scaled = size * 1e6  # ``_micro``, inline (msgspec checked the range)
     units = round(scaled)
-    if not -0.01 < scaled - units < 0.01:
+    if not -0.01 < scaled - units < 0.01 or (not units and scaled):  # never 0 for not 0
         raise _NotHot
     return units
 
@@ -251,7 +251,7 @@ def hot_price_change(w: HotPriceChange) -> BookDelta:
         else:
             scaled = size * 1e6
             size = round(scaled)
-            if not -0.01 < scaled - size < 0.01:
+            if not -0.01 < scaled - size < 0.01 or (not size and scaled):
                 raise _NotHot
         changes.append(
             LevelChange(

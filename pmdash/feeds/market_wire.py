@@ -19,6 +19,7 @@ from pmdash.models import (
     MarketEvent,
     MarketResolved,
     NewMarket,
+    Side,
     TickSizeChange,
     Trade,
 )
@@ -226,19 +227,18 @@ def _size(value: str | float) -> int:
 def _new_size(value: str | float) -> int:
     """Parse a size the cache does not hold and remember it (the cache is cleared when full).
 
-    A string size with 8 or more decimals may be rounded to the micro-unit instead of rejected.
-    A JSON number must be a whole number of micro-units below ``FLOAT_EXACT_UNITS``.
+    A string size is parsed exactly (``units.parse_size``). A JSON number must be a whole
+    number of micro-units below ``FLOAT_EXACT_UNITS``; one that is not zero never rounds to
+    zero, which would remove its level.
     """
     if type(value) is float:
         units = _micro(value)
-        if units is None:
+        if units is None or (units == 0 and value != 0.0):
             if value < 0:
                 raise UnitError(f"negative size: {value!r}")
             raise UnitError(f"size is a JSON number that is not exact in micro-units: {value!r}")
     else:
-        units = _micro(float(value))  # its ValueError is reported like a UnitError
-        if units is None:
-            units = parse_size(value)
+        units = parse_size(value)  # type: ignore[arg-type]  # a str: msgspec gives str or float
     if len(size_cache) >= CACHE_LIMIT:
         size_cache.clear()
     size_cache[value] = units
@@ -260,12 +260,16 @@ def _opt_tick(text: str | None) -> int | None:
     return tick_units(text) if text else None
 
 
-def _side(text: str) -> str:
-    if text == "BUY" or text == "SELL":
-        return text
+def _side(text: str) -> Side:
+    if text == "BUY":
+        return "BUY"
+    if text == "SELL":
+        return "SELL"
     upper = text.upper()
-    if upper == "BUY" or upper == "SELL":
-        return upper
+    if upper == "BUY":
+        return "BUY"
+    if upper == "SELL":
+        return "SELL"
     raise UnitError(f"side is not BUY or SELL: {text!r}")
 
 
