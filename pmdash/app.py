@@ -233,10 +233,10 @@ class PmdashApp(App[int]):
             self.connection.subscribe(market.token_ids)
         for cid in to_retire(self.store, self.market_order, keep=self.selected):
             self.market_order.remove(cid)
-            market = self.store.markets.get(cid)
-            if market is not None:
-                self.store.unwatch(market.token_ids)
-                self.connection.unsubscribe(market.token_ids)
+            retired = self.store.markets.get(cid)
+            if retired is not None:
+                self.store.unwatch(retired.token_ids)
+                self.connection.unsubscribe(retired.token_ids)
 
     @property
     def selected_market(self) -> MarketInfo | None:

@@ -161,9 +161,9 @@ class TailRun:
             self.connection.unsubscribe(market.token_ids)
         for cid in to_retire(store, self._listed):
             del self._listed[cid]
-            market = store.markets.get(cid)
-            if market is not None:
-                store.unwatch(market.token_ids)
+            retired = store.markets.get(cid)
+            if retired is not None:
+                store.unwatch(retired.token_ids)
 
     # --- the run ----------------------------------------------------------------------------
 

@@ -270,7 +270,7 @@ async def test_focused_tape_scrolls_back_keeps_its_view_and_home_resumes(
 
         await pilot.press("pagedown", "pagedown")
         await pilot.pause()
-        assert app.tape.offset == 31
+        assert app.tape.newer_above == 31
         assert len(app.tape.trades) == 31 + 20  # pushed without waiting for a flush
         shown = [_time(i) for i in range(TRADES - 32, TRADES - 47, -1)]
         assert tape_times(app) == shown
@@ -287,7 +287,7 @@ async def test_focused_tape_scrolls_back_keeps_its_view_and_home_resumes(
         app.flush()
         await pilot.pause()
         await pilot.pause()
-        assert app.tape.offset == 34
+        assert app.tape.newer_above == 34
         assert tape_times(app) == shown
         assert str(app.tape.border_title) == "Trades (UTC) · 34 newer ↑"
         assert str(app.tape.border_subtitle) == "paused · home: live"
@@ -316,7 +316,7 @@ async def test_list_focused_j_k_switch_markets_and_o_or_a_new_market_reset_the_s
         async def scroll_both() -> None:
             await pilot.press("tab", "j", "j", "tab", "j")
             await pilot.pause()
-            assert app.ladder.depth_offset == 2 and app.tape.offset == 1
+            assert app.ladder.depth_offset == 2 and app.tape.newer_above == 1
 
         await scroll_both()
         assert app.focused is app.tape

@@ -146,7 +146,7 @@ async def test_focused_tape_scrolls_back_pauses_and_home_resumes() -> None:
 
         await pilot.press("pagedown")
         await pilot.pause()
-        assert tape.offset == 6
+        assert tape.newer_above == 6
         shown = [_time_of(t) for t in rows[6:11]]
         assert _times(tape) == shown
 
@@ -160,7 +160,7 @@ async def test_focused_tape_scrolls_back_pauses_and_home_resumes() -> None:
         await pilot.pause()
         assert _times(tape) == shown
         assert tape.lines_built == built
-        assert tape.offset == 8
+        assert tape.newer_above == 8
         assert str(tape.border_title) == "Trades (UTC) · 8 newer ↑"
 
         await pilot.press("home")
@@ -179,7 +179,7 @@ async def test_scrolling_back_up_to_the_newest_resumes_the_tape() -> None:
         tape.focus()
         await pilot.press("k", "j", "j", "k", "pageup")
         await pilot.pause()
-        assert not tape.paused and tape.offset == 0
+        assert not tape.paused and tape.newer_above == 0
         assert app.offsets == [1, 2, 1, 0]
         tape.update_trades(trades(41)[:1] + rows, CENT, total=41)  # live again: follows
         await pilot.pause()
@@ -194,7 +194,7 @@ async def test_tape_scrolls_no_further_back_than_its_oldest_trade() -> None:
         tape.focus()
         await pilot.press("pagedown", "pagedown", "j")
         await pilot.pause()
-        assert tape.offset == 3
+        assert tape.newer_above == 3
         assert _times(tape) == [_time_of(t) for t in rows[3:8]]
 
 
@@ -216,7 +216,7 @@ async def test_a_paused_tape_whose_trades_were_dropped_shows_the_oldest_kept() -
         window = fresh + rows[:6]
         tape.update_trades(window, CENT, total=104)
         await pilot.pause()
-        assert tape.paused and tape.offset == 5
+        assert tape.paused and tape.newer_above == 5
         assert _times(tape) == [_time_of(t) for t in window[5:10]]
 
 

@@ -324,7 +324,7 @@ def _decode_item(item: Any, prefix: str, frame: str | bytes) -> MarketEvent:
     if wire_type is None:
         return UnknownEvent(feed=FEED, event_type=event_type, data=item)
     try:
-        wire = msgspec.convert(item, wire_type, strict=False)
+        wire: Any = msgspec.convert(item, wire_type, strict=False)
     except msgspec.ValidationError as exc:
         path, what = validation_message(exc)
         return _error(

@@ -51,7 +51,7 @@ class Backoff:
 
     def ceiling(self) -> float:
         """The largest delay the next attempt can draw (before decorrelated jitter)."""
-        return min(self.cap, self.base * 2 ** min(self.failures, _MAX_EXPONENT))
+        return min(self.cap, self.base * 2.0 ** min(self.failures, _MAX_EXPONENT))
 
     def connected(self) -> None:
         """A connection just opened: remember when, to judge later whether it was healthy."""

@@ -111,8 +111,9 @@ def _error_message(body: bytes, reason: object) -> str:
         data = None
     if isinstance(data, dict):
         for key in ("error", "message", "detail"):
-            if isinstance(data.get(key), str):
-                return data[key][:_MESSAGE_CHARS]
+            text = data.get(key)
+            if isinstance(text, str):
+                return text[:_MESSAGE_CHARS]
     return _snippet(body) or str(reason)
 
 

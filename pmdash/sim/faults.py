@@ -80,7 +80,7 @@ class Faults:
         feed = self._server.feed(path)
         picked = self._pick(path, session_id)
         for session in picked:
-            if kind == "bad_field" and hasattr(feed, "bad_field_frame"):
+            if kind == "bad_field" and feed is not None and hasattr(feed, "bad_field_frame"):
                 session.send(feed.bad_field_frame(session))
             else:
                 session.send(GARBAGE_TEXT)
@@ -108,12 +108,12 @@ class Faults:
         that removes its touch level although the exchange did not, carrying the true
         best_bid/best_ask. Returns the asset id lied about, or None."""
         feed = self._server.feed(path)
-        if not hasattr(feed, "desync_frame"):
+        if feed is None or not hasattr(feed, "desync_frame"):
             return None
         for session in self._pick(path, session_id):
             made = feed.desync_frame(session)
             if made is not None:
                 frame, asset = made
                 session.send(frame)
-                return asset
+                return str(asset)
         return None

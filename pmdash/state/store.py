@@ -252,8 +252,7 @@ class Store:
         """Fold one frame's events in. ``arrival``: ``time.perf_counter()`` at frame arrival."""
         changed = False
         for event in events:
-            kind = type(event)
-            if kind is BookDelta:
+            if type(event) is BookDelta:
                 doubtful = self._doubtful
                 try:
                     if apply_changes(
@@ -268,7 +267,7 @@ class Store:
                 finally:  # also when an entry raised (an unknown side): judge those before it
                     if doubtful:
                         self._judge(doubtful)
-            elif kind is Trade:  # a trade's book and tape, here (one call less per trade)
+            elif type(event) is Trade:  # a trade's book and tape, here (one call less per trade)
                 asset_id = event.asset_id
                 book = self.books.get(asset_id)
                 if book is not None:
@@ -277,7 +276,7 @@ class Store:
                     self._slices.add(self._book_keys[asset_id])
                     self._slices.add(self._tape_keys[asset_id])
                     changed = True
-            elif kind is BookSnapshot:
+            elif type(event) is BookSnapshot:
                 if self._apply_snapshot(event):
                     changed = True
             elif self._apply_other(event):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
-from typing import ClassVar, cast
+from typing import cast
 
 from textual._compositor import Compositor
 from textual.geometry import Region
@@ -98,7 +98,7 @@ class DashboardScreen(Screen[None]):
     ``styles.tcss`` lays the panels out by: the book ladder keeps its room on a narrow
     terminal, the trade tape and then the market list give theirs up first."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-tiny"),
         (60, "-narrow"),
         (100, "-medium"),

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from math import gcd
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -284,9 +284,9 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
         data = self._data
         banner = banner_text(data)
         if data is None or data.state == "empty":
-            keys = [BLANK] * height
-            keys[height // 2] = ("waiting", banner or "")
-            return keys
+            blank: list[Hashable] = [BLANK] * height
+            blank[height // 2] = ("waiting", banner or "")
+            return blank
 
         keys: list[Hashable] = []
         if banner is not None:
@@ -358,7 +358,7 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
         )
         return strip_of([(text, style)], width, base)
 
-    def _level_line(self, key: tuple, width: int, base: Style) -> Strip:  # type: ignore[type-arg]
+    def _level_line(self, key: tuple[Any, ...], width: int, base: Style) -> Strip:
         side, live, layout, price, size, cum, eighths = key
         style = self.component_style
         if live:

@@ -119,11 +119,11 @@ class TradeTape(LineView, can_focus=True):
 
     @property
     def trades(self) -> Sequence[Trade]:
-        """The trades given (newest first; only as many as fit are drawn, after ``offset``)."""
+        """The trades given (newest first; only as many as fit are drawn, after ``newer_above``)."""
         return self._trades
 
     @property
-    def offset(self) -> int:
+    def newer_above(self) -> int:
         """How many newer trades are above the view (0: live, the newest on top)."""
         return self.offset_at(self._total)
 
@@ -133,7 +133,7 @@ class TradeTape(LineView, can_focus=True):
         return self._top is not None
 
     def offset_at(self, total: int) -> int:
-        """``offset`` once the tape has held ``total`` trades: the App passes this many trades
+        """``newer_above`` once the tape has held ``total`` trades: the App passes this many trades
         more than it would otherwise."""
         return 0 if self._top is None else max(0, total - self._top)
 
@@ -170,33 +170,33 @@ class TradeTape(LineView, can_focus=True):
     def reset_scroll(self) -> None:
         """Back to live, without a ``Scrolled`` (the App calls it for another tape, and pushes
         that tape next)."""
-        self._scroll_to(0, notify=False)
+        self._move_to(0, notify=False)
 
     # --- scrolling -----------------------------------------------------------------------
 
     def action_older(self) -> None:
-        self._scroll_to(self.offset + 1)
+        self._move_to(self.newer_above + 1)
 
     def action_newer(self) -> None:
-        self._scroll_to(self.offset - 1)
+        self._move_to(self.newer_above - 1)
 
     def action_page_older(self) -> None:
-        self._scroll_to(self.offset + max(1, self._rows()))
+        self._move_to(self.newer_above + max(1, self._rows()))
 
     def action_page_newer(self) -> None:
-        self._scroll_to(self.offset - max(1, self._rows()))
+        self._move_to(self.newer_above - max(1, self._rows()))
 
     def action_newest(self) -> None:
-        self._scroll_to(0)
+        self._move_to(0)
 
     def _rows(self) -> int:
         """How many trades fit under the column header."""
         return max(0, self.size.height - 1)
 
-    def _scroll_to(self, offset: int, *, notify: bool = True) -> None:
+    def _move_to(self, offset: int, *, notify: bool = True) -> None:
         """Scroll so that ``offset`` newer trades are above the view, no further back than the
         page that ends at the oldest trade kept; 0 resumes live."""
-        current = self.offset
+        current = self.newer_above
         if offset > current:
             offset = min(offset, max(current, self._kept - self._rows()))
         offset = max(0, offset)
@@ -214,16 +214,16 @@ class TradeTape(LineView, can_focus=True):
         name = self.tz.tzname(None)
         title = f"Trades ({name})" if name else "Trades"
         if self._top is not None:
-            title += f" · {self.offset} newer ↑"
+            title += f" · {self.newer_above} newer ↑"
         self.set_title(title)
         self.set_subtitle("paused · home: live" if self._top is not None else "")
 
     def line_keys(self, width: int, height: int) -> list[Hashable]:
         if not self._trades:
-            keys = [BLANK] * height
-            keys[height // 2] = ("empty",)
-            return keys
-        offset = self.offset
+            blank: list[Hashable] = [BLANK] * height
+            blank[height // 2] = ("empty",)
+            return blank
+        offset = self.newer_above
         shown = self._trades[offset : offset + max(0, height - 1)]
         tick = self._tick
         for trade in shown:
