@@ -4,28 +4,39 @@ Exit codes: 0 success, 2 usage or configuration error (one line naming what to f
 1 runtime failure. A stdout that fails ends the command: exit 0 when its reader went away (a
 closed pipe), else 1 with one line (a full disk). The selection flags (``--market``, ``--asset``,
 ``--base-url``, ``--config``) work before or after the subcommand; settings come from the flags,
-then ``PMDASH_BASE_URL``, then the config file, for every command.
+then ``PMDASH_BASE_URL``, then the config file, for every command. ``--demo`` (before the
+subcommand, or after ``tail``/``search``) starts the embedded exchange in-process for the
+dashboard, ``tail`` and ``search``; with ``--base-url``, ``tail --url`` or ``sim`` it is a usage
+error.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
+import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
 
 from pmdash.config import ConfigError, Settings, load_settings
-from pmdash.endpoints import Endpoints, check_ws_url
+from pmdash.endpoints import Endpoints, check_ws_url, is_loopback
 from pmdash.output import OutputError, discard_stdout, output_failed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
 
+if TYPE_CHECKING:
+    from pmdash.models import MarketInfo
+
 FEEDS_AVAILABLE = ("market",)
 COMMANDS = ("sim", "tail", "search")
+DEMO_NAME = "the demo exchange"
+"""How messages name the exchange ``--demo`` runs (its port means nothing to the user)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -134,16 +145,41 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sim = sub.add_parser("sim", help="run the embedded exchange alone")
-    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    sim.add_argument("--port", type=_port, default=0, help="port (0: a free one)")
-    sim.add_argument("--seed", type=int, default=1, help="random seed (reproducible runs)")
-    sim.add_argument("--rate", type=_positive_float, default=20.0, help="messages per second")
+    sim.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    sim.add_argument("--port", type=_port, default=0, help="port (default: 0, a free one)")
+    sim.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed: the same seed, the same run (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--rate",
+        type=_positive_float,
+        default=20.0,
+        help="messages per second (default: %(default)g)",
+    )
+    # Only so that `pmdash sim --demo` gets a reason, not "unrecognized arguments".
+    sim.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS,
+                     default=argparse.SUPPRESS)
 
     tail = sub.add_parser("tail", help="stream one feed headless as NDJSON")
     tail.add_argument("feed", metavar="FEED", help=f"feed id: {', '.join(FEEDS_AVAILABLE)}")
-    tail.add_argument("--url", help="WebSocket URL of the feed (default: from --base-url or real)")
+    tail.add_argument(
+        "--url",
+        help="WebSocket URL of the feed, with its path (/ws/market); it moves only the feed: "
+        "--market slugs are still looked up on Gamma (or on --base-url's server)",
+    )
     _add_selection(tail, sub=True)
-    tail.add_argument("--max-events", type=_positive_int, metavar="N", help="stop after N events")
+    _add_demo(tail)
+    tail.add_argument(
+        "--max-events",
+        type=_positive_int,
+        metavar="N",
+        help="stop after N events (feed_status lines are printed but not counted)",
+    )
     tail.add_argument(
         "--seconds",
         type=_positive_float,
@@ -156,11 +192,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     search = sub.add_parser("search", help="search markets (Gamma)")
-    search.add_argument("text", metavar="TEXT", nargs="+")
+    search.add_argument(
+        "text", metavar="TEXT", nargs="+", help="words to look for (several are joined by spaces)"
+    )
     search.add_argument("--json", action="store_true", help="one JSON object per market")
     _add_base_url(search, sub=True, text="search an embedded exchange instead")
     _add_config(search, sub=True)
+    _add_demo(search)
     return parser
+
+
+def _add_demo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        dest="sub_demo",
+        default=argparse.SUPPRESS,
+        help="use the embedded exchange, started in-process (no network)",
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Command name -> its parser."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 class _UsageError(Exception):
@@ -181,19 +238,49 @@ def _top_option(arg: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def _unknown_option(name: str) -> str:
+    """The usage error for an option before the command that pmdash does not have."""
+    owners = [
+        command
+        for command, sub in _subparsers(build_parser()).items()
+        if name in sub._option_string_actions
+    ]
+    if owners:
+        return (
+            f"unknown option {name!r} before the command: it is an option of "
+            f"pmdash {owners[0]}, so put it after `{owners[0]}`"
+        )
+    return f"unknown option {name!r}: pmdash has no such option"
+
+
+def _not_a_command(word: str, after: str | None) -> str:
+    text = f"{word!r} is not a command (commands: {', '.join(COMMANDS)})"
+    if after == "--market":
+        text += "; to watch several markets give each its own flag: --market A --market B"
+    return text
+
+
 def bind_top_level_assets(argv: Sequence[str]) -> list[str]:
     """``pmdash --asset A B tail market``: argparse's ``nargs="+"`` would take ``tail`` and
     ``market`` as token ids too. Before a subcommand name, each value of a top-level
     ``--asset`` is bound to its flag (``--asset=A --asset=B``), so the subcommand stays one.
-    A subcommand name right after ``--asset`` is a usage error."""
+    A subcommand name right after ``--asset`` is a usage error, and so are (with a reason
+    argparse cannot give) an option pmdash does not have and a word that is not a command."""
     out: list[str] = []
     i = 0
+    after: str | None = None
     while i < len(argv):
         arg = argv[i]
         if arg == "--" or arg in COMMANDS:
             out.extend(argv[i:])
             break
+        if not arg.startswith("-") or arg == "-":
+            raise _UsageError(_not_a_command(arg, after))
+        name = arg.split("=", 1)[0]
+        if name != "-h" and not any(option.startswith(name) for option in _TOP_OPTIONS):
+            raise _UsageError(_unknown_option(name))
         option = _top_option(arg)
+        after = option or _top_option(name)
         if option in _TOP_VALUED:
             out.extend(argv[i : i + 2])
             i += 2
@@ -223,7 +310,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args = bind_top_level_assets(args)
     except _UsageError as exc:
         parser.error(str(exc))
-    return parser.parse_args(args)
+    parsed, extras = parser.parse_known_args(args)
+    if extras:
+        # Left over after a subcommand: its own --help is the one that helps.
+        owner = _subparsers(parser).get(parsed.command or "", parser)
+        owner.error(f"unrecognized arguments: {' '.join(extras)}")
+    return parsed
 
 
 def _flatten(values: Sequence[object]) -> list[str]:
@@ -276,6 +368,101 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+class _Failure(Exception):
+    """A runtime failure of a command: one line on stderr, exit 1."""
+
+
+def _demo_flag(args: argparse.Namespace) -> bool:
+    return bool(args.demo or getattr(args, "sub_demo", False))
+
+
+def _check_demo(args: argparse.Namespace) -> None:
+    """``--demo`` with what it cannot go with is a usage error (one line)."""
+    if not _demo_flag(args):
+        return
+    if args.command == "sim":
+        raise ConfigError(
+            "--demo does not go with sim: `pmdash sim` runs the embedded exchange alone, "
+            "--demo starts one inside the dashboard, tail or search (drop --demo)"
+        )
+    if _base_url_flag(args) is not None:
+        raise ConfigError("--demo runs its own exchange: drop --base-url (or drop --demo)")
+    if getattr(args, "url", None) is not None:
+        raise ConfigError("--demo runs its own exchange: drop --url (or drop --demo)")
+
+
+def _hider(base_url: str) -> Callable[[str], str]:
+    """Replace the URLs of the server at ``base_url`` (and "the exchange at" before them) in a
+    message with ``DEMO_NAME``."""
+    netloc = re.escape(urlsplit(base_url).netloc)
+    pattern = re.compile(rf"(?:the exchange at )?(?:https?|wss?)://{netloc}[^\s,;:)'\"]*")
+    return lambda text: pattern.sub(DEMO_NAME, text)
+
+
+@contextlib.contextmanager
+def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bool]]:
+    """The settings and endpoints of a command, and whether ``--demo`` runs them: then the
+    embedded exchange serves in-process on a free loopback port until the block ends, and an
+    error leaving the block names it ``DEMO_NAME``, not by its URL."""
+    settings = _settings(args)
+    if not _demo_flag(args):
+        yield settings, _endpoints(settings), False
+        return
+    # A flag wins over PMDASH_BASE_URL and the config file's base_url.
+    from pmdash.sim.runner import start_exchange
+
+    exchange = start_exchange()
+    hide = _hider(exchange.base_url)
+    settings.base_url = exchange.base_url
+    settings.base_url_from = "--demo"
+    try:
+        yield settings, _endpoints(settings), True
+    except ConfigError as exc:
+        raise ConfigError(hide(str(exc))) from None
+    except _Failure as exc:
+        raise _Failure(hide(str(exc))) from None
+    finally:
+        exchange.stop()
+
+
+def _url_hint(feed_url: str | None, endpoints: Endpoints) -> str:
+    """``tail --url ws://127.0.0.1:PORT/...`` with a lookup on the real Gamma: the user very
+    likely meant the server at --url for both."""
+    if feed_url is None or endpoints.embedded or not is_loopback(feed_url):
+        return ""
+    parts = urlsplit(feed_url)
+    base = f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
+    return (
+        f"; --url moves only the feed, markets are looked up on {endpoints.gamma_rest}: for "
+        f"the exchange at --url give --base-url {base} instead"
+    )
+
+
+def _resolve(
+    endpoints: Endpoints,
+    settings: Settings,
+    *,
+    timeout: float | None = None,
+    feed_url: str | None = None,
+) -> list[MarketInfo]:
+    """The markets to stream (``selection.resolve_markets``), its errors saying where a slug
+    came from and, for a loopback ``--url``, that ``--base-url`` moves the lookup too. Raises
+    ``ConfigError`` (exit 2) or ``_Failure`` (exit 1)."""
+    from pmdash.net.http import HttpError
+    from pmdash.selection import resolve_markets
+
+    hint = _url_hint(feed_url, endpoints)
+    try:
+        return asyncio.run(resolve_markets(endpoints, settings, timeout=timeout))
+    except ConfigError as exc:
+        text = str(exc)
+        if text.startswith("no market with slug") and settings.markets_from != "--market":
+            text = f"{settings.markets_from}: {text}"
+        raise ConfigError(text + hint) from None
+    except HttpError as exc:
+        raise _Failure(str(exc) + hint) from None
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from pmdash.sim.runner import sim_main
 
@@ -290,35 +477,29 @@ def cmd_tail(args: argparse.Namespace) -> int:
         )
     if args.url is not None:
         try:
-            check_ws_url(args.url, "--url")
+            check_ws_url(args.url, "--url", feed=args.feed)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-    settings = _settings(args)
-    endpoints = _endpoints(settings)
-    url = args.url or endpoints.market_ws
-    _check_proxies(url, endpoints.gamma_rest, endpoints.clob_rest)
-    from pmdash.net.http import HttpError
-    from pmdash.selection import resolve_markets
     from pmdash.tail import run_tail
 
-    try:
+    with _session(args) as (settings, endpoints, demo):
+        url = args.url or endpoints.market_ws
+        _check_proxies(url, endpoints.gamma_rest, endpoints.clob_rest)
         # --seconds bounds the whole run, the market lookup included.
-        markets = asyncio.run(resolve_markets(endpoints, settings, timeout=args.seconds))
-    except HttpError as exc:
-        print(f"pmdash: {exc}", file=sys.stderr)
-        return 1
-    seconds = args.seconds
-    if seconds is not None:
-        seconds = max(seconds - (time.monotonic() - started), 0.0)
-    return run_tail(
-        url,
-        markets,
-        max_events=args.max_events,
-        seconds=seconds,
-        books=args.books,
-        quiet=args.quiet,
-        follow_new_markets=endpoints.embedded and not (settings.markets or settings.assets),
-    )
+        markets = _resolve(endpoints, settings, timeout=args.seconds, feed_url=args.url)
+        seconds = args.seconds
+        if seconds is not None:
+            seconds = max(seconds - (time.monotonic() - started), 0.0)
+        return run_tail(
+            url,
+            markets,
+            max_events=args.max_events,
+            seconds=seconds,
+            books=args.books,
+            quiet=args.quiet,
+            follow_new_markets=endpoints.embedded and not (settings.markets or settings.assets),
+            shown_url=DEMO_NAME if demo else None,
+        )
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -332,13 +513,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.text).strip()
     if not text:
         raise ConfigError("search needs TEXT to look for (it was empty)")
-    base = _endpoints(_settings(args))
-    _check_proxies(base.gamma_rest)
-    try:
-        found = asyncio.run(rest.search(base.gamma_rest, text))
-    except HttpError as exc:
-        print(f"pmdash: {exc}", file=sys.stderr)
-        return 1
+    with _session(args) as (_, base, _demo):
+        _check_proxies(base.gamma_rest)
+        try:
+            found = asyncio.run(rest.search(base.gamma_rest, text))
+        except HttpError as exc:
+            raise _Failure(str(exc)) from None
     out = sys.stdout
     for market in found:
         if args.json:
@@ -352,48 +532,26 @@ def cmd_search(args: argparse.Namespace) -> int:
                 shown = fmt_price(price, market.tick_size)
                 write_out(out, printable(f"    {outcome:<12} {shown:>6}  {token}") + "\n")
     write_out(out, "", flush=True)
-    if not found:
-        print(f"pmdash: no market matches {text!r}", file=sys.stderr)
-        return 1
+    if not found and not args.json:  # nothing matched is an answer, not a failure
+        print(f"pmdash: no market matches {printable(repr(text))}", file=sys.stderr)
     return 0
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    from pmdash.net.http import HttpError
-    from pmdash.selection import resolve_markets
-
-    if args.demo and _base_url_flag(args) is not None:
-        raise ConfigError("--demo runs its own exchange: drop --base-url (or drop --demo)")
-    settings = _settings(args)
-    exchange = None
-    if args.demo:
-        # A flag wins over PMDASH_BASE_URL and the config file's base_url.
-        from pmdash.sim.runner import start_exchange
-
-        exchange = start_exchange()
-        settings.base_url = exchange.base_url
-        settings.base_url_from = "--demo"
-    try:
-        endpoints = _endpoints(settings)
+    with _session(args) as (settings, endpoints, _demo):
         _check_proxies(endpoints.market_ws, endpoints.gamma_rest, endpoints.clob_rest)
-        try:
-            markets = asyncio.run(resolve_markets(endpoints, settings))
-        except HttpError as exc:
-            print(f"pmdash: {exc}", file=sys.stderr)
-            return 1
+        markets = _resolve(endpoints, settings)
         from pmdash.app import PmdashApp
 
         app = PmdashApp(endpoints, markets, settings=settings)
         app.run()
         return app.return_code or 0
-    finally:
-        if exchange is not None:
-            exchange.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        _check_demo(args)
         if args.command == "sim":
             return cmd_sim(args)
         if args.command == "tail":
@@ -404,6 +562,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pmdash: {printable(str(exc))}", file=sys.stderr)
         return 2
+    except _Failure as exc:
+        print(f"pmdash: {printable(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except OutputError as exc:

@@ -28,6 +28,8 @@ class Settings:
     base_url_from: str = "--base-url"
     """Where ``base_url`` came from, for messages: ``--base-url``, ``PMDASH_BASE_URL`` or
     ``base_url in FILE``."""
+    markets_from: str = "--market"
+    """Where ``markets`` came from, for messages: ``--market`` or ``markets in FILE``."""
     refresh_hz: float = 30.0
     tape_len: int = 500
     config_path: Path | None = None
@@ -40,6 +42,21 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "refresh_hz": (int, float),
     "tape_len": int,
 }
+_EXPECTED = {
+    "markets": 'a list of slugs (["slug-a", "slug-b"])',
+    "assets": 'a list of token ids (["123...", "456..."])',
+    "base_url": 'a string ("http://HOST:PORT")',
+    "refresh_hz": "a number (like 30)",
+    "tape_len": "a whole number (like 500)",
+}
+"""What each key takes, as its wrong-type error says."""
+
+
+def _toml_type(value: object) -> str:
+    """The TOML name of a parsed value's type, for messages."""
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
+             list: "an array", dict: "a table"}
+    return names.get(type(value), f"a {type(value).__name__} (date or time)")
 
 
 def default_config_path() -> Path:
@@ -51,12 +68,14 @@ def load_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
     """Read the config file. ``path=None`` means the default location (optional).
     ``PMDASH_CONFIG`` set but empty counts as unset."""
     env_path = os.environ.get("PMDASH_CONFIG")
-    explicit = path is not None or bool(env_path)
+    explicit_flag = path is not None
+    explicit = explicit_flag or bool(env_path)
     if path is None:
         path = Path(env_path) if env_path else default_config_path()
     if not path.exists():
         if explicit:
-            raise ConfigError(f"config file not found: {path} (fix --config or PMDASH_CONFIG)")
+            named_by = "--config" if explicit_flag else "PMDASH_CONFIG"
+            raise ConfigError(f"config file not found: {path} (fix {named_by})")
         return {}, None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -72,9 +91,10 @@ def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
             known = ", ".join(sorted(_KEYS))
             raise ConfigError(f"{origin}: unknown key {key!r} (known keys: {known})")
         if not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{origin}: {key} has the wrong type ({type(value).__name__})")
+            raise ConfigError(f"{origin}: {key} must be {_EXPECTED[key]}, got {_toml_type(value)}")
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{origin}: {key} must be a list of strings")
+            wrong = next(_toml_type(v) for v in value if not isinstance(v, str))
+            raise ConfigError(f"{origin}: {key} must be a list of strings, got {wrong} in it")
     if "refresh_hz" in data and not 1 <= data["refresh_hz"] <= 120:
         raise ConfigError(f"{origin}: refresh_hz must be between 1 and 120")
     if "tape_len" in data and not 10 <= data["tape_len"] <= 100_000:
@@ -96,6 +116,8 @@ def load_settings(
     settings = Settings(config_path=used_path)
     for key, value in data.items():
         setattr(settings, key, value)
+    if "markets" in data:
+        settings.markets_from = f"markets in {used_path}"
     if "base_url" in data:
         settings.base_url_from = f"base_url in {used_path}"
     env_base = os.environ.get("PMDASH_BASE_URL")
@@ -104,6 +126,7 @@ def load_settings(
         settings.base_url_from = "PMDASH_BASE_URL"
     if markets:
         settings.markets = list(markets)
+        settings.markets_from = "--market"
     if assets:
         settings.assets = list(assets)
     if base_url is not None:

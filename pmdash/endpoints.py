@@ -3,6 +3,7 @@ embedded exchange (``--base-url``, ``--demo``)."""
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import SplitResult, urlsplit
 
 import msgspec
@@ -93,8 +94,30 @@ class Endpoints(msgspec.Struct, frozen=True):
         )
 
 
-def check_ws_url(url: str, origin: str = "--url") -> str:
+def check_ws_url(url: str, origin: str = "--url", *, feed: str | None = None) -> str:
     """A feed URL given by hand (``tail --url``): ``ws://`` or ``wss://``, a host, a valid port,
-    no credentials. Returns it; raises ``ValueError`` naming ``origin`` otherwise."""
-    check_url(url, origin, ("ws", "wss"), "ws://HOST:PORT/PATH or wss://...")
+    no credentials, and (``feed`` given) a path: with none, the error names that feed's path
+    (every server pmdash knows serves each feed on a path of its own). Returns it; raises
+    ``ValueError`` naming ``origin`` otherwise."""
+    parts = check_url(url, origin, ("ws", "wss"), "ws://HOST:PORT/PATH or wss://...")
+    if feed is not None and parts.path in ("", "/"):
+        path = PATHS[feed]
+        raise ValueError(
+            f"{origin} has no path: the {feed} feed is at {path} "
+            f"(e.g. {parts.scheme}://{parts.netloc}{path}), got {_shown(url)}"
+        )
     return url
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (``localhost``, ``127.0.0.0/8``, ``::1``)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -4,6 +4,11 @@ A run ends at ``--max-events``, at ``--seconds``, on SIGINT or SIGTERM (each a n
 ``--books`` states and the ``--quiet`` summary are still printed), when the feed gives up for good,
 or when stdout fails (a reader that quit: exit 0; a full disk: ``OutputError``, exit 1). It exits
 1, with ``problem`` saying why, when the feed never went live or was last seen failed.
+
+Each event is one line whose ``type`` is one of DESIGN.md's list; ``feed_status`` lines say how
+the connection is doing. ``--max-events`` counts the other lines (a status line never ends a
+run). An event of an ``event_type`` pmdash does not know is not printed: the summary counts it
+(``unknown``), and without ``--quiet`` one line on stderr says how many were skipped.
 """
 
 from __future__ import annotations
@@ -16,11 +21,21 @@ import time
 from collections.abc import Sequence
 from functools import partial
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import msgspec
 
+from pmdash.endpoints import PATHS
 from pmdash.jsonout import book_state, event_to_json
-from pmdash.models import Event, FeedError, FeedStatus, MarketInfo, MarketResolved, NewMarket
+from pmdash.models import (
+    Event,
+    FeedError,
+    FeedStatus,
+    MarketInfo,
+    MarketResolved,
+    NewMarket,
+    UnknownEvent,
+)
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
 from pmdash.output import OutputError
@@ -36,6 +51,14 @@ _ENDED_BY = {
     "SIGINT": " before SIGINT ended the run",
     "SIGTERM": " before SIGTERM ended the run",
 }
+_UNKNOWN_NAMES_KEPT = 5
+"""Distinct unknown ``event_type`` names the stderr note quotes."""
+
+
+def _counted(event: Event) -> bool:
+    """Whether ``--max-events`` counts ``event``: a printed line that is not a status line."""
+    return not isinstance(event, FeedStatus | UnknownEvent)
+
 
 class TailRun:
     """One headless run: a connection, a store, and the NDJSON writer.
@@ -56,8 +79,11 @@ class TailRun:
         books: bool = False,
         quiet: bool = False,
         follow_new_markets: bool = False,
+        shown_url: str | None = None,
     ) -> None:
         self.url = url
+        self.shown_url = shown_url or url
+        """How problems name the feed (``--demo``: "the demo exchange", not its port)."""
         self.out = out
         self.max_events = max_events
         self.seconds = seconds
@@ -65,7 +91,16 @@ class TailRun:
         self.quiet = quiet
         self.follow_new_markets = follow_new_markets
         self.events = 0
+        """Events printed (or, with ``--quiet``, that would be) other than ``feed_status``:
+        what ``--max-events`` counts. ``feed_error`` lines included."""
         self.errors = 0
+        """``feed_error`` events (counted in ``events`` too)."""
+        self.statuses = 0
+        """``feed_status`` events."""
+        self.unknown = 0
+        """Events of an ``event_type`` pmdash does not know: not printed, not in ``events``."""
+        self.unknown_types: dict[str, None] = {}
+        self._more_unknown_types = False
         self.went_live = False
         self.last_status: FeedStatus | None = None
         """The feed's last reported state before the run stopped it."""
@@ -116,22 +151,38 @@ class TailRun:
     def _on_events(self, events: list[Event], arrival: float) -> None:
         if self._done.is_set():
             return
-        if self.max_events is not None and self.events + len(events) >= self.max_events:
-            events = events[: self.max_events - self.events]
-            self.finish("max-events")
+        if self.max_events is not None:
+            left = self.max_events - self.events
+            for i, event in enumerate(events):
+                if _counted(event):
+                    left -= 1
+                    if left == 0:
+                        events = events[: i + 1]
+                        self.finish("max-events")
+                        break
         self.store.apply(events, arrival)
         lines: list[str] = []
         followed = False
         for event in events:
+            if isinstance(event, UnknownEvent):
+                self.unknown += 1
+                name = event.event_type[:40]
+                if len(self.unknown_types) < _UNKNOWN_NAMES_KEPT:
+                    self.unknown_types[name] = None
+                elif name not in self.unknown_types:
+                    self._more_unknown_types = True
+                continue
             if isinstance(event, FeedStatus):
+                self.statuses += 1
                 self._note_status(event)
-            elif isinstance(event, FeedError):
-                self.errors += 1
-            elif isinstance(event, NewMarket | MarketResolved):
-                followed = True
+            else:
+                self.events += 1
+                if isinstance(event, FeedError):
+                    self.errors += 1
+                elif isinstance(event, NewMarket | MarketResolved):
+                    followed = True
             if not self.quiet:
                 lines.append(_encode(event_to_json(event)).decode())
-            self.events += 1
         if lines:
             lines.append("")
             self._write("\n".join(lines))
@@ -213,6 +264,8 @@ class TailRun:
                 "feed": "market",
                 "events": self.events,
                 "errors": self.errors,
+                "statuses": self.statuses,
+                "unknown": self.unknown,
                 "books": len(self.store.books),
                 "reconnects": status.reconnects,
                 "decode_errors": status.decode_errors,
@@ -227,17 +280,38 @@ class TailRun:
     def _verdict(self) -> int:
         last = self.last_status
         detail = f": {last.detail}" if last is not None and last.detail else ""
+        if last is not None and "HTTP 404" in last.detail:
+            detail += self._path_hint()
         if not self.went_live:
             state = f" (last {last.state}{detail})" if last is not None else ""
             by = _ENDED_BY.get(self.ended_by or "", "")
             self.problem = printable(
-                f"the market feed never went live at {self.url}{state}{by}"
+                f"the market feed never went live at {self.shown_url}{state}{by}"
             )
             return 1
         if last is not None and last.state == "failed":
-            self.problem = printable(f"the market feed at {self.url} failed{detail}")
+            self.problem = printable(f"the market feed at {self.shown_url} failed{detail}")
             return 1
         return 0
+
+    def _path_hint(self) -> str:
+        """A 404 at the handshake: the server has no feed on that path."""
+        try:
+            path = urlsplit(self.url).path or "/"
+        except ValueError:
+            return ""
+        return f"; nothing serves path {path!r} there (the market feed's path is {PATHS['market']})"
+
+    def skipped_note(self) -> str | None:
+        """One line on the unknown events left out, or ``None`` when there were none."""
+        if not self.unknown:
+            return None
+        names = ", ".join(self.unknown_types)
+        more = ", ..." if self._more_unknown_types else ""
+        return printable(
+            f"skipped {self.unknown} event(s) of a type pmdash does not know "
+            f"(event_type: {names}{more})"
+        )
 
 
 def run_tail(url: str, markets: Sequence[MarketInfo], **options: object) -> int:
@@ -245,6 +319,9 @@ def run_tail(url: str, markets: Sequence[MarketInfo], **options: object) -> int:
     when stdout fails."""
     run = TailRun(url, markets, out=sys.stdout, **options)  # type: ignore[arg-type]
     code = asyncio.run(run.run())
+    note = run.skipped_note()
+    if note and not run.quiet:
+        print(f"pmdash: {note}", file=sys.stderr)
     if run.problem:
         print(f"pmdash: {run.problem}", file=sys.stderr)
     return code

@@ -121,9 +121,8 @@ def test_help_exits_0() -> None:
 def test_tail_prints_ndjson_events_and_stops_at_max(sim: dict[str, str]) -> None:
     result = run("tail", "market", "--base-url", sim["rest"], "--max-events", "25")
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert len(lines) == 25
-    events = [json.loads(line) for line in lines]
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len([e for e in events if e["type"] != "feed_status"]) == 25  # statuses not counted
     assert all(e["feed"] == "market" and "type" in e for e in events)
     types = {e["type"] for e in events}
     assert "feed_status" in types and "book_snapshot" in types
@@ -131,6 +130,22 @@ def test_tail_prints_ndjson_events_and_stops_at_max(sim: dict[str, str]) -> None
     price, size = snap["bids"][0]
     assert isinstance(price, str) and isinstance(size, str)
     assert 0 < float(price) < 1
+
+
+def test_tail_max_events_one_is_one_market_event_and_exit_0(sim: dict[str, str]) -> None:
+    """A script asking for one event gets it (the status lines before it are not counted)."""
+    result = run("tail", "market", "--base-url", sim["rest"], "--max-events", "1")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["type"] for e in events[:-1]] == ["feed_status"] * (len(events) - 1)
+    assert events[-1]["type"] == "book_snapshot"
+
+
+@pytest.mark.parametrize("argv", [("--demo", "sim"), ("sim", "--demo", "--port", "0")])
+def test_demo_with_sim_is_a_usage_error(argv: tuple[str, ...]) -> None:
+    """Not a sim that runs on, ignoring --demo (the timeout ends that one)."""
+    line = one_line_error(run(*argv, timeout=10))
+    assert "--demo" in line and "sim" in line
 
 
 def test_tail_quiet_books_match_a_rest_snapshot_shape(sim: dict[str, str]) -> None:

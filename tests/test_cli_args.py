@@ -264,3 +264,214 @@ def test_subcommand_right_after_asset_is_a_usage_error(
 ) -> None:
     line = usage_error(capsys, "--asset", "tail", "market")
     assert "--asset" in line
+
+
+# --- --demo for every command ---------------------------------------------------------------
+
+
+@pytest.fixture
+def dead_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request to a real host goes to a proxy on a loopback port where nothing listens
+    (so it fails at once, on 127.0.0.1); loopback itself is always reached directly."""
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy",
+                 "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_demo_tail_follows_every_market_of_the_demo_exchange(
+    capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    argv = ["--demo", "tail", "market"] if where == "before" else ["tail", "market", "--demo"]
+    code, out, err = cli(capsys, *argv, "--max-events", "3", "--quiet", "--books")
+    assert code == 0, err
+    objects = [json.loads(line) for line in out.splitlines()]
+    summary = objects[-1]
+    assert summary["type"] == "summary" and summary["events"] == 3
+    books = [o for o in objects if o["type"] == "book_state"]
+    # No selection: every market the exchange lists (8 binary markets by default).
+    assert len(books) == summary["books"] >= 16
+    assert "127.0.0.1" not in err
+
+
+def test_demo_search_asks_the_demo_exchange(
+    capsys: pytest.CaptureFixture[str], dead_proxy: None
+) -> None:
+    with start_exchange(paused=True) as same_seed:  # --demo's exchange: the same markets
+        questions = {m.question for m in same_seed.exchange.markets()}
+    code, out, err = cli(capsys, "--demo", "search", "Will", "--json")
+    assert code == 0, err
+    found = [json.loads(line)["question"] for line in out.splitlines()]
+    assert found and set(found) <= questions
+    code, out, err = cli(capsys, "search", "--demo", "Will")
+    assert code == 0 and out, err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--demo", "--base-url", "http://127.0.0.1:9"),
+        ("--demo", "tail", "market", "--base-url", "http://127.0.0.1:9", "--seconds", "1"),
+        ("tail", "market", "--demo", "--base-url", "http://127.0.0.1:9", "--seconds", "1"),
+        ("--demo", "search", "x", "--base-url", "http://127.0.0.1:9"),
+        ("--base-url", "http://127.0.0.1:9", "search", "--demo", "x"),
+    ],
+)
+def test_demo_with_base_url_is_a_usage_error_for_every_command(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    line = usage_error(capsys, *argv)
+    assert "--demo" in line and "--base-url" in line
+
+
+def test_demo_with_tail_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    line = usage_error(capsys, "--demo", "tail", "market", "--url", "ws://127.0.0.1:9/ws/market",
+                       "--seconds", "1")
+    assert "--demo" in line and "--url" in line
+
+
+@pytest.mark.parametrize("command", [(), ("tail", "market")])
+def test_demo_errors_name_the_demo_exchange_not_its_port(
+    capsys: pytest.CaptureFixture[str], dead_proxy: None, command: tuple[str, ...]
+) -> None:
+    line = usage_error(capsys, "--demo", *command, "--market", "no-such-slug")
+    assert "no-such-slug" in line and "on the demo exchange" in line
+    assert "127.0.0.1" not in line
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def test_a_word_that_is_not_a_command_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    line = usage_error(capsys, "--market", "a", "b")
+    assert "'b' is not a command" in line and "--market A --market B" in line
+    line = usage_error(capsys, "--market=a", "b", "tail", "market")
+    assert "'b' is not a command" in line and "--market A --market B" in line
+    line = usage_error(capsys, "--demo", "tial")
+    assert "'tial' is not a command" in line and "tail" in line
+
+
+def test_an_option_pmdash_does_not_have_is_named_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = usage_error(capsys, "--replay", "x")
+    assert "unknown option '--replay'" in line and "invalid choice" not in line
+    line = usage_error(capsys, "--max-events", "3", "tail", "market")
+    assert "unknown option '--max-events'" in line and "pmdash tail" in line
+    assert parse_args(["--dem"]).demo  # a prefix argparse accepts is not unknown
+
+
+@pytest.mark.parametrize(
+    ("argv", "helps"),
+    [
+        (("tail", "market", "--bogus"), "pmdash tail --help"),
+        (("--asset", "1", "tail", "market", "extra"), "pmdash tail --help"),
+        (("search", "x", "--bogus"), "pmdash search --help"),
+        (("sim", "--bogus"), "pmdash sim --help"),
+    ],
+)
+def test_a_subcommand_usage_error_points_at_its_own_help(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], helps: str
+) -> None:
+    line = usage_error(capsys, *argv)
+    assert helps in line and argv[-1] in line
+
+
+def test_a_slug_from_the_config_file_is_said_to_come_from_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, exchange: RunningExchange
+) -> None:
+    path = config_file(tmp_path, f'markets = ["no-such-slug"]\nbase_url = "{exchange.base_url}"\n')
+    line = usage_error(capsys, "--config", str(path), "tail", "market", "--seconds", "5")
+    assert f"markets in {path}" in line and "no-such-slug" in line
+    line = usage_error(capsys, "--config", str(path), "tail", "market", "--market", "flag-slug")
+    assert "flag-slug" in line and "markets in" not in line
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('tape_len = "500"\n', "tape_len must be a whole number (like 500), got a string"),
+        ("refresh_hz = true\n", "refresh_hz must be a number (like 30), got a boolean"),
+        ('markets = "a"\n', "markets must be a list of slugs"),
+        ('assets = ["1", 2]\n', "assets must be a list of strings, got an integer in it"),
+        ("base_url = 8765\n", "base_url must be a string"),
+    ],
+)
+def test_a_config_value_of_the_wrong_type_names_the_type_expected(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, expected: str
+) -> None:
+    path = config_file(tmp_path, text)
+    assert expected in usage_error(capsys, "--config", str(path), "tail", "market")
+
+
+def test_a_missing_config_file_names_the_setting_that_named_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "missing.toml")
+    line = usage_error(capsys, "--config", missing, "tail", "market")
+    assert missing in line and "fix --config" in line and "PMDASH_CONFIG" not in line
+    monkeypatch.setenv("PMDASH_CONFIG", missing)
+    line = usage_error(capsys, "tail", "market")
+    assert missing in line and "fix PMDASH_CONFIG" in line and "--config" not in line
+
+
+@pytest.mark.parametrize("url", ["ws://127.0.0.1:9", "ws://127.0.0.1:9/", "wss://localhost:9"])
+def test_a_tail_url_without_a_path_names_the_feed_path(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    line = usage_error(capsys, "tail", "market", "--url", url, "--asset", "1", "--seconds", "1")
+    assert "--url" in line and "/ws/market" in line
+
+
+def test_a_loopback_tail_url_with_a_real_lookup_hints_base_url(
+    capsys: pytest.CaptureFixture[str], dead_proxy: None
+) -> None:
+    url = "ws://127.0.0.1:9/ws/market"
+    code, out, err = cli(capsys, "tail", "market", "--url", url, "--market", "some-slug",
+                         "--seconds", "5")
+    assert code == 1 and out == "", err
+    [line] = err.splitlines()
+    assert "gamma-api.polymarket.com" in line and "--base-url http://127.0.0.1:9" in line
+    line = usage_error(capsys, "tail", "market", "--url", url)  # no selection at all
+    assert "--base-url http://127.0.0.1:9" in line
+    line = usage_error(capsys, "tail", "market", "--url", "wss://example.com/ws/market")
+    assert "--base-url" not in line  # not a loopback URL: no such guess
+
+
+# --- help texts -------------------------------------------------------------------------------
+
+
+def help_text(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code, out, err = cli(capsys, *argv, "--help")
+    assert code == 0, err
+    return " ".join(out.split())  # argparse wraps lines anywhere
+
+
+def test_help_texts_show_defaults_and_name_every_argument(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sim = help_text(capsys, "sim")
+    assert "(default: 127.0.0.1)" in sim and "(default: 1)" in sim and "(default: 20)" in sim
+    assert "--demo" not in sim
+    search = help_text(capsys, "search")
+    assert "TEXT words to look for" in search
+    tail = help_text(capsys, "tail")
+    assert "feed_status lines are printed but not counted" in tail
+    assert "moves only the feed" in tail and "--demo" in tail
+
+
+# --- search with no match -------------------------------------------------------------------
+
+
+def test_search_with_no_match_is_not_a_failure(
+    capsys: pytest.CaptureFixture[str], exchange: RunningExchange
+) -> None:
+    code, out, err = cli(capsys, "search", "zzz-nothing-like-it", "--base-url", exchange.base_url)
+    assert (code, out) == (0, "")
+    [line] = err.splitlines()
+    assert "no market matches 'zzz-nothing-like-it'" in line
+    code, out, err = cli(capsys, "search", "zzz-nothing-like-it", "--json", "--base-url",
+                         exchange.base_url)
+    assert (code, out, err) == (0, "", "")

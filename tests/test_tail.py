@@ -21,6 +21,7 @@ from pmdash.output import OutputError
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import ServingExchange, serve_exchange
 from pmdash.tail import TailRun
+from tests.wsserver import WsServer
 
 
 class FailingOut(io.StringIO):
@@ -70,19 +71,83 @@ async def test_a_failing_stdout_ends_the_run(error: OSError, pipe: bool) -> None
     assert json.loads(out.getvalue())["type"] == "feed_status"
 
 
-async def test_max_events_counts_lines_even_when_a_frame_brings_many() -> None:
+async def test_max_events_counts_market_events_even_when_a_frame_brings_many() -> None:
+    """Status lines are printed but not counted: --max-events 4 is four market events."""
     async with serve_exchange(seed=5, markets=3, lifecycle_s=0, paused=True) as serving:
         out = io.StringIO()
         run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
                       max_events=4)
         assert await asyncio.wait_for(run.run(), timeout=10) == 0
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    # connecting, live, then two of the six book snapshots of the one initial dump frame
-    assert [e["type"] for e in lines] == ["feed_status", "feed_status", "book_snapshot",
-                                          "book_snapshot"]
-    assert run.events == 4 and run.ended_by == "max-events"
+    # connecting, live, then four of the six book snapshots of the one initial dump frame
+    assert [e["type"] for e in lines] == ["feed_status"] * 2 + ["book_snapshot"] * 4
+    assert (run.events, run.statuses) == (4, 2) and run.ended_by == "max-events"
     # The store (what --books prints) holds what was printed, not the rest of that frame.
-    assert sum(book.has_snapshot for book in run.store.books.values()) == 2
+    assert sum(book.has_snapshot for book in run.store.books.values()) == 4
+
+
+async def test_max_events_one_is_the_first_market_event_and_a_success() -> None:
+    async with serve_exchange(seed=5, markets=2, lifecycle_s=0, paused=True) as serving:
+        out = io.StringIO()
+        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+                      max_events=1)
+        assert await asyncio.wait_for(run.run(), timeout=10) == 0, run.problem
+    types = [json.loads(line)["type"] for line in out.getvalue().splitlines()]
+    assert types == ["feed_status", "feed_status", "book_snapshot"]
+
+
+M = "0x" + "ab" * 32
+A = "1234567890"
+BOOK = {
+    "event_type": "book", "market": M, "asset_id": A, "timestamp": "1700000000000",
+    "hash": "9e4f2ff8ba2be56177e8bdc8623dfaba4d18f5c8",
+    "bids": [{"price": "0.61", "size": "12"}], "asks": [{"price": "0.64", "size": "15"}],
+    "tick_size": "0.01", "last_trade_price": "",
+}  # fmt: skip
+
+
+def mystery(n: int) -> dict[str, object]:
+    return {"event_type": f"mystery_{n}", "market": M, "asset_id": A, "x": n}
+
+
+@pytest.mark.parametrize("quiet", [False, True], ids=["lines", "quiet"])
+async def test_unknown_event_types_are_counted_not_printed(quiet: bool) -> None:
+    """An event_type outside the contract is no line of its own and no --max-events event:
+    the summary counts it, and the stderr note names it."""
+    market = MarketInfo(condition_id=M, question="q", slug="q", token_ids=(A,), outcomes=("Y",))
+    async with WsServer() as srv:
+        out = io.StringIO()
+        run = TailRun(srv.url, [market], out=out, quiet=quiet, max_events=1)
+        task = asyncio.create_task(run.run())
+        conn = await srv.wait_connection(0)
+        await conn.send(json.dumps([mystery(1), mystery(2)]))
+        await conn.send(json.dumps(mystery(1)))
+        await conn.send(json.dumps(BOOK))
+        assert await asyncio.wait_for(task, timeout=10) == 0, run.problem
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert all(e["type"] != "unknown" for e in lines)
+    assert (run.unknown, run.events, run.ended_by) == (3, 1, "max-events")
+    note = run.skipped_note()
+    assert note is not None and "3 event(s)" in note and "mystery_1, mystery_2" in note
+    if quiet:
+        summary = lines[-1]
+        assert summary["type"] == "summary"
+        assert (summary["unknown"], summary["events"], summary["statuses"]) == (3, 1, 2)
+    else:
+        assert [e["type"] for e in lines] == ["feed_status", "feed_status", "book_snapshot"]
+
+
+async def test_a_handshake_404_names_the_path() -> None:
+    """--url with a path the server does not serve: the reason says so, and names the
+    market feed's path."""
+    async with serve_exchange(seed=5, markets=1, lifecycle_s=0, paused=True) as serving:
+        url = serving.urls()["rest"].replace("http://", "ws://") + "/nope"
+        run = TailRun(url, serving.exchange.markets(), out=io.StringIO(), quiet=True,
+                      seconds=1.0)
+        assert await asyncio.wait_for(run.run(), timeout=10) == 1
+    assert run.problem is not None
+    assert "HTTP 404" in run.problem and "'/nope'" in run.problem
+    assert "/ws/market" in run.problem
 
 
 async def _follow_run(
