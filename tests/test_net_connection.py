@@ -174,7 +174,7 @@ async def test_a_late_pong_shows_stale_on_the_same_socket_until_it_comes() -> No
         async with running(conn):
             sc = await srv.wait_connection(0)
             await rec.wait(lambda: conn.state == "stale")
-            assert conn.status().detail == "no PONG for 0.2 s"
+            assert conn.status().detail == "no PONG or data for 0.2 s"
             srv.answer_ping = True
             await sc.send("PONG")
             await rec.wait(lambda: conn.state == "live")
@@ -183,6 +183,61 @@ async def test_a_late_pong_shows_stale_on_the_same_socket_until_it_comes() -> No
         states = [s.state for s in rec.statuses()]
         assert states[:3] == ["connecting", "live", "stale"] and "live" in states[3:]
         assert len(srv.connections) == 1 and conn.status().reconnects == 0
+
+
+async def test_a_quiet_server_is_probed_so_a_stall_shows_before_the_next_interval() -> None:
+    """PINGs go every 10 s, so a stall used to go unseen for up to interval + late (15 s),
+    with the books on screen shown live. After ``probe`` s with nothing from the server a PING
+    goes at once; with nothing back for ``late`` s more the feed is stale; then any frame, data
+    as much as a PONG, shows the server is back (the stall's data was only delayed)."""
+    async with WsServer(answer_ping=False) as srv:
+        rec = Recorder()
+        ping = ClientPing(interval=30.0, timeout=30.0, probe=0.2, late=0.2)
+        conn = Connection(fast_policy(srv.url, heartbeat=ping, silence_timeout=None), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            started = time.perf_counter()
+            await rec.wait(lambda: conn.state == "stale")
+            assert time.perf_counter() - started < 5.0  # the interval (30 s) would be far later
+            assert conn.status().detail == "no PONG or data for 0.2 s"
+            assert sc.texts().count("PING") == 1  # one probe; none more while it is unanswered
+            await sc.send(book_frame(A))  # data, not a PONG
+            await rec.wait(lambda: conn.state == "live")
+        assert len(srv.connections) == 1 and conn.status().reconnects == 0
+
+
+async def test_a_server_streaming_data_is_live_though_its_pongs_are_late() -> None:
+    """Data arriving is the server answering: the feed is not shown stale for a missing
+    PONG while frames flow (the ``timeout`` still drops a socket that never answers)."""
+    async with WsServer(answer_ping=False) as srv:
+        rec = Recorder()
+        ping = ClientPing(interval=0.05, timeout=30.0, probe=0.05, late=0.15)
+        conn = Connection(fast_policy(srv.url, heartbeat=ping, silence_timeout=None), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await srv.wait_until(lambda: sc.texts().count("PING") >= 2)
+            end = time.perf_counter() + 0.8
+            while time.perf_counter() < end:
+                await sc.send(book_frame(A))
+                await asyncio.sleep(0.03)
+            assert conn.state == "live"
+        assert "stale" not in [s.state for s in rec.statuses()]
+
+
+async def test_an_answering_quiet_server_is_probed_a_bounded_number_of_times() -> None:
+    """A quiet market is not a stalled one: probes are answered and the feed stays live, and
+    a probe goes only after ``probe`` s of quiet (not in a loop)."""
+    async with WsServer() as srv:
+        rec = Recorder()
+        ping = ClientPing(interval=30.0, timeout=30.0, probe=0.1, late=0.3)
+        conn = Connection(fast_policy(srv.url, heartbeat=ping, silence_timeout=None), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await asyncio.sleep(1.0)
+            pings = sc.texts().count("PING")
+            assert conn.state == "live"
+        assert 3 <= pings <= 11  # about one per 0.1 s of quiet plus the reply's round trip
+        assert "stale" not in [s.state for s in rec.statuses()]
 
 
 async def test_silence_watchdog_reconnects() -> None:

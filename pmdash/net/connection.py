@@ -106,7 +106,9 @@ class Connection:
         self._session_start = 0.0
         self._last_pong = 0.0
         self._ping_sent = 0.0
-        """When the oldest PING not answered yet was sent (not after ``_last_pong``: none)."""
+        """When the first PING after the last frame was sent (not after it: none since)."""
+        self._quiet = False
+        """The feed is ``stale`` because the server went quiet (``ClientPing.late``)."""
         self._has_connected = False
 
     # --- public API -------------------------------------------------------------------------
@@ -284,6 +286,7 @@ class Connection:
         self._session_start = now
         self._last_pong = now
         self._ping_sent = 0.0
+        self._quiet = False
         if self._has_connected and self._on_reconnect is not None:
             try:
                 self._on_reconnect()
@@ -329,29 +332,39 @@ class Connection:
         next_ping = self._session_start + ping.interval if ping else None
         while True:
             now = time.perf_counter()
+            last_in = max(self._last_frame or 0.0, self._session_start)
             late_at = None
+            probe_at = None
             if ping is not None and next_ping is not None:
-                if now >= next_ping:
+                answered = self._ping_sent <= last_in  # a frame came after the last PING
+                if ping.probe is not None and answered:
+                    probe_at = last_in + ping.probe
+                if now >= next_ping or (probe_at is not None and now >= probe_at):
                     self._send_all([ping.text])
-                    if self._ping_sent <= self._last_pong:
+                    if answered:
                         self._ping_sent = now
-                    next_ping = max(next_ping + ping.interval, now + ping.interval / 2)
+                        answered = False
+                        probe_at = None
+                    if now >= next_ping:
+                        next_ping = max(next_ping + ping.interval, now + ping.interval / 2)
                 if ping.timeout is not None and now - self._last_pong > ping.timeout:
                     return f"no {ping.reply} for {ping.timeout:g} s", True
-                if ping.late is not None and self._ping_sent > self._last_pong:
+                if ping.late is not None and not answered:
                     late_at = self._ping_sent + ping.late
                     if now >= late_at and self._state == "live":
                         # Say so now, not when the watchdog drops the socket: what is on screen
-                        # may be out of date. The reply, if it comes, makes the feed live again.
-                        self._set_state("stale", f"no {ping.reply} for {ping.late:g} s")
+                        # may be out of date. The next frame makes the feed live again.
+                        self._quiet = True
+                        self._set_state("stale", f"no {ping.reply} or data for {ping.late:g} s")
                     if self._state != "live":
                         late_at = None  # said already: nothing more to wake up for
-            last_in = max(self._last_frame or 0.0, self._session_start)
             if silence is not None and now - last_in > silence:
                 return f"no frame for {silence:g} s", True
             deadlines = []
             if late_at is not None:
                 deadlines.append(late_at)
+            if probe_at is not None:
+                deadlines.append(probe_at)
             if next_ping is not None:
                 deadlines.append(next_ping)
             if ping is not None and ping.timeout is not None:
@@ -370,12 +383,14 @@ class Connection:
         self._frames += 1
         self._last_frame = arrival
         self._rate.hit(arrival)
+        if self._quiet:  # the server went quiet and is back: anything from it says so
+            self._quiet = False
+            if self._state == "stale":
+                self._set_state("live", "")
         if len(frame) <= _HEARTBEAT_CHARS and (self._pong_text or self._server_ping):
             text = _heartbeat_text(frame)
             if text == self._pong_text:
                 self._last_pong = arrival
-                if self._state == "stale":  # a late reply: the server is there after all
-                    self._set_state("live", "")
                 return
             if text == self._server_ping:
                 self._send_all([self._ping_reply])

@@ -30,7 +30,8 @@ def market_subscriptions(
 def market_policy(
     url: str, asset_ids: Iterable[str], *, custom_features: bool = True
 ) -> FeedPolicy:
-    """``PING`` every 10 s, stale after 30 s without ``PONG`` or 30 s without any frame."""
+    """``PING`` every 10 s, and after 2 s with nothing from the server; shown stale after 3 s
+    more with nothing (``ClientPing``), dropped after 30 s without ``PONG`` or any frame."""
     return FeedPolicy(
         feed=FEED,
         url=url,

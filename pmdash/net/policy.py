@@ -17,17 +17,21 @@ Decode = Callable[[str | bytes], Sequence[Event]]
 class ClientPing:
     """The client sends ``text`` every ``interval`` s; the server answers ``reply``.
 
-    ``timeout``: seconds without a ``reply`` before the socket counts as stale (``None``:
-    the reply is not required, as on RTDS). ``late``: seconds a ``reply`` may take before the
-    feed shows as ``stale`` while the socket is kept (its reply brings it back to ``live``);
-    ``None``: never.
+    ``timeout``: seconds without a ``reply`` before the socket counts as stale and is dropped
+    (``None``: the reply is not required, as on RTDS). ``probe``: after this many seconds with
+    nothing from the server, a ``text`` goes out at once rather than at the next interval, so
+    a stalled server is noticed within ``probe + late`` s, not up to ``interval + late``.
+    ``late``: seconds after a ``text`` with nothing from the server (no ``reply``, no data)
+    before the feed shows as ``stale`` while the socket is kept; the next frame of any kind
+    brings it back to ``live``. ``None``: never (for either).
     """
 
     interval: float = 10.0
     text: str = "PING"
     reply: str = "PONG"
     timeout: float | None = 30.0
-    late: float | None = 5.0
+    probe: float | None = 2.0
+    late: float | None = 3.0
 
 
 @dataclass(frozen=True, kw_only=True)
