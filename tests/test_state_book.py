@@ -321,7 +321,8 @@ def test_last_trade_shown_is_the_newest_of_the_trade_seen_and_the_snapshots_fiel
 
 def test_final_book() -> None:
     book = OrderBook(ASSET)
-    assert book.mark_final() and book.state == "empty"  # no snapshot: nothing to show
+    # No snapshot: final all the same (nothing will come to wait for); it says it had none.
+    assert book.mark_final() and book.state == "final" and not book.has_snapshot
     book = OrderBook(ASSET)
     book.apply_snapshot(snapshot([(450_000, 1)], [(460_000, 1)]))
     book.mark_stale("connection lost")
@@ -329,4 +330,5 @@ def test_final_book() -> None:
     assert book.mark_final() and book.state == "final" and book.version > version
     assert not book.mark_final()
     assert not book.mark_stale("reconnected") and book.state == "final"
-    assert book.mark_desynced("crossed") and book.state == "desynced"
+    assert book.mark_desynced("crossed") and book.state == "final"
+    assert book.desync_reason == "crossed"  # kept, for the screen to say it closed wrong

@@ -664,14 +664,15 @@ def test_a_resolved_markets_books_are_final_and_never_stale() -> None:
     assert store.take_heals() == []
 
 
-def test_a_book_resolved_while_stale_is_final_and_one_resolved_while_desynced_stays_desynced() -> (
-    None
-):
+def test_a_book_resolved_while_stale_or_desynced_is_final_and_keeps_why_it_was_doubted() -> None:
+    """Before, one resolved while desynced showed DESYNC "requesting snapshot" for good: the
+    snapshot never comes for a resolved market."""
     store = live_store(YES, NO)
     store.mark_feed_lost("market", "gone")
     store.books[NO].mark_desynced("best bid mismatch")
     store.apply(
         [MarketResolved(feed="market", id="1", market=MARKET, asset_ids=(YES, NO), timestamp=9)]
     )
-    assert store.books[YES].state == "final"
-    assert store.books[NO].state == "desynced"  # known to be wrong: it says so
+    assert store.books[YES].state == "final" and store.books[YES].desync_reason is None
+    assert store.books[NO].state == "final"
+    assert store.books[NO].desync_reason == "best bid mismatch"  # known to be wrong: it says so

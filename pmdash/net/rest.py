@@ -8,6 +8,7 @@ that fail to decode beside good ones are skipped, or appended to ``errors`` when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from pmdash.feeds import clob_rest, gamma
@@ -15,6 +16,8 @@ from pmdash.models import BookSnapshot, FeedError, MarketInfo
 from pmdash.net.http import HttpError, build_url, get_bytes
 
 TIMEOUT = 10.0
+CONDITIONS_PER_REQUEST = 50
+"""Condition ids asked for in one ``/markets`` request (the URL stays a few kB)."""
 
 
 async def fetch_book(
@@ -48,6 +51,29 @@ async def list_markets(
     """``GET /markets?active=true&closed=false&limit=N``: open order-book markets."""
     url = build_url(gamma_base, "/markets", {"active": True, "closed": False, "limit": limit})
     return _markets(url, gamma.decode_markets(await get_bytes(url, timeout=timeout)), errors)
+
+
+async def markets_by_condition(
+    gamma_base: str,
+    condition_ids: Sequence[str],
+    *,
+    closed: bool | None = None,
+    timeout: float = TIMEOUT,
+    errors: list[FeedError] | None = None,
+) -> list[MarketInfo]:
+    """``GET /markets?condition_ids=a,b,...`` (and ``closed`` when given), in requests of
+    ``CONDITIONS_PER_REQUEST`` ids: the markets Gamma has of those (``timeout`` each)."""
+    markets: list[MarketInfo] = []
+    for start in range(0, len(condition_ids), CONDITIONS_PER_REQUEST):
+        chunk = condition_ids[start : start + CONDITIONS_PER_REQUEST]
+        params: dict[str, str | int | bool] = {"condition_ids": ",".join(chunk)}
+        if closed is not None:
+            params["closed"] = closed
+        params["limit"] = len(chunk)
+        url = build_url(gamma_base, "/markets", params)
+        body = await get_bytes(url, timeout=timeout)
+        markets.extend(_markets(url, gamma.decode_markets(body), errors))
+    return markets
 
 
 async def search(

@@ -176,7 +176,8 @@ class OrderBook:
 
     def mark_final(self) -> bool:
         """Its market resolved: keep the book as it is, no longer stale or waiting for a
-        snapshot (a desync stays: that book is known to be wrong). True if it was not final."""
+        snapshot (its desync reason stays: that book was known to be wrong when it closed).
+        True if it was not final."""
         if self.final:
             return False
         self.final = True
@@ -217,10 +218,13 @@ class OrderBook:
 
     @property
     def state(self) -> BookState:
+        """``final`` first: nothing more will come for a resolved market's book, so it is not
+        waiting for anything (``desync_reason`` still says if it was out of sync at the end,
+        ``has_snapshot`` if it ever got a book)."""
+        if self.final:
+            return "final"
         if self._desync_reason is not None:
             return "desynced"
-        if self.final and self._has_snapshot:
-            return "final"
         if self._stale_reason is not None:
             return "stale"
         if not self._has_snapshot:

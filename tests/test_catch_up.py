@@ -1,0 +1,89 @@
+"""After a reconnect, Gamma says what the socket could not: markets that closed meanwhile and,
+following a whole exchange, markets listed meanwhile (``pmdash.catch_up``). Against the
+embedded exchange on loopback."""
+
+from __future__ import annotations
+
+from pmdash.catch_up import catch_up, resolution, waiting_markets
+from pmdash.config import Settings
+from pmdash.endpoints import Endpoints
+from pmdash.models import BookSnapshot, MarketInfo
+from pmdash.selection import resolve_markets
+from pmdash.sim.runner import serve_exchange
+from pmdash.state.store import Store
+from pmdash.units import SCALE
+
+
+def _store_of(markets: list[MarketInfo]) -> Store:
+    store = Store()
+    for market in markets:
+        store.add_market(market)
+        store.watch(market.token_ids, market.condition_id)
+    return store
+
+
+def _snapshot(asset_id: str, market: str) -> BookSnapshot:
+    return BookSnapshot(
+        feed="market", asset_id=asset_id, market=market, bids=((400_000, SCALE),),
+        asks=((600_000, SCALE),), timestamp=1, hash="",
+    )
+
+
+async def test_markets_closed_while_down_resolve_and_listed_ones_are_found() -> None:
+    async with serve_exchange(seed=5, markets=3, lifecycle_s=0, paused=True) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        markets = await resolve_markets(endpoints, Settings())
+        store = _store_of(markets)
+        first, second, third = (m.condition_id for m in markets)
+        for market in markets:  # every book live, then the socket goes and comes back
+            store.apply([_snapshot(token, market.condition_id) for token in market.token_ids])
+        store.mark_feed_reconnected("market")
+        # While the socket was down: one market resolved, one was listed; and one book of
+        # the third market got its snapshot again (its market is not waiting any more).
+        running.exchange.resolve(first)
+        new = running.exchange.add_market()
+        store.apply([_snapshot(t, third) for t in markets[2].token_ids])
+        assert waiting_markets(store) == [first, second]
+
+        found = await catch_up(endpoints.gamma_rest, store, follow_all=True)
+
+        sim_first = next(m for m in running.exchange.sim_markets() if m.condition_id == first)
+        assert [r.market for r in found.resolved] == [first]
+        event = found.resolved[0]
+        assert event.winning_outcome == sim_first.winning_outcome != ""
+        assert event.winning_asset_id == markets[0].token_ids[
+            markets[0].outcomes.index(sim_first.winning_outcome)
+        ]
+        assert set(event.asset_ids) == set(markets[0].token_ids)
+        assert [m.condition_id for m in found.listed] == [new.condition_id]
+
+        store.apply(found.resolved)
+        assert {store.books[t].state for t in markets[0].token_ids} == {"final"}
+        assert {store.books[t].state for t in markets[1].token_ids} == {"stale"}  # still open
+        assert first in store.resolved
+        again = await catch_up(endpoints.gamma_rest, store, follow_all=False)
+        assert again.resolved == [] and again.listed == []  # nothing twice, nothing unasked
+
+
+async def test_nothing_waiting_asks_nothing_of_gamma() -> None:
+    """No book waiting and not following: no request (an unreachable Gamma is never asked)."""
+    store = _store_of([])
+    found = await catch_up("http://127.0.0.1:9", store, follow_all=False)
+    assert found.resolved == [] and found.listed == []
+
+
+def test_the_winner_is_the_outcome_gamma_prices_at_one() -> None:
+    market = MarketInfo(
+        condition_id="0xc", question="?", slug="s", token_ids=("y", "n"),
+        outcomes=("Yes", "No"), closed=True, outcome_prices=(0, SCALE),
+    )
+    event = resolution(market, 7)
+    assert (event.winning_asset_id, event.winning_outcome, event.timestamp) == ("n", "No", 7)
+    unsure = resolution(
+        MarketInfo(
+            condition_id="0xc", question="?", slug="s", token_ids=("y", "n"),
+            outcomes=("Yes", "No"), closed=True, outcome_prices=(SCALE // 2, SCALE // 2),
+        ),
+        7,
+    )
+    assert (unsure.winning_asset_id, unsure.winning_outcome) == ("", "")
