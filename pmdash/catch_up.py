@@ -11,11 +11,14 @@ known yet are added (the caller subscribes them, as after a ``new_market``).
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pmdash.models import MarketInfo, MarketResolved
 from pmdash.net import rest
+from pmdash.net.http import HttpError
 from pmdash.selection import MAX_WATCHED_MARKETS
 from pmdash.state.store import Store
 from pmdash.units import SCALE
@@ -90,3 +93,23 @@ async def catch_up(
             if m.condition_id not in known and m.token_ids and not m.closed
         ]
     return CatchUp(resolved, listed)
+
+
+async def catch_up_later(
+    gamma_base: str,
+    store: Store,
+    *,
+    follow_all: bool,
+    apply: Callable[[CatchUp], None],
+    delay: float = CATCH_UP_AFTER_S,
+) -> None:
+    """After a reconnect: wait ``delay`` s (fresh snapshots arrive meanwhile), then
+    ``catch_up`` and hand what it found to ``apply``. A Gamma that gives no usable answer
+    changes nothing: books still waiting stay STALE, which is true."""
+    await asyncio.sleep(delay)
+    try:
+        found = await catch_up(gamma_base, store, follow_all=follow_all)
+    except HttpError:
+        return
+    if found.resolved or found.listed:
+        apply(found)

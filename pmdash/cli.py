@@ -499,6 +499,9 @@ def cmd_tail(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             follow_new_markets=endpoints.embedded and not (settings.markets or settings.assets),
             shown_url=DEMO_NAME if demo else None,
+            # After a reconnect, ask where the markets were looked up what the socket missed,
+            # when that is the feed's own exchange (not with --url).
+            gamma_rest=endpoints.gamma_rest if args.url is None else None,
         )
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from pmdash.catch_up import CATCH_UP_AFTER_S, CatchUp, catch_up_later
 from pmdash.endpoints import PATHS
 from pmdash.jsonout import book_state, event_to_json
 from pmdash.models import (
@@ -80,6 +81,8 @@ class TailRun:
         quiet: bool = False,
         follow_new_markets: bool = False,
         shown_url: str | None = None,
+        gamma_rest: str | None = None,
+        catch_up_after_s: float = CATCH_UP_AFTER_S,
     ) -> None:
         self.url = url
         self.shown_url = shown_url or url
@@ -121,9 +124,14 @@ class TailRun:
         self.connection = Connection(
             market_policy(url, assets),
             on_events=self._on_events,
-            on_reconnect=partial(self.store.mark_feed_reconnected, "market"),
+            on_reconnect=self._on_reconnect,
             on_lost=partial(self.store.mark_feed_lost, "market"),
         )
+        self.gamma_rest = gamma_rest
+        """Where the markets were looked up (None: not the feed's exchange, e.g. ``--url``):
+        asked after a reconnect what the socket missed (``catch_up``)."""
+        self.catch_up_after_s = catch_up_after_s
+        self._catch_up: asyncio.Task[None] | None = None
         self._done = asyncio.Event()
 
     # --- ending -----------------------------------------------------------------------------
@@ -201,6 +209,32 @@ class TailRun:
         if status.state == "live":
             self.went_live = True
 
+    def _on_reconnect(self) -> None:
+        self.store.mark_feed_reconnected("market")
+        if self.gamma_rest is None:
+            return
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+        self._catch_up = asyncio.get_running_loop().create_task(
+            catch_up_later(
+                self.gamma_rest,
+                self.store,
+                follow_all=self.follow_new_markets,
+                apply=self._caught_up,
+                delay=self.catch_up_after_s,
+            )
+        )
+
+    def _caught_up(self, found: CatchUp) -> None:
+        """Markets resolved while the socket was down are printed and applied like the
+        feed's own ``market_resolved``; markets listed meanwhile are followed."""
+        for market in found.listed:
+            self.store.add_market(market)
+        if found.resolved:
+            self._on_events(list(found.resolved), time.perf_counter())
+        elif found.listed and self.follow_new_markets:
+            self._follow()
+
     def _follow(self) -> None:
         """Subscribe announced markets; stop streaming resolved ones, keep the last few."""
         store = self.store
@@ -241,7 +275,11 @@ class TailRun:
                 waiter.cancel()
                 self.connection.stop()
                 worker.cancel()
-                await asyncio.gather(worker, waiter, return_exceptions=True)
+                tasks = [worker, waiter]
+                if self._catch_up is not None:
+                    self._catch_up.cancel()
+                    tasks.append(self._catch_up)
+                await asyncio.gather(*tasks, return_exceptions=True)
             self._print_end(time.monotonic() - started)
         finally:
             for sig, previous in handled:

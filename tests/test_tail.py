@@ -231,3 +231,37 @@ async def test_lookup_is_bounded_by_the_timeout(silent_port: int) -> None:
     with pytest.raises(HttpError) as caught:
         await asyncio.wait_for(resolve_markets(endpoints, Settings(), timeout=0.3), timeout=8)
     assert "within 0.3 s" in str(caught.value)
+
+
+async def test_what_a_reconnect_missed_is_caught_up_from_gamma() -> None:
+    """A market resolved while the socket was down gets no market_resolved and no snapshot on
+    the new socket: its books used to end the run "stale". One listed meanwhile was never
+    followed. After a reconnect the run asks Gamma (``catch_up``): the resolution is printed
+    and the books are final; the new market is followed and streamed."""
+    async with serve_exchange(seed=8, markets=3, lifecycle_s=0, rate=50) as serving:
+        endpoints = Endpoints.from_base_url(serving.base_url)
+        markets = await resolve_markets(endpoints, Settings())
+        out = io.StringIO()
+        run = TailRun(endpoints.market_ws, markets, out=out, books=True, seconds=20,
+                      follow_new_markets=True, gamma_rest=endpoints.gamma_rest,
+                      catch_up_after_s=0.3)
+        task = asyncio.create_task(run.run())
+        await until(lambda: all(b.state == "live" for b in run.store.books.values()), "live")
+        gone = markets[0].condition_id
+        serving.exchange.pause()  # nothing may announce either change on a socket
+        dropped = serving.faults.drop()
+        serving.exchange.resolve(gone)
+        new = serving.exchange.add_market()
+        serving.exchange.resume()
+        assert dropped == 1
+        await until(lambda: gone in run.store.resolved, "the resolution from Gamma")
+        await until(lambda: all(t in run.store.books and run.store.books[t].state == "live"
+                                for t in new.token_ids), "the new market's books")
+        run.finish("seconds")
+        assert await asyncio.wait_for(task, timeout=10) == 0
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    resolved = [e for e in lines if e["type"] == "market_resolved"]
+    assert [e["market"] for e in resolved] == [gone] and resolved[0]["winning_outcome"]
+    states = {e["asset_id"]: e for e in lines if e["type"] == "book_state"}
+    assert {states[t]["state"] for t in markets[0].token_ids} == {"final"}
+    assert all(states[t]["state"] == "live" for t in new.token_ids)
