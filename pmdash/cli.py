@@ -444,6 +444,7 @@ def _resolve(
     *,
     timeout: float | None = None,
     feed_url: str | None = None,
+    name_assets: bool = False,
 ) -> list[MarketInfo]:
     """The markets to stream (``selection.resolve_markets``), its errors saying where a slug
     came from and, for a loopback ``--url``, that ``--base-url`` moves the lookup too. Raises
@@ -453,7 +454,9 @@ def _resolve(
 
     hint = _url_hint(feed_url, endpoints)
     try:
-        return asyncio.run(resolve_markets(endpoints, settings, timeout=timeout))
+        return asyncio.run(
+            resolve_markets(endpoints, settings, timeout=timeout, name_assets=name_assets)
+        )
     except ConfigError as exc:
         text = str(exc)
         if text.startswith("no market with slug") and settings.markets_from != "--market":
@@ -543,7 +546,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     with _session(args) as (settings, endpoints, _demo):
         _check_proxies(endpoints.market_ws, endpoints.gamma_rest, endpoints.clob_rest)
-        markets = _resolve(endpoints, settings)
+        markets = _resolve(endpoints, settings, name_assets=True)
         from pmdash.app import PmdashApp
 
         app = PmdashApp(endpoints, markets, settings=settings)

@@ -14,17 +14,28 @@ from pmdash.net.http import HttpError
 
 # Markets watched at most when an embedded exchange lists more.
 MAX_WATCHED_MARKETS = 200
+NAMING_TIMEOUT = 5.0
+"""Seconds the dashboard waits for Gamma to name tokens given alone (then lists them by id)."""
 
 
 async def resolve_markets(
-    endpoints: Endpoints, settings: Settings, *, timeout: float | None = None
+    endpoints: Endpoints,
+    settings: Settings,
+    *,
+    timeout: float | None = None,
+    name_assets: bool = False,
 ) -> list[MarketInfo]:
     """The markets to stream. Raises ConfigError (exit 2) when the selection is unusable and
     HttpError when a lookup gets no usable answer. ``timeout`` bounds the whole lookup (every
     request, and each request's worker thread, ends within it); ``None``: each request's own
-    ``rest.TIMEOUT``."""
+    ``rest.TIMEOUT``.
+
+    ``name_assets`` (the dashboard): token ids given alone are looked up on Gamma, so each
+    shows as its market (question, outcomes, the other outcome's token); tokens Gamma does not
+    know, or all of them when Gamma gives no answer, are listed as one market "by token id".
+    ``tail`` needs no names and asks nothing for them."""
     if timeout is None:
-        return await _resolve(endpoints, settings, lambda: rest.TIMEOUT)
+        return await _resolve(endpoints, settings, lambda: rest.TIMEOUT, name_assets)
     deadline = time.monotonic() + timeout
 
     def left() -> float:
@@ -32,13 +43,13 @@ async def resolve_markets(
 
     try:
         async with asyncio.timeout(timeout):
-            return await _resolve(endpoints, settings, left)
+            return await _resolve(endpoints, settings, left, name_assets)
     except TimeoutError:
         raise HttpError(None, endpoints.gamma_rest, f"no answer within {timeout:g} s") from None
 
 
 async def _resolve(
-    endpoints: Endpoints, settings: Settings, left: Callable[[], float]
+    endpoints: Endpoints, settings: Settings, left: Callable[[], float], name_assets: bool
 ) -> list[MarketInfo]:
     markets: list[MarketInfo] = []
     for slug in settings.markets:
@@ -55,6 +66,20 @@ async def _resolve(
             raise
     known = {token for market in markets for token in market.token_ids}
     loose = [asset for asset in settings.assets if asset not in known]
+    if loose and name_assets:
+        try:
+            found = await rest.markets_by_token(
+                endpoints.gamma_rest, loose, timeout=min(left(), NAMING_TIMEOUT)
+            )
+        except HttpError:
+            found = []  # no names: the tokens are still streamed, listed by id below
+        for market in found:
+            if market.condition_id not in {m.condition_id for m in markets} and any(
+                token in market.token_ids for token in loose
+            ):
+                markets.append(market)
+        known = {token for market in markets for token in market.token_ids}
+        loose = [asset for asset in loose if asset not in known]
     if loose:
         markets.append(
             MarketInfo(

@@ -9,7 +9,7 @@ that fail to decode beside good ones are skipped, or appended to ``errors`` when
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from pmdash.feeds import clob_rest, gamma
 from pmdash.models import BookSnapshot, FeedError, MarketInfo
@@ -71,6 +71,25 @@ async def markets_by_condition(
             params["closed"] = closed
         params["limit"] = len(chunk)
         url = build_url(gamma_base, "/markets", params)
+        body = await get_bytes(url, timeout=timeout)
+        markets.extend(_markets(url, gamma.decode_markets(body), errors))
+    return markets
+
+
+async def markets_by_token(
+    gamma_base: str,
+    token_ids: Sequence[str],
+    *,
+    timeout: float = TIMEOUT,
+    errors: list[FeedError] | None = None,
+) -> list[MarketInfo]:
+    """``GET /markets?clob_token_ids=A&clob_token_ids=B`` (repeated keys, PROTOCOLS §6.2), in
+    requests of ``CONDITIONS_PER_REQUEST`` ids: the markets those tokens belong to."""
+    markets: list[MarketInfo] = []
+    for start in range(0, len(token_ids), CONDITIONS_PER_REQUEST):
+        chunk = token_ids[start : start + CONDITIONS_PER_REQUEST]
+        query = urlencode([("clob_token_ids", token) for token in chunk])
+        url = f"{build_url(gamma_base, '/markets')}?{query}&limit={len(chunk)}"
         body = await get_bytes(url, timeout=timeout)
         markets.extend(_markets(url, gamma.decode_markets(body), errors))
     return markets
