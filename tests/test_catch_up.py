@@ -8,6 +8,7 @@ from pmdash.catch_up import catch_up, resolution, waiting_markets
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.models import BookSnapshot, MarketInfo
+from pmdash.net.rest import IDS_PER_REQUEST, markets_by_condition, markets_by_token
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import serve_exchange
 from pmdash.state.store import Store
@@ -87,3 +88,19 @@ def test_the_winner_is_the_outcome_gamma_prices_at_one() -> None:
         7,
     )
     assert (unsure.winning_asset_id, unsure.winning_outcome) == ("", "")
+
+
+async def test_many_ids_go_in_several_requests_and_all_are_found() -> None:
+    """``/markets`` is asked for ``IDS_PER_REQUEST`` ids at a time (a URL of a few kB): ids
+    in the first and the last request are found alike."""
+    async with serve_exchange(seed=6, markets=2, lifecycle_s=0, paused=True) as running:
+        base = Endpoints.from_base_url(running.base_url).gamma_rest
+        one, two = running.exchange.markets()
+        filler = [f"0x{i:064x}" for i in range(2 * IDS_PER_REQUEST)]
+        conditions = [one.condition_id, *filler, two.condition_id]
+        found = await markets_by_condition(base, conditions)
+        assert {m.condition_id for m in found} == {one.condition_id, two.condition_id}
+        assert await markets_by_condition(base, conditions, closed=True) == []
+        tokens = [one.token_ids[0], *filler, two.token_ids[1]]
+        found = await markets_by_token(base, tokens)
+        assert {m.condition_id for m in found} == {one.condition_id, two.condition_id}

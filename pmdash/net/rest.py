@@ -8,7 +8,7 @@ that fail to decode beside good ones are skipped, or appended to ``errors`` when
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import quote, urlencode
 
 from pmdash.feeds import clob_rest, gamma
@@ -16,8 +16,8 @@ from pmdash.models import BookSnapshot, FeedError, MarketInfo
 from pmdash.net.http import HttpError, build_url, get_bytes
 
 TIMEOUT = 10.0
-CONDITIONS_PER_REQUEST = 50
-"""Condition ids asked for in one ``/markets`` request (the URL stays a few kB)."""
+IDS_PER_REQUEST = 50
+"""Condition or token ids asked for in one ``/markets`` request (the URL stays a few kB)."""
 
 
 async def fetch_book(
@@ -61,19 +61,14 @@ async def markets_by_condition(
     timeout: float = TIMEOUT,
     errors: list[FeedError] | None = None,
 ) -> list[MarketInfo]:
-    """``GET /markets?condition_ids=a,b,...`` (and ``closed`` when given), in requests of
-    ``CONDITIONS_PER_REQUEST`` ids: the markets Gamma has of those (``timeout`` each)."""
-    markets: list[MarketInfo] = []
-    for start in range(0, len(condition_ids), CONDITIONS_PER_REQUEST):
-        chunk = condition_ids[start : start + CONDITIONS_PER_REQUEST]
-        params: dict[str, str | int | bool] = {"condition_ids": ",".join(chunk)}
-        if closed is not None:
-            params["closed"] = closed
-        params["limit"] = len(chunk)
-        url = build_url(gamma_base, "/markets", params)
-        body = await get_bytes(url, timeout=timeout)
-        markets.extend(_markets(url, gamma.decode_markets(body), errors))
-    return markets
+    """``GET /markets?condition_ids=a,b,...`` (comma-separated; and ``closed`` when given):
+    the markets Gamma has of those."""
+
+    def query(chunk: Sequence[str]) -> list[tuple[str, str]]:
+        pairs = [("condition_ids", ",".join(chunk))]
+        return pairs if closed is None else [*pairs, ("closed", str(closed).lower())]
+
+    return await _markets_in_chunks(gamma_base, condition_ids, query, timeout, errors)
 
 
 async def markets_by_token(
@@ -83,13 +78,28 @@ async def markets_by_token(
     timeout: float = TIMEOUT,
     errors: list[FeedError] | None = None,
 ) -> list[MarketInfo]:
-    """``GET /markets?clob_token_ids=A&clob_token_ids=B`` (repeated keys, PROTOCOLS §6.2), in
-    requests of ``CONDITIONS_PER_REQUEST`` ids: the markets those tokens belong to."""
+    """``GET /markets?clob_token_ids=A&clob_token_ids=B`` (repeated keys, PROTOCOLS §6.2):
+    the markets those tokens belong to."""
+
+    def query(chunk: Sequence[str]) -> list[tuple[str, str]]:
+        return [("clob_token_ids", token) for token in chunk]
+
+    return await _markets_in_chunks(gamma_base, token_ids, query, timeout, errors)
+
+
+async def _markets_in_chunks(
+    gamma_base: str,
+    ids: Sequence[str],
+    query: Callable[[Sequence[str]], list[tuple[str, str]]],
+    timeout: float,
+    errors: list[FeedError] | None,
+) -> list[MarketInfo]:
+    """``GET /markets`` for ``IDS_PER_REQUEST`` ids at a time (``timeout`` each)."""
     markets: list[MarketInfo] = []
-    for start in range(0, len(token_ids), CONDITIONS_PER_REQUEST):
-        chunk = token_ids[start : start + CONDITIONS_PER_REQUEST]
-        query = urlencode([("clob_token_ids", token) for token in chunk])
-        url = f"{build_url(gamma_base, '/markets')}?{query}&limit={len(chunk)}"
+    for start in range(0, len(ids), IDS_PER_REQUEST):
+        chunk = ids[start : start + IDS_PER_REQUEST]
+        params = urlencode([*query(chunk), ("limit", str(len(chunk)))])
+        url = f"{build_url(gamma_base, '/markets')}?{params}"
         body = await get_bytes(url, timeout=timeout)
         markets.extend(_markets(url, gamma.decode_markets(body), errors))
     return markets
