@@ -3,14 +3,21 @@
 Frames go into the Store as they arrive (no Textual message per frame); a timer at a fixed rate
 takes what changed and pushes only those slices into the widgets inside one ``batch_update()``.
 Each panel has its own cadence: the ladder and header follow every flush, the trade tape at most
-``TAPE_HZ`` times a second and the market list ``LIST_HZ`` (nobody reads 100 trades a second), the
-status bar when a feed changes state and once a second for its ages. A panel gets an update only
-when what it shows changed, so an idle feed repaints nothing but the status bar's ages.
+``TAPE_HZ`` times a second and the market list ``LIST_HZ`` (nobody reads 100 trades a second),
+but for the selected market's row, which follows the header at every flush; the status bar when
+a feed changes state and once a second for its ages. A panel gets an update only when what it
+shows changed, so an idle feed repaints nothing but the status bar's ages.
+
+A book the server never sends (a mistyped token id) is shown as ``missing`` once the feed has
+been open ``NO_BOOK_AFTER_S`` since the asset was asked for, rather than waiting for ever.
 
 ``tab`` moves the focus between the panels (market list, book ladder, trade tape); the focused
 one takes the movement keys. The ladder's depth and the tape's scroll are the widgets' own view
 state: when the user scrolls one, it tells the App (a message), which pushes at once as many
 levels or trades as the new position needs. Another market or outcome starts both at the top.
+
+``q``, ``ctrl+c`` and ``ctrl+q`` quit from any screen (Textual's own ``ctrl+c`` only says to
+press ``ctrl+q``); the footer (``KeyFooter``) lists ``q`` and ``?`` first.
 """
 
 from __future__ import annotations
@@ -30,18 +37,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.models import Event, FeedStatus, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
-from pmdash.state.book import BookState, OrderBook
+from pmdash.state.book import OrderBook
 from pmdash.state.following import ResolvedStreams, announced, to_retire
 from pmdash.state.store import MARKETS, STATUS, Store, book_key, tape_key
 from pmdash.widgets._screen import DashboardScreen
-from pmdash.widgets.data import HeaderData, LadderData, MarketRow
+from pmdash.widgets.data import BookState, HeaderData, LadderData, MarketRow
+from pmdash.widgets.footer import KeyFooter
 from pmdash.widgets.help_screen import HelpScreen
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
@@ -57,6 +64,9 @@ TAPE_HZ = 10.0
 """Most trade-tape repaints per second (the header shows the last trade at every flush)."""
 LIST_HZ = 2.0
 """Most market-list repaints per second."""
+NO_BOOK_AFTER_S = 10.0
+"""Seconds the market feed has been open since an asset's subscription before a book that never
+came is said to be missing (a token id the server does not know, or has no book for)."""
 STATUS_INTERVAL_S = 1.0
 """The status bar's clock (ages, rates); feed state changes show at the next flush."""
 GC_INTERVAL_S = 0.25
@@ -98,8 +108,9 @@ class PmdashApp(App[int]):
         Binding("j,down", "market_down", "Move", key_display="↑↓ j k"),
         Binding("k,up", "market_up", "Move", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("o", "flip_outcome", "Flip outcome"),
+        Binding("o", "flip_outcome", "Flip"),
         Binding("tab", "focus_next", "Focus", priority=True),
         Binding("shift+tab", "focus_previous", "Focus", show=False, priority=True),
     ]
@@ -133,11 +144,18 @@ class PmdashApp(App[int]):
             market_policy(endpoints.market_ws, assets),
             on_events=self._on_events,
             on_reconnect=partial(self.store.mark_feed_reconnected, "market"),
-            on_lost=partial(self.store.mark_feed_lost, "market"),
+            on_lost=self._on_feed_lost,
         )
         self._feed_doubt: str | None = None
         """Why the market feed's socket is open but not trusted right now (a late PONG), or
         None: its live books are shown stale meanwhile, without waiting for new snapshots."""
+        self._feed_open_at: float | None = None
+        """When the market feed's socket opened (perf_counter; None: not open)."""
+        self._subscribed_at: dict[str, float] = {}
+        """Assets subscribed after start-up (markets announced later) -> when."""
+        self._no_book_check_at: float | None = None
+        """When the next asset's wait for its first book runs out (NO_BOOK_AFTER_S after the
+        feed opened or it was subscribed): the flush then looks at the books again."""
         self._unstreamed = ResolvedStreams()
         self.market_order: list[str] = [m.condition_id for m in markets]
         self.selected: str | None = self.market_order[0] if self.market_order else None
@@ -178,7 +196,7 @@ class PmdashApp(App[int]):
                     yield BookLadder(id="ladder")
                     yield TradeTape(id="tape")
         yield FeedStatusBar(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.ladder = self.query_one(BookLadder)
@@ -207,6 +225,10 @@ class PmdashApp(App[int]):
     def _on_events(self, events: list[Event], arrival: float) -> None:
         self.store.apply(events, arrival)
 
+    def _on_feed_lost(self, reason: str) -> None:
+        self.store.mark_feed_lost("market", reason)
+        self._feed_open_at = None
+
     # -- markets ------------------------------------------------------------------------------
 
     def _add_market(self, market: MarketInfo) -> None:
@@ -218,6 +240,7 @@ class PmdashApp(App[int]):
         reconnect neither asks for them nor waits on them (their books stay listed, final)."""
         for market in self._unstreamed.take_new(self.store):
             self.connection.unsubscribe(market.token_ids)
+            self._forget_subscribed(market.token_ids)
 
     def _follow_new_markets(self) -> None:
         """List and subscribe markets announced with ``new_market``, and retire old resolved
@@ -231,12 +254,58 @@ class PmdashApp(App[int]):
             self.market_order.append(market.condition_id)
             self.store.watch(market.token_ids, market.condition_id)
             self.connection.subscribe(market.token_ids)
+            self._note_subscribed(market.token_ids)
         for cid in to_retire(self.store, self.market_order, keep=self.selected):
             self.market_order.remove(cid)
             retired = self.store.markets.get(cid)
             if retired is not None:
                 self.store.unwatch(retired.token_ids)
                 self.connection.unsubscribe(retired.token_ids)
+                self._forget_subscribed(retired.token_ids)
+
+    # -- books the server does not send ------------------------------------------------------
+
+    def _wait_from(self, now: float) -> None:
+        """Look at the books again ``NO_BOOK_AFTER_S`` after ``now`` (a wait started)."""
+        due = now + NO_BOOK_AFTER_S
+        if self._no_book_check_at is None or due < self._no_book_check_at:
+            self._no_book_check_at = due
+
+    def _note_subscribed(self, asset_ids: Sequence[str]) -> None:
+        now = time.perf_counter()
+        for asset in asset_ids:
+            self._subscribed_at[asset] = now
+        self._wait_from(now)
+
+    def _forget_subscribed(self, asset_ids: Sequence[str]) -> None:
+        for asset in asset_ids:
+            self._subscribed_at.pop(asset, None)
+
+    def _note_feed_open(self) -> None:
+        """Follow when the feed's socket opened: its waits for books start then. Stale (a
+        late reply) keeps the socket and the subscription, so it keeps the time too."""
+        if self.connection.state not in ("live", "stale"):
+            self._feed_open_at = None
+        elif self._feed_open_at is None:
+            self._feed_open_at = time.perf_counter()
+            self._wait_from(self._feed_open_at)
+
+    def _waits_ran_out(self) -> bool:
+        """True (once) when an asset's wait for its first book has just run out."""
+        due = self._no_book_check_at
+        if due is None or time.perf_counter() < due:
+            return False
+        self._no_book_check_at = None
+        self._list_pending = True
+        return True
+
+    def _no_book_since(self, asset: str) -> bool:
+        """The feed has been open ``NO_BOOK_AFTER_S`` since ``asset`` was asked for."""
+        opened = self._feed_open_at
+        if opened is None:
+            return False
+        asked = max(opened, self._subscribed_at.get(asset, opened))
+        return time.perf_counter() - asked >= NO_BOOK_AFTER_S
 
     @property
     def selected_market(self) -> MarketInfo | None:
@@ -258,11 +327,14 @@ class PmdashApp(App[int]):
         if heals:
             self.connection.resync(heals)
         slices = dirty.slices
-        if slices:
+        waits_ran_out = self._waits_ran_out()
+        if slices or waits_ran_out:
             oldest = dirty.oldest_arrival
             if MARKETS in slices:
                 self._stop_streaming_resolved()
                 self._follow_new_markets()
+            if STATUS in slices:
+                self._note_feed_open()
             doubt_changed = STATUS in slices and self._note_feed_doubt()
             self._note_pending(slices, oldest)
             asset = self.selected_asset
@@ -273,8 +345,17 @@ class PmdashApp(App[int]):
                     or tape_key(asset) in slices
                     or MARKETS in slices
                     or doubt_changed
+                    or waits_ran_out
                 ):
                     shown, live = self._show_book()
+                market = self.selected_market
+                if market is not None and market.token_ids and (
+                    book_key(market.token_ids[0]) in slices
+                    or MARKETS in slices
+                    or doubt_changed
+                    or waits_ran_out
+                ):
+                    self._show_selected_row()
                 if STATUS in slices:
                     self.refresh_status()
             if shown and oldest is not None:
@@ -298,10 +379,21 @@ class PmdashApp(App[int]):
         return True
 
     def _book_state(self, book: OrderBook) -> tuple[BookState, str]:
-        """The state to show for ``book`` and why: a live book of a feed in doubt is stale."""
+        """The state to show for ``book`` and why: a live book of a feed in doubt is stale; a
+        book that never came, with the feed open ``NO_BOOK_AFTER_S`` since it was asked for,
+        is missing."""
         state = book.state
         if state == "live" and self._feed_doubt is not None:
             return "stale", self._feed_doubt
+        if (
+            state in ("empty", "stale")
+            and not book.has_snapshot
+            and not book.final
+            and self._no_book_since(book.asset_id)
+        ):
+            return "missing", (
+                f"no book from the server after {NO_BOOK_AFTER_S:g} s — is the token id right?"
+            )
         return state, book.desync_reason or book.stale_reason or ""
 
     def _tape_due(self) -> bool:
@@ -456,25 +548,34 @@ class PmdashApp(App[int]):
         self._list_pending = False
         self._list_since = None
         self._list_shown_at = time.perf_counter()
-        rows: list[MarketRow] = []
-        for condition_id in self.market_order:
-            market = self.store.markets.get(condition_id)
-            if market is None:
-                continue
-            book = self.store.books.get(market.token_ids[0]) if market.token_ids else None
-            rows.append(
-                MarketRow(
-                    condition_id=condition_id,
-                    label=market.question,
-                    best_bid=book.best_bid if book is not None else None,
-                    best_ask=book.best_ask if book is not None else None,
-                    last=book.last_trade_price if book is not None else None,
-                    resolved=condition_id in self.store.resolved,
-                    tick=book.tick if book is not None else market.tick_size,
-                    state=self._book_state(book)[0] if book is not None else "empty",
-                )
-            )
+        rows = [
+            row for condition_id in self.market_order if (row := self._market_row(condition_id))
+        ]
         return self.market_list.update_markets(rows)
+
+    def _market_row(self, condition_id: str) -> MarketRow | None:
+        """A market's row in the list (the prices of its first outcome); None if unknown."""
+        market = self.store.markets.get(condition_id)
+        if market is None:
+            return None
+        book = self.store.books.get(market.token_ids[0]) if market.token_ids else None
+        return MarketRow(
+            condition_id=condition_id,
+            label=market.question,
+            best_bid=book.best_bid if book is not None else None,
+            best_ask=book.best_ask if book is not None else None,
+            last=book.last_trade_price if book is not None else None,
+            resolved=condition_id in self.store.resolved,
+            tick=book.tick if book is not None else market.tick_size,
+            state=self._book_state(book)[0] if book is not None else "empty",
+        )
+
+    def _show_selected_row(self) -> None:
+        """The selected market's row now, not at the list's cadence: it shows the book the
+        header shows (when that is its first outcome), and the header follows every flush."""
+        row = self._market_row(self.selected) if self.selected is not None else None
+        if row is not None:
+            self.market_list.update_row(row)
 
     def feed_statuses(self) -> list[FeedStatus]:
         return [self.connection.status()]

@@ -37,6 +37,14 @@ MARKET = MarketInfo(
     token_ids=(YES, NO),
     outcomes=("Yes", "No"),
 )
+OTHER_YES, OTHER_NO = "3" * 77, "4" * 77
+OTHER = MarketInfo(
+    condition_id="0x" + "b" * 64,
+    question="Will it snow in Oslo tomorrow?",
+    slug="snow-oslo",
+    token_ids=(OTHER_YES, OTHER_NO),
+    outcomes=("Yes", "No"),
+)
 BIDS = ((480_000, 10_000_000), (470_000, 20_000_000))
 ASKS = ((520_000, 15_000_000), (530_000, 25_000_000))
 LIVE = FeedStatus(feed="market", state="live", frames_per_s=5.0, last_frame_age_s=0.1)
@@ -44,8 +52,9 @@ SIZE = (140, 36)
 
 
 def snapshot(asset: str, bids: tuple = BIDS, asks: tuple = ASKS) -> BookSnapshot:  # type: ignore[type-arg]
+    market = OTHER if asset in OTHER.token_ids else MARKET
     return BookSnapshot(
-        feed="market", asset_id=asset, market=MARKET.condition_id, bids=bids, asks=asks,
+        feed="market", asset_id=asset, market=market.condition_id, bids=bids, asks=asks,
         timestamp=NOW_MS,
     )
 
@@ -68,10 +77,12 @@ def trade(price: int, offset_ms: int = 0) -> Trade:
 class FlushHarness(PmdashApp):
     """The real App with no sockets; ``statuses`` is what the connection would report."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, markets: tuple[MarketInfo, ...] = (MARKET,)
+    ) -> None:
         super().__init__(
             Endpoints.from_base_url("http://127.0.0.1:9"),
-            [MARKET],
+            list(markets),
             settings=settings,
             refresh_hz=1.0,
         )
@@ -160,23 +171,28 @@ async def test_header_shows_a_trade_at_once_and_the_tape_at_its_cadence(
         assert app.tape_latency.total == 1
 
 
+def _row_prices(app: PmdashApp, index: int) -> str:
+    """The prices line of the ``index``th market's row."""
+    return str(app.market_list.get_option_at_index(index).prompt).split("\n")[1]
+
+
 async def test_market_list_follows_at_its_cadence(monkeypatch: pytest.MonkeyPatch) -> None:
-    app = FlushHarness()
+    """The rows of the markets not on screen wait for LIST_HZ (the selected one's row follows
+    every flush: see the next test)."""
+    app = FlushHarness(markets=(MARKET, OTHER))
     async with app.run_test(size=SIZE) as pilot:
         monkeypatch.setattr(app_module, "LIST_HZ", 0.01)
         app._list_shown_at = time.perf_counter()
-        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        app.store.apply([snapshot(OTHER_YES), snapshot(OTHER_NO)], time.perf_counter())
         app.flush()
         await pilot.pause()
-        prompt = str(app.market_list.get_option_at_index(0).prompt)
-        assert prompt.endswith("\nno book yet")
+        assert _row_prices(app, 1) == "no book yet"
 
         monkeypatch.setattr(app_module, "LIST_HZ", 1000.0)
         app.flush()
         await pilot.pause()
         await pilot.pause()
-        prompt = str(app.market_list.get_option_at_index(0).prompt)
-        assert "bid 0.48" in prompt and "ask 0.52" in prompt
+        assert "bid 0.48" in _row_prices(app, 1) and "ask 0.52" in _row_prices(app, 1)
         assert app.list_latency.total == 1
 
         # A reconnect: the list says the prices are stale until fresh books arrive.
@@ -184,13 +200,52 @@ async def test_market_list_follows_at_its_cadence(monkeypatch: pytest.MonkeyPatc
         app.flush()
         await pilot.pause()
         await pilot.pause()
-        prompt = str(app.market_list.get_option_at_index(0).prompt)
-        assert prompt.endswith("\nSTALE  bid 0.48  ask 0.52")
-        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        assert _row_prices(app, 1) == "STALE  bid 0.48  ask 0.52"
+        app.store.apply([snapshot(OTHER_YES), snapshot(OTHER_NO)], time.perf_counter())
         app.flush()
         await pilot.pause()
         await pilot.pause()
-        assert "last" in str(app.market_list.get_option_at_index(0).prompt)
+        assert "last" in _row_prices(app, 1)
+
+
+async def test_the_selected_markets_row_follows_the_header_at_every_flush(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, the selected market's row waited for LIST_HZ like the others while the header
+    followed every flush: one screen said bid 0.49 in the header and 0.48 in the row. Now
+    that row changes with the header (whichever outcome the header shows, the row shows the
+    first); the other rows still wait for the list's cadence."""
+    app = FlushHarness(markets=(MARKET, OTHER))
+    async with app.run_test(size=SIZE) as pilot:
+        books = [snapshot(asset) for asset in (YES, NO, OTHER_YES, OTHER_NO)]
+        app.store.apply(books, time.perf_counter())
+        monkeypatch.setattr(app_module, "LIST_HZ", 1000.0)
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert _row_prices(app, 0) == _row_prices(app, 1) == "bid 0.48  ask 0.52  last -"
+
+        monkeypatch.setattr(app_module, "LIST_HZ", 0.01)  # the list just repainted: 100 s
+        app._list_shown_at = time.perf_counter()
+        better = ((490_000, 1_000_000), *BIDS)
+        for outcome in ("Yes", "No"):
+            if outcome == "No":
+                await pilot.press("o")  # the header shows No; the row still shows Yes
+                await pilot.pause()
+                assert app.header.data is not None and app.header.data.outcome == "No"
+            fresh = [snapshot(YES, better), snapshot(OTHER_YES, better)]
+            app.store.apply(fresh, time.perf_counter())
+            app.flush()
+            await pilot.pause()
+            await pilot.pause()
+            assert _row_prices(app, 0) == "bid 0.49  ask 0.52  last -", outcome
+            if outcome == "Yes":
+                assert app.header.data is not None and app.header.data.best_bid == 490_000
+            assert _row_prices(app, 1) == "bid 0.48  ask 0.52  last -"  # at its cadence
+            app.store.apply([snapshot(YES)], time.perf_counter())  # back to 0.48
+            app.flush()
+            await pilot.pause()
+            assert _row_prices(app, 0) == "bid 0.48  ask 0.52  last -"
 
 
 async def test_key_presses_show_at_once_whatever_the_cadence(

@@ -4,7 +4,16 @@ through the depth when focused."""
 from __future__ import annotations
 
 from textual.geometry import Region
-from widget_apps.ladder_app import DESYNCED, EMPTY, FINE_TICK, LIVE, STALE, LadderApp, levels
+from widget_apps.ladder_app import (
+    DESYNCED,
+    EMPTY,
+    FINE_TICK,
+    LIVE,
+    MISSING,
+    STALE,
+    LadderApp,
+    levels,
+)
 
 from pmdash.widgets.data import LadderData
 from pmdash.widgets.ladder import BookLadder, banner_text, depth_bar
@@ -99,6 +108,33 @@ def test_banner_text_per_state() -> None:
         "DESYNCED: book mismatch — requesting snapshot"
     )
     assert banner_text(EMPTY) == "waiting for book"
+    assert banner_text(MISSING) == MISSING.detail
+    assert banner_text(LadderData(state="missing")) == "no book from the server"
+
+
+async def test_a_missing_book_is_said_whole_in_the_middle_and_in_the_warning_colour() -> None:
+    """A book the server never sent: the App's line in the middle, broken at its dash rather
+    than cut on a ladder narrower than it (at 80 columns the ladder has 54), in the warning
+    style where "waiting for book" is muted; no depth to scroll into, no level counts."""
+    app = LadderApp(MISSING)
+    async with app.run_test(size=(44, 12)) as pilot:
+        ladder = app.query_one(BookLadder)
+        await pilot.pause()
+        lines = [ladder.render_line(y).text for y in range(ladder.size.height)]
+        said = [line.strip() for line in lines if line.strip()]
+        assert said == ["no book from the server after 10 s", "is the token id right?"]
+        middle_row = ladder.size.height // 2
+        assert [y for y, line in enumerate(lines) if line.strip()] == [middle_row, middle_row + 1]
+        assert "…" not in "".join(said)
+        middle = ladder.render_line(middle_row)
+        warning = ladder.get_component_rich_style("book-ladder--missing")
+        assert any(seg.text.strip() and seg.style == warning for seg in middle)
+        assert warning != ladder.get_component_rich_style("book-ladder--waiting")
+        assert str(ladder.border_subtitle) == ""
+        ladder.focus()
+        await pilot.press("j")
+        await pilot.pause()
+        assert ladder.depth_offset == 0 and app.depths == []
 
 
 async def test_ladder_redraws_in_the_new_theme() -> None:

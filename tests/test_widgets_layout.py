@@ -14,14 +14,16 @@ from pmdash.widgets.tape import TradeTape
 def test_layout_full(snap_compare) -> None:
     """Markets on the left (first highlighted), the market header over the book ladder and the
     trade tape in the centre, no right column (it has no panels), the feed status line above the
-    Footer (↑↓ j k Move from the focused market list, q Quit, ? Help, o Flip outcome)."""
+    footer (q Quit, ? Help first, then ↑↓ j k Move from the focused market list, o Flip; no
+    command-palette key)."""
     assert snap_compare(LayoutApp(), terminal_size=(150, 40))
 
 
 def test_help_screen(snap_compare) -> None:
-    """After "?": a centred "Keys" box over the dimmed dashboard listing q, ?, tab (focus:
-    markets, book, trades), arrows and j k (what each panel does with them), pgup pgdn, home,
-    enter, o and escape, with "escape closes" on its bottom border."""
+    """After "?": a centred "Keys" box over the dimmed dashboard listing q, ctrl+c ctrl+q, ?,
+    tab (focus: markets, book, trades), arrows and j k (what each panel does with them), pgup
+    pgdn, home, end, o, ctrl+p and escape, with "escape closes" on its bottom border; the
+    help's own footer below: q Quit, esc Close, ↑↓ j k Scroll."""
     assert snap_compare(LayoutApp(), press=["question_mark"], terminal_size=(100, 24))
 
 

@@ -136,6 +136,8 @@ def _markup_prompt(row: MarketRow) -> Content:
         prices = Content.from_markup("[$text-success bold]RESOLVED[/]")
     elif row.state == "empty":
         prices = Content.from_markup("[$foreground-muted]no book yet[/]")
+    elif row.state == "missing":
+        prices = Content.from_markup("[$text-warning]no book from server[/]")
     elif row.state == "stale":
         prices = Content.from_markup(
             "[$text-warning bold]STALE[/]  [$foreground-muted]bid [/]$bid  "
@@ -169,6 +171,7 @@ def _markup_prompt(row: MarketRow) -> Content:
         MarketRow("0x4", "Stale?", 490_000, 510_000, 500_000, state="stale"),
         MarketRow("0x5", "Desynced?", None, 510_000, 500_000, state="desynced"),
         MarketRow("0x6", "No book?", state="empty"),
+        MarketRow("0x8", "Mistyped token id?", state="missing"),
         MarketRow("0x7", "Resolved and stale", state="stale", resolved=True),
     ],
 )

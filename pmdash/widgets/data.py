@@ -14,9 +14,10 @@ from typing import Literal
 
 from pmdash.printable import printable
 
-BookState = Literal["live", "stale", "desynced", "empty", "final"]
+BookState = Literal["live", "stale", "desynced", "empty", "missing", "final"]
 """live: in sync; stale: connection lost, or no fresh snapshot since the reconnect; desynced:
-hash/sequence mismatch; empty: no book yet."""
+hash/sequence mismatch; empty: no book yet; missing: still no book long after the feed, live,
+was asked for it (the server may not know the token id)."""
 
 LadderLevel = tuple[int, int, int]
 """(price, size, cumulative size) in micro-units, as ``OrderBook.top(n)`` returns them."""
@@ -31,7 +32,7 @@ class LadderData:
     tick: int = 10_000
     state: BookState = "live"
     detail: str = ""
-    """Why the book is not live (e.g. the desync reason)."""
+    """Why the book is not live (e.g. the desync reason; for ``missing``, the whole line)."""
     outcome: str = ""
     other_outcome: str = ""
     depth_bids: int = 0

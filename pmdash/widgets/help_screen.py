@@ -2,7 +2,9 @@
 
 The list scrolls when the terminal is too small for it: its box takes the focus, so the arrow
 keys, ``j``/``k``, page up/down and home/end move it. ``q`` quits from here as it does from the
-dashboard (a modal screen hides the App's own bindings); escape and ``?`` close the help.
+dashboard (a modal screen hides the App's own bindings; ``ctrl+c`` and ``ctrl+q`` are priority
+bindings of the App, so they reach it anyway); escape and ``?`` close the help. Its own footer
+lists only the keys that work here, over the dashboard's.
 """
 
 from __future__ import annotations
@@ -18,15 +20,20 @@ from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
+from pmdash.widgets.footer import KeyFooter
+
 KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit"),
+    ("ctrl+c  ctrl+q", "quit, from any screen"),
     ("?", "show / hide this help"),
     ("tab  shift+tab", "move focus: markets, book, trades (the focused panel is outlined)"),
-    ("↑ ↓  j k", "markets: move; book: deeper / nearer levels; trades: older / newer"),
-    ("pgup pgdn", "book, trades: a page at a time"),
-    ("home", "book: back to the top; trades: back to the newest"),
-    ("enter", "select the highlighted market"),
-    ("o", "flip outcome (Yes / No)"),
+    ("↑ ↓  j k", "markets: show the next / previous market; book: deeper / nearer levels; "
+                 "trades: older / newer"),
+    ("pgup pgdn", "markets, book, trades: a page at a time"),
+    ("home", "markets: the first; book: back to the top; trades: back to the newest"),
+    ("end", "markets: the last"),
+    ("o", "show the selected market's other outcome (the next one, if it has more)"),
+    ("ctrl+p", "command palette (theme, keys, screenshot)"),
     ("escape", "close this help"),
 )
 """(key, what it does), in the order the help lists them."""
@@ -71,20 +78,21 @@ class HelpBox(VerticalScroll):
     takes (arrows, page up/down, home/end) and by ``j``/``k``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "scroll_down", "Scroll Down", show=False),
+        Binding("j", "scroll_down", "Scroll", key_display="↑↓ j k"),
         Binding("k", "scroll_up", "Scroll Up", show=False),
     ]
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists the keys; escape (or ?) closes it, q quits the App."""
+    """Lists the keys; escape (or ?) closes it, q quits the App. Its footer shows quit,
+    close and scroll: the dashboard's keys do not work here."""
 
     AUTO_FOCUS = "#help"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),
         Binding("question_mark", "dismiss", "Close", show=False),
-        Binding("q", "app.quit", "Quit", show=False),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     DEFAULT_CSS = """
@@ -108,3 +116,4 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
             yield KeysTable()
+        yield KeyFooter()

@@ -18,6 +18,7 @@ rebuilds and repaints only the lines that changed (see ``LineView``): no per-cel
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from math import gcd
@@ -58,12 +59,18 @@ def depth_bar(fraction: float, width: int) -> str:
     return bar_text(bar_eighths(fraction, width))
 
 
+NO_BOOK = ("empty", "missing")
+"""States with no book to show: the ladder shows one line in its middle instead."""
+
+
 def banner_text(data: LadderData | None) -> str | None:
     """The line shown across the ladder when the book is not live (None when it is)."""
     if data is None:
         return "waiting for book"
     if data.state == "empty":
         return f"waiting for book — {data.detail}" if data.detail else "waiting for book"
+    if data.state == "missing":
+        return data.detail or "no book from the server"
     if data.state == "stale":
         return f"STALE — {data.detail}" if data.detail else "STALE — resyncing"
     if data.state == "desynced":
@@ -117,7 +124,7 @@ def column_layout(
 def levels_per_side(data: LadderData | None, height: int) -> int:
     """How many levels of each side a ladder ``height`` lines high shows (below its column
     header, the banner of a book that is not live, and around the mid line)."""
-    banner = 1 if data is not None and data.state != "empty" and banner_text(data) else 0
+    banner = 1 if data is not None and data.state not in NO_BOOK and banner_text(data) else 0
     return max(0, (height - banner - 2) // 2)
 
 
@@ -134,7 +141,7 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
         Binding("k,up", "shallower", "Depth", show=False),
         Binding("pagedown", "page_deeper", "Page deeper", show=False),
         Binding("pageup", "page_shallower", "Page towards the touch", show=False),
-        Binding("home", "touch", "Top of book"),
+        Binding("home", "touch", "Top"),
     ]
 
     class DepthChanged(Message):
@@ -159,6 +166,7 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
         "book-ladder--desynced",
         "book-ladder--final",
         "book-ladder--waiting",
+        "book-ladder--missing",
     }
 
     DEFAULT_CSS = """
@@ -189,6 +197,7 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
             text-style: bold;
         }
         & > .book-ladder--waiting { color: $text-muted; text-style: italic; }
+        & > .book-ladder--missing { color: $text-warning; text-style: bold; }
     }
     """
 
@@ -251,7 +260,7 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
         deeper side; nothing to scroll for a book that fits (or no book)."""
         if offset > self._offset:
             data = self._data
-            if data is None or data.state == "empty":
+            if data is None or data.state in NO_BOOK:
                 deepest = 0
             else:
                 deepest = max(data.depth_bids, data.depth_asks, len(data.bids), len(data.asks))
@@ -273,7 +282,7 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
         if self._offset:
             title += f" · depth +{self._offset}"
         subtitle = ""
-        if data is not None and data.state != "empty":
+        if data is not None and data.state not in NO_BOOK:
             subtitle = f"{data.depth_bids} bids · {data.depth_asks} asks"
             if data.other_outcome:
                 subtitle += f" · o: {data.other_outcome}"
@@ -283,9 +292,17 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
     def line_keys(self, width: int, height: int) -> list[Hashable]:
         data = self._data
         banner = banner_text(data)
-        if data is None or data.state == "empty":
+        if data is None or data.state in NO_BOOK:
+            # One line in the middle; one that does not fit (with a margin each side) is broken
+            # at its " — " first, then wrapped.
             blank: list[Hashable] = [BLANK] * height
-            blank[height // 2] = ("waiting", banner or "")
+            kind = "missing" if data is not None and data.state == "missing" else "waiting"
+            text, room = banner or "", max(1, width - 2)
+            parts = text.split(" — ") if len(text) > room else [text]
+            lines = [line for part in parts for line in textwrap.wrap(part, room)] or [""]
+            top = max(0, min(height // 2 - (len(lines) - 1) // 2, height - len(lines)))
+            for row, text in enumerate(lines[:height], top):
+                blank[row] = (kind, text)
             return blank
 
         keys: list[Hashable] = []
@@ -327,10 +344,10 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
         if kind == "banner":
             style = self.component_style(f"book-ladder--{key[1]}")
             return strip_of([("".join(centred(key[2], width)), style)], width, style)
-        # "waiting"
-        waiting = self.component_style("book-ladder--waiting")
+        # "waiting" or "missing"
+        style = self.component_style(f"book-ladder--{kind}")
         left, text, right = centred(key[1], width)
-        return strip_of([(left, base), (text, waiting), (right, base)], width, base)
+        return strip_of([(left, base), (text, style), (right, base)], width, base)
 
     def _mid_line(self, depth: str, text: str, width: int, base: Style) -> Strip:
         """The line between asks and bids: the touch's spread and mid, after the depth shown

@@ -21,8 +21,12 @@ _STATE_CLASS = {
     "stale": "market-header--warn",
     "desynced": "market-header--bad",
     "empty": "market-header--muted",
+    "missing": "market-header--warn",
     "final": "market-header--muted",
 }
+_STATE_TEXT = {"missing": ("not sent", "no book")}
+"""What the prices line says for a state after "book", and alone on a narrow line, where not
+the state's own name."""
 
 
 class MarketHeader(DataLineView[HeaderData]):
@@ -128,17 +132,18 @@ class MarketHeader(DataLineView[HeaderData]):
         base = self.base_style
         get = self.component_style
         state_style = get(_STATE_CLASS.get(data.book_state, "market-header--muted"))
+        state, alone = _STATE_TEXT.get(data.book_state, (data.book_state, data.book_state))
         label = get("market-header--label")
         parts = self._price_parts(data, 0)
         right: list[Part] = [
             (" book ", label),
-            (data.book_state, state_style),
+            (state, state_style),
             (" · heals ", label),
             (str(data.heals), base),
             (" ", base),
         ]
         if cells(parts) + cells(right) > width:
-            right = [(" ", base), (data.book_state, state_style), (" ", base)]
+            right = [(" ", base), (alone, state_style), (" ", base)]
             for level in (1, 2, 3):
                 if cells(parts) + cells(right) <= width:
                     break

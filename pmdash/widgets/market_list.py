@@ -45,11 +45,13 @@ Run = tuple[str, str]
 
 def price_runs(row: MarketRow) -> list[Run]:
     """The second line of a market's prompt: bid / ask / last, or what is wrong with them:
-    RESOLVED, STALE or DESYNC before the book's prices, or no book yet."""
+    RESOLVED, STALE or DESYNC before the book's prices, or no book yet (or from the server)."""
     if row.resolved:
         return [("RESOLVED", "$text-success bold")]
     if row.state == "empty":
         return [("no book yet", _MUTED)]
+    if row.state == "missing":
+        return [("no book from server", "$text-warning")]
     bid = fmt_price(row.best_bid, row.tick)
     ask = fmt_price(row.best_ask, row.tick)
     flag = _NOT_LIVE.get(row.state)
@@ -212,6 +214,16 @@ class MarketList(OptionList):
         if changed:
             self._show_changed(changed)
         return bool(changed)
+
+    def update_row(self, row: MarketRow) -> bool:
+        """Show ``row`` for its market, if listed, leaving the other rows as they are (only
+        its two lines are repainted, if on screen); True if it changed."""
+        old = self._rows.get(row.condition_id)
+        if old is None or old == row:
+            return False
+        self._rows[row.condition_id] = row
+        self._show_changed([row.condition_id])
+        return True
 
     def _show_changed(self, changed: list[str]) -> None:
         """New prompts for the markets ``changed`` (same order, same heights); repaint the

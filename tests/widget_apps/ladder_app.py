@@ -65,6 +65,12 @@ DESYNCED = LadderData(
     depth_asks=41,
 )
 EMPTY = LadderData(state="empty", outcome="Yes", other_outcome="No")
+MISSING = LadderData(
+    state="missing",
+    detail="no book from the server after 10 s — is the token id right?",
+    outcome="…000999",
+    other_outcome="…123456",
+)
 
 
 class LadderApp(HarnessApp):

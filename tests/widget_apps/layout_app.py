@@ -7,9 +7,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
 
 from pmdash.widgets._screen import DashboardScreen
+from pmdash.widgets.footer import KeyFooter
 from pmdash.widgets.help_screen import HelpScreen
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
@@ -22,15 +22,15 @@ from widget_apps.base import HarnessApp
 
 class LayoutApp(HarnessApp):
     """The layout ids the real App uses: #body, #markets, #main, #header, #book-row, #ladder,
-    #tape, #side (empty, so hidden), #status above the Footer; the dashboard screen's width
-    classes, which the stylesheet lays the panels out by."""
+    #tape, #side (empty, so hidden), #status above the footer (the App's ``KeyFooter``); the
+    dashboard screen's width classes, which the stylesheet lays the panels out by."""
 
     HORIZONTAL_BREAKPOINTS = DashboardScreen.HORIZONTAL_BREAKPOINTS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("o", "noop", "Flip outcome"),
+        Binding("o", "noop", "Flip"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -43,7 +43,7 @@ class LayoutApp(HarnessApp):
                     yield TradeTape(id="tape")
             yield Vertical(id="side")
         yield FeedStatusBar(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         markets = self.query_one(MarketList)
