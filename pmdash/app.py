@@ -29,7 +29,6 @@ import signal
 import time
 from collections import deque
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 
 from textual.app import App, ComposeResult
@@ -38,6 +37,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 
+from pmdash.catch_up import CATCH_UP_AFTER_S, CatchUp, catch_up_later
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.models import Event, FeedStatus, MarketInfo
@@ -143,9 +143,13 @@ class PmdashApp(App[int]):
         self.connection = Connection(
             market_policy(endpoints.market_ws, assets),
             on_events=self._on_events,
-            on_reconnect=partial(self.store.mark_feed_reconnected, "market"),
+            on_reconnect=self._on_reconnect,
             on_lost=self._on_feed_lost,
         )
+        self.endpoints = endpoints
+        self.catch_up_after_s = CATCH_UP_AFTER_S
+        """After a reconnect, how long books wait for snapshots before Gamma is asked what
+        the socket missed (``catch_up``)."""
         self._feed_doubt: str | None = None
         """Why the market feed's socket is open but not trusted right now (a late PONG), or
         None: its live books are shown stale meanwhile, without waiting for new snapshots."""
@@ -224,6 +228,33 @@ class PmdashApp(App[int]):
 
     def _on_events(self, events: list[Event], arrival: float) -> None:
         self.store.apply(events, arrival)
+
+    def _on_reconnect(self) -> None:
+        """Every book is stale until its fresh snapshot; a while later, Gamma says which
+        markets closed (or, following the whole exchange, were listed) while the socket was
+        down: no snapshot or announcement will come for those on the new socket."""
+        self.store.mark_feed_reconnected("market")
+        self.run_worker(
+            catch_up_later(
+                self.endpoints.gamma_rest,
+                self.store,
+                follow_all=self.follow_new_markets,
+                apply=self._caught_up,
+                delay=self.catch_up_after_s,
+            ),
+            name="catch-up",
+            group="catch-up",
+            exclusive=True,  # a newer reconnect's catch-up replaces a pending one
+            exit_on_error=False,
+        )
+
+    def _caught_up(self, found: CatchUp) -> None:
+        """Apply what Gamma said; the next flush unsubscribes the resolved markets and lists
+        and subscribes the new ones (``MARKETS`` changed)."""
+        for market in found.listed:
+            self.store.add_market(market)
+        if found.resolved:
+            self.store.apply(found.resolved)
 
     def _on_feed_lost(self, reason: str) -> None:
         self.store.mark_feed_lost("market", reason)
@@ -394,6 +425,10 @@ class PmdashApp(App[int]):
             return "missing", (
                 f"no book from the server after {NO_BOOK_AFTER_S:g} s — is the token id right?"
             )
+        if state == "final":
+            if book.desync_reason:
+                return state, f"out of sync when it closed ({book.desync_reason})"
+            return state, "" if book.has_snapshot else "no book was received before it closed"
         return state, book.desync_reason or book.stale_reason or ""
 
     def _tape_due(self) -> bool:

@@ -163,6 +163,45 @@ async def test_a_resolved_market_is_final_and_no_reconnect_makes_it_stale() -> N
         assert "book final" in header and "stale" not in header
 
 
+async def test_what_the_socket_missed_while_down_is_caught_up_from_gamma() -> None:
+    """A market resolved while the socket was down got no market_resolved and no snapshot on
+    the new socket, so it said "STALE — reconnected: waiting for a fresh snapshot" for good;
+    one listed meanwhile never appeared. After a reconnect the App asks Gamma (``catch_up``)."""
+    async with live_dashboard(seed=12, markets=3) as (running, app, pilot):
+        app.catch_up_after_s = 0.3
+        gone = app.market_order[0]  # on screen
+        tokens = set(app.store.markets[gone].token_ids)
+        running.exchange.pause()  # nothing may announce either change on a socket
+        assert running.faults.drop() == 1
+        running.exchange.resolve(gone)
+        new = running.exchange.add_market()
+        running.exchange.resume()
+        await until(lambda: gone in app.store.resolved)
+        assert {app.store.books[t].state for t in tokens} == {"final"}
+        await until(lambda: new.condition_id in app.market_order)
+        await until(lambda: all(t in app.store.books and app.store.books[t].state == "live"
+                                for t in new.token_ids))
+        await pilot.pause(0.3)
+        ladder = screen_text(app.query_one(BookLadder))
+        assert "RESOLVED — the book as it closed" in ladder and "STALE" not in ladder
+        assert "RESOLVED" in screen_text(app.query_one(MarketList))
+
+
+async def test_a_market_that_resolves_while_out_of_sync_says_so_and_settles() -> None:
+    """Before, it showed "DESYNCED … requesting snapshot" for good: none comes once closed."""
+    async with live_dashboard(seed=13, markets=2) as (running, app, pilot):
+        shown = app.market_order[0]
+        asset = app.selected_asset
+        assert asset is not None
+        app.store.books[asset].mark_desynced("best bid mismatch")
+        running.exchange.resolve(shown)
+        await until(lambda: app.store.books[asset].state == "final")
+        await pilot.pause(0.3)
+        ladder = screen_text(app.query_one(BookLadder))
+        assert "RESOLVED — out of sync when it closed (best bid mismatch)" in ladder
+        assert "DESYNC" not in ladder
+
+
 async def test_a_server_that_stops_answering_is_shown_stale_at_once_and_live_after() -> None:
     """Before, a silent server looked live until the watchdog dropped the socket (30 s)."""
     async with serve_exchange(seed=10, rate=100, markets=2, lifecycle_s=0) as running:

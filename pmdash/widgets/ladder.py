@@ -76,6 +76,8 @@ def banner_text(data: LadderData | None) -> str | None:
     if data.state == "desynced":
         return f"DESYNCED: {data.detail or 'book mismatch'} — requesting snapshot"
     if data.state == "final":
+        if data.detail:
+            return f"RESOLVED — {data.detail}; no longer streamed"
         return "RESOLVED — the book as it closed, no longer streamed"
     return None
 
