@@ -9,6 +9,7 @@ import errno
 import io
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.models import FeedStatus, MarketInfo
-from pmdash.net.http import HttpError
+from pmdash.net.http import HttpError, get_bytes
 from pmdash.output import OutputError
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import ServingExchange, serve_exchange
@@ -265,3 +266,20 @@ async def test_what_a_reconnect_missed_is_caught_up_from_gamma() -> None:
     states = {e["asset_id"]: e for e in lines if e["type"] == "book_state"}
     assert {states[t]["state"] for t in markets[0].token_ids} == {"final"}
     assert all(states[t]["state"] == "live" for t in new.token_ids)
+
+
+def test_a_request_left_hanging_does_not_hold_the_process_when_its_run_ends(
+    silent_port: int,
+) -> None:
+    """A catch-up asking a Gamma that never answers, cancelled when the run ends: the request
+    ran in asyncio's default executor, which ``asyncio.run`` waits for at exit, so the process
+    outlived ``--seconds`` by urllib's whole timeout (10 s)."""
+
+    async def run() -> None:
+        task = asyncio.create_task(get_bytes(f"http://127.0.0.1:{silent_port}/markets", timeout=30))
+        await asyncio.sleep(0.2)
+        task.cancel()
+
+    started = time.monotonic()
+    asyncio.run(run())
+    assert time.monotonic() - started < 10  # with the executor: 30 s, urllib's timeout

@@ -6,11 +6,13 @@ loopback always direct, ``no_proxy`` honoured, credentials never shown)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -56,9 +58,43 @@ async def get_bytes(
         raise HttpError(None, url, str(exc)) from None
     try:
         async with asyncio.timeout(timeout):
-            return await asyncio.to_thread(_get, url, timeout, max_bytes, via)
+            return await _in_daemon_thread(_get, url, timeout, max_bytes, via)
     except TimeoutError:
         raise HttpError(None, url, f"no answer within {timeout:g} s") from None
+
+
+async def _in_daemon_thread(
+    work: Callable[[str, float, int, Proxy | None], bytes],
+    url: str,
+    timeout: float,
+    max_bytes: int,
+    via: Proxy | None,
+) -> bytes:
+    """``work(...)`` in a daemon thread of its own. Not ``asyncio.to_thread``: a request
+    cancelled mid-way (a run that ends, an App that quits) would keep ``asyncio.run`` waiting
+    for the default executor until urllib's own timeout; a daemon thread is left to end alone.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[bytes] = loop.create_future()
+
+    def settle(result: bytes | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result or b"")
+
+    def run() -> None:
+        try:
+            result, error = work(url, timeout, max_bytes, via), None
+        except BaseException as exc:  # handed to the awaiting task, which raises it
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="pmdash-http", daemon=True).start()
+    return await done
 
 
 async def get_json(
