@@ -220,7 +220,8 @@ async def test_a_server_that_stops_answering_is_shown_stale_at_once_and_live_aft
             running.faults.stall(1.5)
             await until(lambda: app.connection.state == "stale")
             await pilot.pause(0.6)  # a flush and a list repaint
-            assert "STALE — no PONG or data for 0.3 s" in screen_text(app.query_one(BookLadder))
+            ladder = screen_text(app.query_one(BookLadder))
+            assert "STALE — no PONG or data for 0.3 s after a PING" in ladder
             assert "stale" in screen_text(app.query_one(MarketHeader))
             assert "STALE" in screen_text(app.query_one(MarketList))
             assert {b.state for b in books.values()} == {"live"}  # the books need no snapshot

@@ -174,7 +174,7 @@ async def test_a_late_pong_shows_stale_on_the_same_socket_until_it_comes() -> No
         async with running(conn):
             sc = await srv.wait_connection(0)
             await rec.wait(lambda: conn.state == "stale")
-            assert conn.status().detail == "no PONG or data for 0.2 s"
+            assert conn.status().detail == "no PONG or data for 0.2 s after a PING"
             srv.answer_ping = True
             await sc.send("PONG")
             await rec.wait(lambda: conn.state == "live")
@@ -199,11 +199,30 @@ async def test_a_quiet_server_is_probed_so_a_stall_shows_before_the_next_interva
             started = time.perf_counter()
             await rec.wait(lambda: conn.state == "stale")
             assert time.perf_counter() - started < 5.0  # the interval (30 s) would be far later
-            assert conn.status().detail == "no PONG or data for 0.2 s"
+            assert conn.status().detail == "no PONG or data for 0.2 s after a PING"
             assert sc.texts().count("PING") == 1  # one probe; none more while it is unanswered
             await sc.send(book_frame(A))  # data, not a PONG
             await rec.wait(lambda: conn.state == "live")
         assert len(srv.connections) == 1 and conn.status().reconnects == 0
+
+
+async def test_a_server_back_for_one_frame_then_quiet_again_is_probed_again() -> None:
+    """After a quiet spell ends with one frame, the next probe counts from that frame; the
+    keeper used to sleep until the next regular PING (the interval), so a server that went
+    quiet again showed live for up to interval + late."""
+    async with WsServer(answer_ping=False) as srv:
+        rec = Recorder()
+        ping = ClientPing(interval=30.0, timeout=30.0, probe=0.2, late=0.2)
+        conn = Connection(fast_policy(srv.url, heartbeat=ping, silence_timeout=None), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "stale")
+            await sc.send(book_frame(A))
+            await rec.wait(lambda: conn.state == "live")
+            await rec.wait(lambda: conn.state == "stale", timeout=5.0)  # not 30 s
+            assert sc.texts().count("PING") == 2  # one probe per quiet spell
+        states = [s.state for s in rec.statuses()]
+        assert states[:5] == ["connecting", "live", "stale", "live", "stale"]
 
 
 async def test_a_server_streaming_data_is_live_though_its_pongs_are_late() -> None:
@@ -229,14 +248,16 @@ async def test_an_answering_quiet_server_is_probed_a_bounded_number_of_times() -
     a probe goes only after ``probe`` s of quiet (not in a loop)."""
     async with WsServer() as srv:
         rec = Recorder()
-        ping = ClientPing(interval=30.0, timeout=30.0, probe=0.1, late=0.3)
+        ping = ClientPing(interval=30.0, timeout=30.0, probe=0.1, late=0.5)
         conn = Connection(fast_policy(srv.url, heartbeat=ping, silence_timeout=None), rec)
         async with running(conn):
             sc = await srv.wait_connection(0)
             await asyncio.sleep(1.0)
             pings = sc.texts().count("PING")
             assert conn.state == "live"
-        assert 3 <= pings <= 11  # about one per 0.1 s of quiet plus the reply's round trip
+        # One per 0.1 s of quiet after each reply (plus its round trip); not one per ``late``
+        # (the keeper used to sleep until then after a reply), nor a loop.
+        assert 5 <= pings <= 11
         assert "stale" not in [s.state for s in rec.statuses()]
 
 

@@ -109,6 +109,8 @@ class Connection:
         """When the first PING after the last frame was sent (not after it: none since)."""
         self._quiet = False
         """The feed is ``stale`` because the server went quiet (``ClientPing.late``)."""
+        self._wake = asyncio.Event()
+        """Set by the first frame after a PING: the keeper plans its next probe from it."""
         self._has_connected = False
 
     # --- public API -------------------------------------------------------------------------
@@ -331,6 +333,7 @@ class Connection:
         silence = self.policy.silence_timeout
         next_ping = self._session_start + ping.interval if ping else None
         while True:
+            self._wake.clear()
             now = time.perf_counter()
             last_in = max(self._last_frame or 0.0, self._session_start)
             late_at = None
@@ -339,14 +342,17 @@ class Connection:
                 answered = self._ping_sent <= last_in  # a frame came after the last PING
                 if ping.probe is not None and answered:
                     probe_at = last_in + ping.probe
-                if now >= next_ping or (probe_at is not None and now >= probe_at):
+                regular = now >= next_ping
+                if regular or (probe_at is not None and now >= probe_at):
                     self._send_all([ping.text])
                     if answered:
                         self._ping_sent = now
                         answered = False
                         probe_at = None
-                    if now >= next_ping:
+                    if regular:
                         next_ping = max(next_ping + ping.interval, now + ping.interval / 2)
+                    else:  # a probe: the next regular PING counts from it
+                        next_ping = now + ping.interval
                 if ping.timeout is not None and now - self._last_pong > ping.timeout:
                     return f"no {ping.reply} for {ping.timeout:g} s", True
                 if ping.late is not None and not answered:
@@ -355,7 +361,8 @@ class Connection:
                         # Say so now, not when the watchdog drops the socket: what is on screen
                         # may be out of date. The next frame makes the feed live again.
                         self._quiet = True
-                        self._set_state("stale", f"no {ping.reply} or data for {ping.late:g} s")
+                        why = f"no {ping.reply} or data for {ping.late:g} s after a {ping.text}"
+                        self._set_state("stale", why)
                     if self._state != "live":
                         late_at = None  # said already: nothing more to wake up for
             if silence is not None and now - last_in > silence:
@@ -372,15 +379,19 @@ class Connection:
             if silence is not None:
                 deadlines.append(last_in + silence)
             if not deadlines:
-                await asyncio.Event().wait()  # nothing to watch: sleep until cancelled
+                await self._wake.wait()  # nothing to watch: sleep until a frame or cancelled
                 continue
-            await asyncio.sleep(max(min(deadlines) - now, 0.0) + 0.001)
+            with contextlib.suppress(TimeoutError):  # a deadline, or a frame after a PING
+                async with asyncio.timeout(max(min(deadlines) - now, 0.0) + 0.001):
+                    await self._wake.wait()
 
     # --- per frame --------------------------------------------------------------------------
 
     def _on_frame(self, frame: str | bytes) -> None:
         arrival = time.perf_counter()
         self._frames += 1
+        if self._ping_sent > (self._last_frame or 0.0):  # the first frame since a PING
+            self._wake.set()
         self._last_frame = arrival
         self._rate.hit(arrival)
         if self._quiet:  # the server went quiet and is back: anything from it says so
