@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import heapq
 import signal
 import time
 from collections import deque
@@ -157,13 +158,13 @@ class PmdashApp(App[int]):
         """When the market feed's socket opened (perf_counter; None: not open)."""
         self._subscribed_at: dict[str, float] = {}
         """Assets subscribed after start-up (markets announced later) -> when."""
-        self._no_book_check_at: float | None = None
-        """When the next asset's wait for its first book runs out (NO_BOOK_AFTER_S after the
-        feed opened or it was subscribed): the flush then looks at the books again."""
+        self._no_book_checks: list[float] = []
+        """A heap of when waits for first books run out (NO_BOOK_AFTER_S after the feed
+        opened or an asset was subscribed): the flush looks at the books again at each."""
         self._unstreamed = ResolvedStreams()
         self.market_order: list[str] = [m.condition_id for m in markets]
         self.selected: str | None = self.market_order[0] if self.market_order else None
-        self.outcome_index = 0
+        self.outcome_index = self._asked_outcome(settings)
         self.latency = LatencyWindow()
         """Ladder and header: oldest frame folded into a flush -> the screen refresh after it
         (an upper bound of each frame's latency; the status bar shows its p99)."""
@@ -228,6 +229,15 @@ class PmdashApp(App[int]):
 
     def _on_events(self, events: list[Event], arrival: float) -> None:
         self.store.apply(events, arrival)
+
+    def _asked_outcome(self, settings: Settings) -> int:
+        """The first market opens on the outcome ``--asset`` named (a No token shows the No
+        book), not on the market's first outcome."""
+        market = self.store.markets.get(self.selected) if self.selected is not None else None
+        if market is None:
+            return 0
+        asked = [a for a in settings.assets if a in market.token_ids]
+        return market.token_ids.index(asked[0]) if asked else 0
 
     def _on_reconnect(self) -> None:
         """Every book is stale until its fresh snapshot; a while later, Gamma says which
@@ -298,9 +308,7 @@ class PmdashApp(App[int]):
 
     def _wait_from(self, now: float) -> None:
         """Look at the books again ``NO_BOOK_AFTER_S`` after ``now`` (a wait started)."""
-        due = now + NO_BOOK_AFTER_S
-        if self._no_book_check_at is None or due < self._no_book_check_at:
-            self._no_book_check_at = due
+        heapq.heappush(self._no_book_checks, now + NO_BOOK_AFTER_S)
 
     def _note_subscribed(self, asset_ids: Sequence[str]) -> None:
         now = time.perf_counter()
@@ -322,11 +330,13 @@ class PmdashApp(App[int]):
             self._wait_from(self._feed_open_at)
 
     def _waits_ran_out(self) -> bool:
-        """True (once) when an asset's wait for its first book has just run out."""
-        due = self._no_book_check_at
-        if due is None or time.perf_counter() < due:
+        """True when a wait for a first book has run out since the last call."""
+        checks = self._no_book_checks
+        now = time.perf_counter()
+        if not checks or checks[0] > now:
             return False
-        self._no_book_check_at = None
+        while checks and checks[0] <= now:
+            heapq.heappop(checks)
         self._list_pending = True
         return True
 

@@ -97,3 +97,27 @@ async def test_a_book_the_server_never_sends_is_said_missing_until_one_comes(
             assert "0.48" in screen_text(ladder) and "book live" in screen_text(header)
             await until(pilot, lambda: "bid 0.48" in screen_text(market_list))
             assert "no book" not in screen_text(market_list)
+
+
+async def test_a_reconnect_during_the_wait_still_ends_in_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found in review: only the earliest end of a wait was kept, and cleared when it came;
+    a socket reopened during the first wait started a later one that was then never looked
+    at, so the ladder said "waiting for book" for good."""
+    wait = 3.0  # longer than the reconnect's backoff: the socket reopens inside the wait
+    monkeypatch.setattr(app_module, "NO_BOOK_AFTER_S", wait)
+    missing = f"no book from the server after {wait:g} s — is the token id right?"
+    async with serve_exchange(seed=7, rate=50) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        settings = Settings(assets=[UNKNOWN])
+        app = PmdashApp(endpoints, await resolve_markets(endpoints, settings), settings=settings)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: app.connection.state == "live")
+            await pilot.pause(wait / 6)
+            assert running.faults.drop() == 1  # well inside the first wait
+            await until(pilot, lambda: app.connection.status().reconnects >= 1)
+            await until(pilot, lambda: app.connection.state == "live")
+            reopened = app.connection.status()
+            assert reopened.reconnects == 1
+            await until(pilot, lambda: missing in screen_text(app.ladder), seconds=3 * wait)

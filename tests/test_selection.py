@@ -3,6 +3,7 @@ exchange's Gamma on loopback."""
 
 from __future__ import annotations
 
+from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.selection import resolve_markets
@@ -33,3 +34,17 @@ async def test_tokens_are_still_streamed_when_gamma_gives_no_answer() -> None:
     settings = Settings(assets=["11", "22"])
     markets = await resolve_markets(endpoints, settings, name_assets=True, timeout=3)
     assert len(markets) == 1 and markets[0].token_ids == ("11", "22")
+
+
+async def test_the_dashboard_opens_on_the_outcome_the_token_names() -> None:
+    """``--asset <a No token>`` is named by its market, whose first outcome is Yes: the
+    dashboard must open on the No book the user asked for, not on Yes."""
+    async with serve_exchange(seed=3, markets=2, lifecycle_s=0, paused=True) as running:
+        endpoints = Endpoints.from_base_url(running.base_url)
+        market = running.exchange.markets()[0]
+        settings = Settings(assets=[market.token_ids[1]])
+        named = await resolve_markets(endpoints, settings, name_assets=True)
+        app = PmdashApp(endpoints, named, settings=settings)
+        assert app.selected_asset == market.token_ids[1]
+        plain = PmdashApp(endpoints, named, settings=Settings())
+        assert plain.selected_asset == market.token_ids[0]
