@@ -395,7 +395,9 @@ def _hider(base_url: str) -> Callable[[str], str]:
     """Replace the URLs of the server at ``base_url`` (and "the exchange at" before them) in a
     message with ``DEMO_NAME``."""
     netloc = re.escape(urlsplit(base_url).netloc)
-    pattern = re.compile(rf"(?:the exchange at )?(?:https?|wss?)://{netloc}[^\s,;:)'\"]*")
+    # Its path too, but not a sentence's last dot; not a longer port (":4000" in ":40001").
+    path = r"""(?:/[^\s,;)'"]*[^\s,;:)'".])?"""
+    pattern = re.compile(rf"(?:the exchange at )?(?:https?|wss?)://{netloc}(?![0-9]){path}")
     return lambda text: pattern.sub(DEMO_NAME, text)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pmdash.cli import _settings, main, parse_args
+from pmdash.cli import _hider, _settings, main, parse_args
 from pmdash.config import ConfigError, load_settings
 from pmdash.endpoints import Endpoints, check_ws_url
 from pmdash.sim.runner import RunningExchange, start_exchange
@@ -475,3 +475,12 @@ def test_search_with_no_match_is_not_a_failure(
     code, out, err = cli(capsys, "search", "zzz-nothing-like-it", "--json", "--base-url",
                          exchange.base_url)
     assert (code, out, err) == (0, "", "")
+
+
+def test_the_demo_name_replaces_only_the_demo_exchanges_urls() -> None:
+    """A sentence's last dot and the colon after a URL stay; a longer port is not it."""
+    hide = _hider("http://127.0.0.1:4000")
+    assert hide("no market on http://127.0.0.1:4000.") == "no market on the demo exchange."
+    assert hide("at ws://127.0.0.1:4000/ws/market: refused") == "at the demo exchange: refused"
+    assert hide("http://127.0.0.1:40001/x") == "http://127.0.0.1:40001/x"
+    assert hide("the exchange at http://127.0.0.1:4000 has none") == "the demo exchange has none"
