@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import heapq
 import signal
 import time
 from collections import deque
@@ -45,6 +44,7 @@ from pmdash.models import Event, FeedStatus, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
 from pmdash.state.book import OrderBook
+from pmdash.state.first_books import FirstBookWaits
 from pmdash.state.following import ResolvedStreams, announced, to_retire
 from pmdash.state.store import MARKETS, STATUS, Store, book_key, tape_key
 from pmdash.widgets._screen import DashboardScreen
@@ -154,13 +154,8 @@ class PmdashApp(App[int]):
         self._feed_doubt: str | None = None
         """Why the market feed's socket is open but not trusted right now (a late PONG), or
         None: its live books are shown stale meanwhile, without waiting for new snapshots."""
-        self._feed_open_at: float | None = None
-        """When the market feed's socket opened (perf_counter; None: not open)."""
-        self._subscribed_at: dict[str, float] = {}
-        """Assets subscribed after start-up (markets announced later) -> when."""
-        self._no_book_checks: list[float] = []
-        """A heap of when waits for first books run out (NO_BOOK_AFTER_S after the feed
-        opened or an asset was subscribed): the flush looks at the books again at each."""
+        self._first_books = FirstBookWaits(NO_BOOK_AFTER_S)
+        """Each book's wait for its first snapshot (a book never sent is said missing)."""
         self._unstreamed = ResolvedStreams()
         self.market_order: list[str] = [m.condition_id for m in markets]
         self.selected: str | None = self.market_order[0] if self.market_order else None
@@ -268,7 +263,7 @@ class PmdashApp(App[int]):
 
     def _on_feed_lost(self, reason: str) -> None:
         self.store.mark_feed_lost("market", reason)
-        self._feed_open_at = None
+        self._first_books.feed_closed()
 
     # -- markets ------------------------------------------------------------------------------
 
@@ -281,7 +276,7 @@ class PmdashApp(App[int]):
         reconnect neither asks for them nor waits on them (their books stay listed, final)."""
         for market in self._unstreamed.take_new(self.store):
             self.connection.unsubscribe(market.token_ids)
-            self._forget_subscribed(market.token_ids)
+            self._first_books.unsubscribed(market.token_ids)
 
     def _follow_new_markets(self) -> None:
         """List and subscribe markets announced with ``new_market``, and retire old resolved
@@ -295,58 +290,31 @@ class PmdashApp(App[int]):
             self.market_order.append(market.condition_id)
             self.store.watch(market.token_ids, market.condition_id)
             self.connection.subscribe(market.token_ids)
-            self._note_subscribed(market.token_ids)
+            self._first_books.subscribed(market.token_ids, time.perf_counter())
         for cid in to_retire(self.store, self.market_order, keep=self.selected):
             self.market_order.remove(cid)
             retired = self.store.markets.get(cid)
             if retired is not None:
                 self.store.unwatch(retired.token_ids)
                 self.connection.unsubscribe(retired.token_ids)
-                self._forget_subscribed(retired.token_ids)
+                self._first_books.unsubscribed(retired.token_ids)
 
     # -- books the server does not send ------------------------------------------------------
 
-    def _wait_from(self, now: float) -> None:
-        """Look at the books again ``NO_BOOK_AFTER_S`` after ``now`` (a wait started)."""
-        heapq.heappush(self._no_book_checks, now + NO_BOOK_AFTER_S)
-
-    def _note_subscribed(self, asset_ids: Sequence[str]) -> None:
-        now = time.perf_counter()
-        for asset in asset_ids:
-            self._subscribed_at[asset] = now
-        self._wait_from(now)
-
-    def _forget_subscribed(self, asset_ids: Sequence[str]) -> None:
-        for asset in asset_ids:
-            self._subscribed_at.pop(asset, None)
-
     def _note_feed_open(self) -> None:
-        """Follow when the feed's socket opened: its waits for books start then. Stale (a
-        late reply) keeps the socket and the subscription, so it keeps the time too."""
-        if self.connection.state not in ("live", "stale"):
-            self._feed_open_at = None
-        elif self._feed_open_at is None:
-            self._feed_open_at = time.perf_counter()
-            self._wait_from(self._feed_open_at)
+        """Follow when the feed's socket opened: the waits for first books start then. Stale
+        (a server gone quiet) keeps the socket and the subscription, so it keeps the time."""
+        if self.connection.state in ("live", "stale"):
+            self._first_books.feed_open(time.perf_counter())
+        else:
+            self._first_books.feed_closed()
 
     def _waits_ran_out(self) -> bool:
         """True when a wait for a first book has run out since the last call."""
-        checks = self._no_book_checks
-        now = time.perf_counter()
-        if not checks or checks[0] > now:
+        if not self._first_books.ran_out(time.perf_counter()):
             return False
-        while checks and checks[0] <= now:
-            heapq.heappop(checks)
         self._list_pending = True
         return True
-
-    def _no_book_since(self, asset: str) -> bool:
-        """The feed has been open ``NO_BOOK_AFTER_S`` since ``asset`` was asked for."""
-        opened = self._feed_open_at
-        if opened is None:
-            return False
-        asked = max(opened, self._subscribed_at.get(asset, opened))
-        return time.perf_counter() - asked >= NO_BOOK_AFTER_S
 
     @property
     def selected_market(self) -> MarketInfo | None:
@@ -430,11 +398,10 @@ class PmdashApp(App[int]):
             state in ("empty", "stale")
             and not book.has_snapshot
             and not book.final
-            and self._no_book_since(book.asset_id)
+            and self._first_books.missing(book.asset_id, time.perf_counter())
         ):
-            return "missing", (
-                f"no book from the server after {NO_BOOK_AFTER_S:g} s — is the token id right?"
-            )
+            after = self._first_books.after
+            return "missing", f"no book from the server after {after:g} s — is the token id right?"
         if state == "final":
             if book.desync_reason:
                 return state, f"out of sync when it closed ({book.desync_reason})"
