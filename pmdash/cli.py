@@ -376,6 +376,29 @@ def _demo_flag(args: argparse.Namespace) -> bool:
     return bool(args.demo or getattr(args, "sub_demo", False))
 
 
+def _check_selection_applies(args: argparse.Namespace) -> None:
+    """A selection flag given before a command it means nothing to is a usage error, not
+    silently dropped: ``sim`` serves the markets it makes, ``search`` looks up TEXT."""
+    chosen = [
+        flag
+        for flag, given in (("--market", _flatten(args.market)), ("--asset", _flatten(args.asset)))
+        if given
+    ]
+    if args.command == "sim" and _base_url_flag(args) is not None:
+        chosen.append("--base-url")
+    if args.command not in ("sim", "search") or not chosen:
+        return
+    names, verb, them = (chosen[0], "does", "it") if len(chosen) == 1 else (
+        " and ".join(chosen), "do", "them"
+    )
+    if args.command == "sim":
+        raise ConfigError(
+            f"{names} {verb} not go with sim: it serves the markets it makes (drop {them}; "
+            "point the dashboard or tail at a running sim with --base-url)"
+        )
+    raise ConfigError(f"{names} {verb} not go with search: it looks up TEXT (drop {them})")
+
+
 def _check_demo(args: argparse.Namespace) -> None:
     """``--demo`` with what it cannot go with is a usage error (one line)."""
     if not _demo_flag(args):
@@ -559,6 +582,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        _check_selection_applies(args)
         _check_demo(args)
         if args.command == "sim":
             return cmd_sim(args)

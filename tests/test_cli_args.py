@@ -484,3 +484,21 @@ def test_the_demo_name_replaces_only_the_demo_exchanges_urls() -> None:
     assert hide("at ws://127.0.0.1:4000/ws/market: refused") == "at the demo exchange: refused"
     assert hide("http://127.0.0.1:40001/x") == "http://127.0.0.1:40001/x"
     assert hide("the exchange at http://127.0.0.1:4000 has none") == "the demo exchange has none"
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("--market", "x", "sim"), "--market does not go with sim"),
+        (("--asset", "1", "sim", "--seed", "3"), "--asset does not go with sim"),
+        (("--base-url", "http://127.0.0.1:1", "sim"), "--base-url does not go with sim"),
+        (("--market", "x", "--asset", "1", "search", "foo"),
+         "--market and --asset do not go with search"),
+    ],
+)
+def test_selection_flags_a_command_would_ignore_are_refused(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], words: str
+) -> None:
+    """They used to be dropped without a word: ``pmdash --market x sim`` ran the sim."""
+    line = usage_error(capsys, *argv)
+    assert words in line
