@@ -4,10 +4,18 @@ embedded exchange on loopback."""
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
 from pmdash.catch_up import catch_up, resolution, waiting_markets
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
-from pmdash.models import BookSnapshot, MarketInfo
+from pmdash.models import BookSnapshot, FeedError, MarketInfo
+from pmdash.net.http import HttpError
 from pmdash.net.rest import IDS_PER_REQUEST, markets_by_condition, markets_by_token
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import serve_exchange
@@ -104,3 +112,44 @@ async def test_many_ids_go_in_several_requests_and_all_are_found() -> None:
         tokens = [one.token_ids[0], *filler, two.token_ids[1]]
         found = await markets_by_token(base, tokens)
         assert {m.condition_id for m in found} == {one.condition_id, two.condition_id}
+
+
+class _HalfGamma(BaseHTTPRequestHandler):
+    """``/markets``: 500 for a request naming the id "bad", else one market per condition id."""
+
+    def do_GET(self) -> None:
+        ids = parse_qs(urlsplit(self.path).query).get("condition_ids", [""])[0].split(",")
+        if "bad" in ids:
+            body, status = b'{"error": "try again"}', 500
+        else:
+            body, status = json.dumps([
+                {"conditionId": cid, "question": cid, "slug": cid, "outcomes": '["Yes","No"]',
+                 "clobTokenIds": json.dumps([cid + "-y", cid + "-n"])}
+                for cid in ids if cid.startswith("0x")
+            ]).encode(), 200
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+async def test_a_failed_request_keeps_what_the_others_found() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HalfGamma)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        good = [f"0x{i:04x}" for i in range(IDS_PER_REQUEST)]
+        errors: list[FeedError] = []
+        found = await markets_by_condition(base, [*good, "bad"], errors=errors)
+        assert [m.condition_id for m in found] == good  # the first request's markets
+        assert len(errors) == 1 and "try again" in errors[0].message
+        with pytest.raises(HttpError):  # nothing found at all: the failure is the answer
+            await markets_by_condition(base, ["bad"])
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -94,14 +94,27 @@ async def _markets_in_chunks(
     timeout: float,
     errors: list[FeedError] | None,
 ) -> list[MarketInfo]:
-    """``GET /markets`` for ``IDS_PER_REQUEST`` ids at a time (``timeout`` each)."""
+    """``GET /markets`` for ``IDS_PER_REQUEST`` ids at a time (``timeout`` each). A request
+    that fails does not lose what the others found: its ``HttpError`` is raised only when no
+    request succeeded (each failure is also appended to ``errors``, as a ``FeedError``)."""
     markets: list[MarketInfo] = []
+    failed: HttpError | None = None
+    answered = False
     for start in range(0, len(ids), IDS_PER_REQUEST):
         chunk = ids[start : start + IDS_PER_REQUEST]
         params = urlencode([*query(chunk), ("limit", str(len(chunk)))])
         url = f"{build_url(gamma_base, '/markets')}?{params}"
-        body = await get_bytes(url, timeout=timeout)
-        markets.extend(_markets(url, gamma.decode_markets(body), errors))
+        try:
+            body = await get_bytes(url, timeout=timeout)
+            markets.extend(_markets(url, gamma.decode_markets(body), errors))
+        except HttpError as exc:
+            failed = failed or exc
+            if errors is not None:
+                errors.append(FeedError(feed=gamma.FEED, message=str(exc)))
+            continue
+        answered = True
+    if failed is not None and not answered:
+        raise failed
     return markets
 
 
