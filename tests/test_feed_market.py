@@ -504,7 +504,28 @@ def hot_frames() -> list[str]:
         frame(deep_book()),
         frame(deeper),
         json.dumps(deep_book(), separators=(",", ":")),
+        dump_of_short_books(),
     ]
+
+
+def dump_of_short_books() -> str:
+    """An initial dump: short books in a frame too long for the one-pass decoder."""
+    text = frame(*(book(asset_id=str(i), bids=deep_levels(500 + i, 20)) for i in range(12)))
+    assert len(text) >= market_hot.SHORT_FRAME
+    return text
+
+
+def test_a_book_reads_alike_in_a_short_frame_and_in_a_long_one() -> None:
+    """A short frame's book is decoded in one pass (``HOT_SHORT_DECODER``), a long frame's
+    sides as raw text, level by level: both give the typed path's snapshot."""
+    item = book(bids=deep_levels(400, 40), asks=deep_levels(900, 40, -1, size="2.5"))
+    short = frame(item)
+    long = frame(item, *(book(asset_id=str(i)) for i in range(30)))
+    assert len(short) < market_hot.SHORT_FRAME <= len(long)
+    expected = market._decode_typed(short)
+    assert market.decode(short) == expected
+    assert market.decode(long)[0] == expected[0]
+    assert market.decode(long) == market._decode_typed(long)
 
 
 def test_hot_path_takes_the_server_frames_alone(monkeypatch: pytest.MonkeyPatch) -> None:

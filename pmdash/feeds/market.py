@@ -44,6 +44,8 @@ import msgspec
 from pmdash.feeds.market_hot import (
     HOT_CONVERT,
     HOT_DECODER,
+    HOT_SHORT_DECODER,
+    SHORT_FRAME,
     HotPriceChange,
     HotTrade,
     clear_value_caches,
@@ -200,7 +202,7 @@ def validation_message(exc: msgspec.ValidationError) -> tuple[str, str]:
 def decode(frame: str | bytes) -> list[MarketEvent]:
     """Every event in one market-channel frame. Never raises: bad parts become FeedError."""
     try:
-        wire = HOT_DECODER.decode(frame)
+        wire = (HOT_SHORT_DECODER if len(frame) < SHORT_FRAME else HOT_DECODER).decode(frame)
         kind = type(wire)
         if kind is HotPriceChange:
             return [hot_price_change(wire)]

@@ -1,14 +1,16 @@
 """The market channel's hot path: ``price_change``, ``last_trade_price`` and ``book``, nearly all
 of the traffic.
 
-``market.decode`` first reads a frame with one reused decoder into the structs below, which are
+``market.decode`` first reads a frame with one of two reused decoders into the structs below
+(``HOT_SHORT_DECODER`` for a frame shorter than ``SHORT_FRAME``, else ``HOT_DECODER``), which are
 stricter than the wire shapes (``market_wire``: no nulls; sides checked and sizes parsed and
 range-checked by msgspec, in C), and converts them with no per-field error handling. Anything
 this path does not take as it is (another event type, a null, a lower-case side, a size that may
 not be exact, a price not cached yet, a bad value) sends the whole frame to the typed path, which
-gives the same events or says exactly what is wrong. A ``book``'s sides are decoded separately
-(``_hot_levels``); a long one reuses its asset's previous levels through a cache of level texts
-(``_long_side``).
+gives the same events or says exactly what is wrong. A short frame's ``book`` has its levels
+decoded with it; in a longer frame a ``book``'s sides are read as raw text and decoded
+separately (``_hot_levels``), a long one reusing its asset's previous levels through a cache of
+level texts (``_long_side``).
 """
 
 from __future__ import annotations
@@ -90,15 +92,33 @@ class _HotLevel(msgspec.Struct, gc=False):
     size: _HotSize
 
 
+class _HotShortBook(msgspec.Struct, tag_field="event_type", tag="book", gc=False):
+    """A ``book`` in a frame too short to hold a long side: its levels decoded in one pass."""
+
+    asset_id: str
+    market: str
+    bids: list[_HotLevel]
+    asks: list[_HotLevel]
+    timestamp: Millis
+    hash: str = ""
+    tick_size: str = ""
+    last_trade_price: str = ""
+
+
 _Hot = HotPriceChange | HotTrade | _HotBook
 HOT_DECODER = msgspec.json.Decoder(list[_Hot] | _Hot, strict=False)
+_HotShort = HotPriceChange | HotTrade | _HotShortBook
+HOT_SHORT_DECODER = msgspec.json.Decoder(list[_HotShort] | _HotShort, strict=False)
+"""For frames shorter than ``SHORT_FRAME`` (nearly all): no side can be long, so a ``book``'s
+levels are decoded with it rather than skipped as raw text and decoded again."""
 _HOT_LEVEL = msgspec.json.Decoder(_HotLevel, strict=False)
 _HOT_SIDE = msgspec.json.Decoder(list[_HotLevel], strict=False)
 
 
 def _hot_units(size: float) -> int:
     """A size msgspec parsed (``_HotSize``) in micro-units; ``_NotHot`` if maybe not exact.
-    ``hot_price_change``, the hottest loop, writes this out rather than call it."""
+    ``hot_price_change`` and ``_short_side``, the hottest loops, write this out rather than
+    call it (a call per level cost a book about 5% of its instructions)."""
     if type(size) is int:
         return size * SCALE
     scaled = size * 1e6  # ``_micro``, inline (msgspec checked the range)
@@ -138,6 +158,10 @@ _levels = _LevelCache()
 _LONG_SIDE = 4096
 """A side at least this long (about 150 levels) reuses the levels of its asset's previous
 book on that side up to the first byte that differs (``_long_side``)."""
+SHORT_FRAME = _LONG_SIDE
+"""A frame shorter than this (in characters or bytes) cannot hold a long side: it is read with
+``HOT_SHORT_DECODER``. A str frame's characters may be fewer than its bytes; a long side taken
+as short is still decoded right, only without its previous levels' reuse."""
 _SIDES_LIMIT = 512
 _sides: dict[tuple[str, bool], tuple[bytes, bytes, list[Level], bool]] = {}
 """(asset id, bids?) -> the last long side's text, its separator, its levels in wire order,
@@ -165,8 +189,24 @@ def _hot_levels(raw: msgspec.Raw, asset_id: str, best_high: bool) -> tuple[Level
         if text[:2] != b"[{" or text[-2:] != b"}]":
             raise _NotHot
         return _long_side(text, asset_id, best_high)
+    return _short_side(_HOT_SIDE.decode(raw), best_high)
+
+
+def _short_side(wire: list[_HotLevel], best_high: bool) -> tuple[Level, ...]:
+    """Decoded levels, sorted best first (``best_high``: bids)."""
     prices = level_prices  # a price not cached yet (KeyError): the typed path caches it
-    levels = [(prices[level.price], _hot_units(level.size)) for level in _HOT_SIDE.decode(raw)]
+    levels: list[Level] = []
+    append = levels.append
+    for level in wire:
+        size = level.size
+        if type(size) is int:
+            append((prices[level.price], size * SCALE))
+        else:
+            scaled = size * 1e6
+            size = round(scaled)
+            if not -0.01 < scaled - size < 0.01 or (not size and scaled):
+                raise _NotHot
+            append((prices[level.price], size))
     levels.sort(reverse=best_high)  # one pass: the server sends each side sorted
     return tuple(levels)
 
@@ -240,6 +280,22 @@ def _hot_book(w: _HotBook) -> BookSnapshot:
     )
 
 
+def _hot_short_book(w: _HotShortBook) -> BookSnapshot:
+    ltp = w.last_trade_price
+    tick = w.tick_size
+    return BookSnapshot(
+        feed=FEED,
+        asset_id=w.asset_id,
+        market=w.market,
+        bids=_short_side(w.bids, True),
+        asks=_short_side(w.asks, False),
+        timestamp=w.timestamp,
+        hash=w.hash,
+        tick_size=tick_units(tick) if tick else None,
+        last_trade_price=parse_price(ltp) if ltp else None,
+    )
+
+
 def hot_price_change(w: HotPriceChange) -> BookDelta:
     prices = level_prices  # a price not cached yet (KeyError): the typed path caches it
     optional = opt_prices
@@ -285,5 +341,6 @@ HOT_CONVERT: dict[type, Callable[[Any], MarketEvent]] = {
     HotPriceChange: hot_price_change,
     HotTrade: hot_trade,
     _HotBook: _hot_book,
+    _HotShortBook: _hot_short_book,
 }
 
