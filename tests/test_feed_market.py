@@ -603,6 +603,18 @@ def test_hot_and_typed_paths_agree_on_sizes(sizes: list[str], cents: int) -> Non
         assert snap.bids == ((cents * 10_000, exact[2]),)
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(
+    st.floats(0.0, market_hot.FLOAT_EXACT_UNITS, exclude_max=True),
+    st.integers(0, 10**8).map(lambda n: n + 0.5),  # ties: to even, as round() does
+    st.integers(0, 10**14 - 1).map(float),
+))  # fmt: skip
+def test_the_nearest_whole_number_trick_is_round(x: float) -> None:
+    """The hot loops round a size with ``x + _NEAREST - _NEAREST``: ``round(x)`` as a float
+    over the whole range msgspec lets through, ties included."""
+    assert x + market_hot._NEAREST - market_hot._NEAREST == round(x)
+
+
 LEVEL_TRAPS = [
     {"note": '},{"price":"0.9","size":"5"'},  # a separator and a level inside a string
     {"note": 'x","size":"9'},  # escaped quotes, no brace
