@@ -30,10 +30,9 @@ from pmdash.feeds.market_wire import (
     opt_prices,
     price_units,
     size_cache,
-    tick_units,
 )
 from pmdash.models import BookDelta, BookSnapshot, Level, LevelChange, MarketEvent, Side, Trade
-from pmdash.units import SCALE, parse_price
+from pmdash.units import SCALE
 
 
 class _NotHot(Exception):
@@ -272,9 +271,18 @@ def _common_prefix(a: bytes, b: bytes) -> int:
     return low
 
 
+def _book_prices(last_trade_price: str, tick_size: str) -> tuple[int | None, int | None]:
+    """A hot book's last trade price and tick size in micro-units ("": None), from the cache
+    of prices only (``opt_prices``: one not seen yet, or a tick that is not positive, takes
+    the typed path, which caches the price or says what is wrong)."""
+    tick = opt_prices[tick_size]
+    if tick is not None and tick <= 0:
+        raise _NotHot
+    return opt_prices[last_trade_price], tick
+
+
 def _hot_book(w: _HotBook) -> BookSnapshot:
-    ltp = w.last_trade_price
-    tick = w.tick_size
+    ltp, tick = _book_prices(w.last_trade_price, w.tick_size)
     asset_id = w.asset_id
     return BookSnapshot(
         feed=FEED,
@@ -284,14 +292,17 @@ def _hot_book(w: _HotBook) -> BookSnapshot:
         asks=_hot_levels(w.asks, asset_id, False),
         timestamp=w.timestamp,
         hash=w.hash,
-        tick_size=tick_units(tick) if tick else None,
-        last_trade_price=parse_price(ltp) if ltp else None,
+        tick_size=tick,
+        last_trade_price=ltp,
     )
 
 
 def _hot_short_book(w: _HotShortBook) -> BookSnapshot:
-    ltp = w.last_trade_price
-    tick = w.tick_size
+    optional = opt_prices  # ``_book_prices``, inline
+    ltp = optional[w.last_trade_price]
+    tick = optional[w.tick_size]
+    if tick is not None and tick <= 0:
+        raise _NotHot
     return BookSnapshot(
         feed=FEED,
         asset_id=w.asset_id,
@@ -300,8 +311,8 @@ def _hot_short_book(w: _HotShortBook) -> BookSnapshot:
         asks=_short_side(w.asks, False),
         timestamp=w.timestamp,
         hash=w.hash,
-        tick_size=tick_units(tick) if tick else None,
-        last_trade_price=parse_price(ltp) if ltp else None,
+        tick_size=tick,
+        last_trade_price=ltp,
     )
 
 

@@ -189,7 +189,10 @@ def price_units(text: str) -> int:
 
 
 def _opt_price(text: str | None) -> int | None:
-    return parse_price(text) if text else None
+    """An optional price (``""`` or None: absent), cached as ``price_units`` caches: the hot
+    path reads optional prices (a book's last trade, a change's best prices) from the cache
+    only, so one it has not seen yet takes the typed path, once."""
+    return price_units(text) if text else None
 
 
 class _SizeCache(dict[str | float, int]):
