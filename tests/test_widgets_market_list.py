@@ -9,6 +9,7 @@ from rich.style import Style as RichStyle
 from textual.content import Content
 from textual.geometry import Region, Spacing
 from textual.strip import Strip
+from textual.widget import Widget
 from widget_apps.market_list_app import ROWS, MarketListApp
 
 from pmdash.units import fmt_price
@@ -297,3 +298,45 @@ async def test_the_screen_is_the_same_with_or_without_rows_built_from_pieces(
             await pilot.pause()
             screens.append(_cells(app))
     assert screens[0] == screens[1]
+
+
+def _runs(strips: list[Strip]) -> list[list[tuple[str, RichStyle | None]]]:
+    """Each strip as (text, style) runs, meta included (a click on a row names its option)."""
+    return [[(seg.text, seg.style) for seg in strip.simplify()] for strip in strips]
+
+
+async def test_content_rows_are_framed_exactly_as_textual_frames_them() -> None:
+    """MarketList frames its content rows itself (Textual's edges around OptionList's row):
+    row for row, focused or not, after a price change, a move and a theme change, the result
+    is Textual's own styles pipeline, cell for cell and style for style."""
+    app = MarketListApp(ROWS)
+    async with app.run_test(size=(34, 16)) as pilot:
+        await pilot.pause()
+        markets = app.query_one(MarketList)
+        outer = markets.outer_size
+        rows = range(1, outer.height - 1)  # inside the border
+
+        def check() -> None:
+            for y in rows:
+                row = Region(0, y, outer.width, 1)
+                ours = markets.render_lines(row)
+                assert _runs(ours) == _runs(Widget.render_lines(markets, row)), y
+            assert markets._framed, "the fast path was not taken"
+            crop = Region(2, 1, outer.width - 4, 3)  # a partly covered list
+            cut = [strip.text for strip in markets.render_lines(crop)]
+            assert cut == [strip.text for strip in Widget.render_lines(markets, crop)]
+
+        check()
+        markets.update_row(replace(ROWS[0], best_bid=500_000))
+        await pilot.press("j")
+        await pilot.pause()
+        check()
+        markets.blur()
+        await pilot.pause()
+        check()
+        app.theme = "nord" if app.theme != "nord" else "gruvbox"
+        await pilot.pause()
+        check()
+        # The whole widget (border rows included) is Textual's.
+        whole = Region(0, 0, outer.width, outer.height)
+        assert _runs(markets.render_lines(whole)) == _runs(Widget.render_lines(markets, whole))
