@@ -302,17 +302,7 @@ class LineView(Widget):
 
     def _simple_styles(self) -> bool:
         """Whether a content line is just the edges, the line and the filters (see module)."""
-        styles = self.styles
-        outline = styles.outline
-        return (
-            not any(styles.padding)
-            and not styles.tint.a
-            and self.opacity == 1.0
-            and styles.text_opacity == 1.0
-            and (not styles.has_rule("hatch") or styles.hatch == "none")
-            and not any(edge for edge, _ in outline)
-            and self.scrollbar_gutter == (0, 0, 0, 0)
-        )
+        return not any(self.styles.padding) and frames_simply(self)
 
     def render_line(self, y: int) -> Strip:
         if not self._fitted:
@@ -343,6 +333,22 @@ class LineView(Widget):
         self._keys_size = size
         self._fitted = True
         self._frame_known = False
+
+
+def frames_simply(widget: Widget) -> bool:
+    """Whether Textual frames each content row of ``widget`` as the same edges around the row
+    (border, and padding if any), then the line filters: no tint, opacity, text opacity,
+    hatch, outline or scrollbar gutter. Then a row framed from edges cut off one row Textual
+    rendered is exactly Textual's (``LineView``, ``MarketList``)."""
+    styles = widget.styles
+    return (
+        not styles.tint.a
+        and widget.opacity == 1.0
+        and styles.text_opacity == 1.0
+        and (not styles.has_rule("hatch") or styles.hatch == "none")
+        and not any(edge for edge, _ in styles.outline)
+        and widget.scrollbar_gutter == (0, 0, 0, 0)
+    )
 
 
 def _release(dropped: list[Strip | None], keep: list[Strip | None] | None = None) -> None:

@@ -24,7 +24,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from pmdash.units import fmt_price
-from pmdash.widgets._line_view import _release
+from pmdash.widgets._line_view import _release, frames_simply
 from pmdash.widgets.data import MarketRow
 
 _MUTED = "$foreground-muted"
@@ -405,12 +405,7 @@ class MarketList(OptionList):
         if (
             content_width <= 0
             or size.height - top - bottom <= 0
-            or styles.tint.a
-            or self.opacity != 1.0
-            or styles.text_opacity != 1.0
-            or (styles.has_rule("hatch") and styles.hatch != "none")
-            or any(edge for edge, _ in styles.outline)
-            or self.scrollbar_gutter != (0, 0, 0, 0)
+            or not frames_simply(self)
             or self.scrollable_content_region.width != content_width
             or self.scrollable_content_region.height != size.height - top - bottom
         ):
