@@ -340,3 +340,23 @@ async def test_content_rows_are_framed_exactly_as_textual_frames_them() -> None:
         # The whole widget (border rows included) is Textual's.
         whole = Region(0, 0, outer.width, outer.height)
         assert _runs(markets.render_lines(whole)) == _runs(Widget.render_lines(markets, whole))
+
+
+async def test_a_scrollbar_hands_the_rows_to_textual_and_its_going_hands_them_back() -> None:
+    """With more markets than fit, the scrollbar takes a column and Textual frames the rows;
+    once it has gone (fewer markets), the list frames them again, still as Textual does."""
+    many = [replace(ROWS[0], condition_id=f"0x{i:03x}", label=f"Market {i}") for i in range(20)]
+    app = MarketListApp(many)
+    async with app.run_test(size=(34, 16)) as pilot:
+        await pilot.pause()
+        markets = app.query_one(MarketList)
+        outer = markets.outer_size
+        inside = Region(0, 1, outer.width, outer.height - 2)
+        assert markets.scrollable_content_region.width < outer.width - 2  # a scrollbar
+        assert _runs(markets.render_lines(inside)) == _runs(Widget.render_lines(markets, inside))
+        assert not markets._framed
+        markets.update_markets(ROWS[:2])
+        await pilot.pause()
+        assert markets.scrollable_content_region.width == outer.width - 2
+        assert _runs(markets.render_lines(inside)) == _runs(Widget.render_lines(markets, inside))
+        assert markets._framed, "the fast path did not come back"

@@ -302,7 +302,11 @@ class LineView(Widget):
 
     def _simple_styles(self) -> bool:
         """Whether a content line is just the edges, the line and the filters (see module)."""
-        return not any(self.styles.padding) and frames_simply(self)
+        return (
+            not any(self.styles.padding)
+            and frames_simply(self)
+            and self.scrollbar_gutter == (0, 0, 0, 0)
+        )
 
     def render_line(self, y: int) -> Strip:
         if not self._fitted:
@@ -336,10 +340,11 @@ class LineView(Widget):
 
 
 def frames_simply(widget: Widget) -> bool:
-    """Whether Textual frames each content row of ``widget`` as the same edges around the row
-    (border, and padding if any), then the line filters: no tint, opacity, text opacity,
-    hatch, outline or scrollbar gutter. Then a row framed from edges cut off one row Textual
-    rendered is exactly Textual's (``LineView``, ``MarketList``)."""
+    """Whether ``widget``'s styles have Textual frame each content row as the same edges
+    around the row (border, and padding if any), then the line filters: no tint, opacity, text
+    opacity, hatch or outline. Then, with no scrollbar gutter (layout, not style: the caller
+    asks), a row framed from edges cut off one row Textual rendered is exactly Textual's
+    (``LineView``, ``MarketList``)."""
     styles = widget.styles
     return (
         not styles.tint.a
@@ -347,7 +352,6 @@ def frames_simply(widget: Widget) -> bool:
         and styles.text_opacity == 1.0
         and (not styles.has_rule("hatch") or styles.hatch == "none")
         and not any(edge for edge, _ in styles.outline)
-        and widget.scrollbar_gutter == (0, 0, 0, 0)
     )
 
 

@@ -190,7 +190,9 @@ class MarketList(OptionList):
         self._labels: LRUCache[tuple[str, int], tuple[str, int]] = LRUCache(maxsize=4096)
         """(question, width) -> the question cut to the width, and its cells."""
         self._frame: _ListFrame | None = None
-        self._frame_known = False
+        self._frames_simply: bool | None = None
+        """Whether the styles allow a frame (``frames_simply``); None: not asked since they
+        changed."""
         self._framed: dict[int, tuple[Strip, Strip]] = {}
         """Screen row -> the content strip last framed there, and its framed strip."""
         if rows:
@@ -383,31 +385,31 @@ class MarketList(OptionList):
         return strips
 
     def _list_frame(self) -> _ListFrame | None:
-        """The frame for the current size, styles and filters (None: Textual frames)."""
+        """The frame for the current size, styles and filters (None: Textual frames). Styles
+        that need more than a frame are noted until they change; a size or a scrollbar that
+        leaves no frame is asked again at the next render (it may have gone by then)."""
         filters = tuple(self.get_line_filters())
-        frame = self._frame
-        if (
-            self._frame_known
-            and (frame is None or (frame.filters == filters and frame.size == self.outer_size))
-        ):
-            return frame
-        self._forget_frame()
-        self._frame = frame = self._make_list_frame(filters)
-        self._frame_known = True
-        return frame
-
-    def _make_list_frame(self, filters: tuple[LineFilter, ...]) -> _ListFrame | None:
-        styles = self.styles
         size = self.outer_size
-        gutter = styles.gutter  # border and padding
-        top, right, bottom, left = gutter
+        frame = self._frame
+        if frame is not None and frame.filters == filters and frame.size == size:
+            return frame
+        if self._frames_simply is None:
+            self._frames_simply = frames_simply(self)
+        self._forget_frame()
+        if self._frames_simply:
+            self._frame = self._make_list_frame(size, filters)
+        return self._frame
+
+    def _make_list_frame(self, size: Size, filters: tuple[LineFilter, ...]) -> _ListFrame | None:
+        top, right, bottom, left = self.styles.gutter  # border and padding
         content_width = size.width - left - right
+        content = self.scrollable_content_region
         if (
             content_width <= 0
             or size.height - top - bottom <= 0
-            or not frames_simply(self)
-            or self.scrollable_content_region.width != content_width
-            or self.scrollable_content_region.height != size.height - top - bottom
+            or self.scrollbar_gutter != (0, 0, 0, 0)
+            or content.width != content_width  # a scrollbar takes a column
+            or content.height != size.height - top - bottom
         ):
             return None
         # One content row as Textual frames it: its edges are the frame's edges.
@@ -428,7 +430,6 @@ class MarketList(OptionList):
         _release([framed for _, framed in self._framed.values()])
         self._framed.clear()
         self._frame = None
-        self._frame_known = False
 
     def _clear_caches(self) -> None:
         self._styles_version += 1
@@ -438,6 +439,7 @@ class MarketList(OptionList):
     def notify_style_update(self) -> None:
         self._styles_version += 1  # a theme's colours may change what a style name means
         self._run_styles.clear()
+        self._frames_simply = None
         self._forget_frame()
         super().notify_style_update()
 
