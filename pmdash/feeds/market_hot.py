@@ -213,8 +213,7 @@ def _short_side(wire: list[_HotLevel], best_high: bool) -> tuple[Level, ...]:
             whole = scaled + 6755399441055744.0 - 6755399441055744.0  # ``_NEAREST``
             if not -0.01 < scaled - whole < 0.01 or (not whole and scaled):
                 raise _NotHot
-            size = int(whole)
-            append((prices[level.price], size))
+            append((prices[level.price], int(whole)))
     levels.sort(reverse=best_high)  # one pass: the server sends each side sorted
     return tuple(levels)
 
@@ -298,11 +297,7 @@ def _hot_book(w: _HotBook) -> BookSnapshot:
 
 
 def _hot_short_book(w: _HotShortBook) -> BookSnapshot:
-    optional = opt_prices  # ``_book_prices``, inline
-    ltp = optional[w.last_trade_price]
-    tick = optional[w.tick_size]
-    if tick is not None and tick <= 0:
-        raise _NotHot
+    ltp, tick = _book_prices(w.last_trade_price, w.tick_size)
     return BookSnapshot(
         feed=FEED,
         asset_id=w.asset_id,
