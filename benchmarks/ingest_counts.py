@@ -62,11 +62,11 @@ def count(client: str, scenario: int, replays: int, quick: bool, out: Path) -> i
     return int(match.group(1))
 
 
-def per_frame(client: str, scenario: int, quick: bool, work: Path) -> float:
+def per_frame(client: str, scenario: int, quick: bool, frames: int, work: Path) -> float:
+    """Instructions per replayed frame (``frames`` in one replay)."""
     one = count(client, scenario, 1, quick, work / f"{client}.1")
     three = count(client, scenario, 3, quick, work / f"{client}.3")
-    rec = ingest._recording(ingest.SCENARIOS[scenario - 1], quick)
-    return (three - one) / (2 * len(rec.frames))
+    return (three - one) / (2 * frames)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"({scenario.number}) {scenario.name}: instructions per frame (callgrind), "
           f"{'full' if args.full else 'quick'} recording")  # fmt: skip
     clients = ["pmdash", "ref"] + (["seed"] if args.seed_guide else [])
+    frames = len(ingest._recording(scenario, not args.full).frames)
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for client in clients:
-            figures[client] = per_frame(client, args.scenario, not args.full, Path(tmp))
+            figures[client] = per_frame(client, args.scenario, not args.full, frames, Path(tmp))
             print(f"  {client:7} {figures[client]:12,.0f}")
     pm, ref = figures["pmdash"], figures["ref"]
     print(f"  pmdash/ref by instructions: {ref / pm:.3f} (the issue's target for (1): "
