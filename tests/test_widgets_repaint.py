@@ -267,7 +267,7 @@ async def test_lines_leaving_the_screen_are_freed_without_a_full_collection() ->
                 await pilot.pause()
             gc.set_debug(gc.DEBUG_SAVEALL)
             gc.collect()
-            garbage = [obj for obj in gc.garbage if type(obj) is Strip]
+            garbage = [obj for obj in gc.garbage if isinstance(obj, Strip)]
         finally:
             gc.set_debug(0)
             gc.garbage.clear()

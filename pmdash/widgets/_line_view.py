@@ -26,6 +26,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from pmdash.widgets._strips import LeanStrip
+
 BLANK: Hashable = ("blank",)
 """The key of an empty line."""
 
@@ -258,7 +260,7 @@ class LineView(Widget):
             segments = list(self.render_line(y))
             for line_filter in frame.filters:
                 segments = line_filter.apply(segments, frame.background)
-            framed = Strip([*frame.left, *segments, *frame.right], frame.width)
+            framed = LeanStrip([*frame.left, *segments, *frame.right], frame.width)
             self._framed[y] = framed
             self.lines_framed += 1
         return framed
@@ -355,6 +357,10 @@ def frames_simply(widget: Widget) -> bool:
     )
 
 
+_DIVIDE_CACHE = Strip.__dict__["_divide_cache"]
+"""The slot of ``Strip._divide_cache``, read without making a LeanStrip's cache."""
+
+
 def _release(dropped: list[Strip | None], keep: list[Strip | None] | None = None) -> None:
     """Break the reference cycle of framed Strips leaving the screen.
 
@@ -366,7 +372,11 @@ def _release(dropped: list[Strip | None], keep: list[Strip | None] | None = None
     kept = {id(strip) for strip in keep if strip is not None} if keep else set()
     for strip in dropped:
         if strip is not None and id(strip) not in kept:
-            strip._divide_cache.clear()
+            try:
+                cache = _DIVIDE_CACHE.__get__(strip)  # never made (a LeanStrip): nothing held
+            except AttributeError:
+                continue
+            cache.clear()
 
 
 DataT = TypeVar("DataT")

@@ -32,7 +32,7 @@ from textual.strip import Strip
 
 from pmdash.units import fmt_price, fmt_size
 from pmdash.widgets._line_view import BLANK, DataLineView
-from pmdash.widgets._strips import centred, strip_of
+from pmdash.widgets._strips import LeanStrip, centred, strip_of
 from pmdash.widgets.data import LadderData, LadderLevel
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -401,7 +401,7 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
             used += 2 + len(bar)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
-        strip = Strip(segments, max(used, width))
+        strip = LeanStrip(segments, max(used, width))
         return strip if used <= width else strip.adjust_cell_length(width, base)
 
 

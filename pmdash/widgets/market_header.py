@@ -13,7 +13,7 @@ from textual.strip import Strip
 
 from pmdash.units import fmt_price
 from pmdash.widgets._line_view import BLANK, DataLineView
-from pmdash.widgets._strips import Part, cells, ellipsize, strip_of
+from pmdash.widgets._strips import LeanStrip, Part, cells, ellipsize, strip_of
 from pmdash.widgets.data import HeaderData
 
 _STATE_CLASS = {
@@ -150,7 +150,7 @@ class MarketHeader(DataLineView[HeaderData]):
                 parts = self._price_parts(data, level)
         left_w = max(0, width - cells(right))
         second = strip_of(parts, left_w, base, ellipsis=True)
-        return Strip([*second, *strip_of(right, width - left_w, base)], width)
+        return LeanStrip([*second, *strip_of(right, width - left_w, base)], width)
 
     def _price_parts(self, data: HeaderData, level: int) -> list[Part]:
         """The left of the prices line, tighter with each ``level``: 1 without spread, mid and

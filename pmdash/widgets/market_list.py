@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from pmdash.units import fmt_price
 from pmdash.widgets._line_view import _release, frames_simply
+from pmdash.widgets._strips import LeanStrip
 from pmdash.widgets.data import MarketRow
 
 _MUTED = "$foreground-muted"
@@ -349,7 +350,7 @@ class MarketList(OptionList):
         prices = [Segment(text, styles[name]) for text, name in runs if text]
         if used < width:
             prices.append(Segment(" " * (width - used), base))
-        return [Strip(top, width), Strip(prices, width)]
+        return [LeanStrip(top, width), LeanStrip(prices, width)]
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """OptionList's lines, with each content row framed from Textual's own edges rather
@@ -374,7 +375,7 @@ class MarketList(OptionList):
             segments = list(content)
             for line_filter in frame.filters:
                 segments = line_filter.apply(segments, frame.background)
-            framed = Strip([*frame.left, *segments, *frame.right], frame.size.width)
+            framed = LeanStrip([*frame.left, *segments, *frame.right], frame.size.width)
             if kept is not None:
                 _release([kept[1]])
             framed_rows[y] = (content, framed)
