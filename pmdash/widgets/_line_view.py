@@ -256,11 +256,14 @@ class LineView(Widget):
     def _framed_line(self, y: int, frame: _Frame) -> Strip:
         framed = self._framed[y]
         if framed is None:
-            # The filters as ``Strip.apply_filter`` applies them, without a Strip per filter.
-            segments = list(self.render_line(y))
-            for line_filter in frame.filters:
-                segments = line_filter.apply(segments, frame.background)
-            framed = LeanStrip([*frame.left, *segments, *frame.right], frame.width)
+            framed = frame_line(
+                self.render_line(y),
+                frame.left,
+                frame.right,
+                frame.filters,
+                frame.background,
+                frame.width,
+            )
             self._framed[y] = framed
             self.lines_framed += 1
         return framed
@@ -355,6 +358,23 @@ def frames_simply(widget: Widget) -> bool:
         and (not styles.has_rule("hatch") or styles.hatch == "none")
         and not any(edge for edge, _ in styles.outline)
     )
+
+
+def frame_line(
+    content: Strip,
+    left: Strip,
+    right: Strip,
+    filters: Sequence[LineFilter],
+    background: Color,
+    width: int,
+) -> Strip:
+    """A content row as a screen row: the line filters applied to it (as ``Strip.apply_filter``
+    applies them, without a Strip per filter), between the ``left`` and ``right`` edges cut
+    from a row Textual rendered (``LineView``, ``MarketList``)."""
+    segments = list(content)
+    for line_filter in filters:
+        segments = line_filter.apply(segments, background)
+    return LeanStrip([*left, *segments, *right], width)
 
 
 _DIVIDE_CACHE = Strip.__dict__["_divide_cache"]

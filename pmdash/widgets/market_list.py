@@ -24,7 +24,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from pmdash.units import fmt_price
-from pmdash.widgets._line_view import _release, frames_simply
+from pmdash.widgets._line_view import _release, frame_line, frames_simply
 from pmdash.widgets._strips import LeanStrip
 from pmdash.widgets.data import MarketRow
 
@@ -372,10 +372,9 @@ class MarketList(OptionList):
                 continue
             if content.cell_length != frame.content_width:
                 return super().render_lines(crop)
-            segments = list(content)
-            for line_filter in frame.filters:
-                segments = line_filter.apply(segments, frame.background)
-            framed = LeanStrip([*frame.left, *segments, *frame.right], frame.size.width)
+            framed = frame_line(
+                content, frame.left, frame.right, frame.filters, frame.background, frame.size.width
+            )
             if kept is not None:
                 _release([kept[1]])
             framed_rows[y] = (content, framed)
