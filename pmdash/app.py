@@ -177,6 +177,8 @@ class PmdashApp(App[int]):
         """Oldest arrival behind a tape change not shown yet (None: nothing pending)."""
         self._tape_pending = False
         self._tape_shown_at = 0.0
+        self._tape_stale = False
+        """Whether the tape on screen says its connection is stale."""
         self._list_since: float | None = None
         self._list_pending = False
         self._list_shown_at = 0.0
@@ -262,7 +264,7 @@ class PmdashApp(App[int]):
             self.store.apply(found.resolved)
 
     def _on_feed_lost(self, reason: str) -> None:
-        self.store.mark_feed_lost("market", reason)
+        self.store.mark_feed_lost("market", reason, int(time.time() * 1000))
         self._first_books.feed_closed()
 
     # -- markets ------------------------------------------------------------------------------
@@ -402,6 +404,18 @@ class PmdashApp(App[int]):
         ):
             after = self._first_books.after
             return "missing", f"no book from the server after {after:g} s — is the token id right?"
+        if (
+            state == "stale"
+            and book.has_snapshot
+            and self._feed_doubt is None
+            and self._first_books.missing(book.asset_id, time.perf_counter())
+        ):
+            # Open that long and still no fresh book: not a slow snapshot any more.
+            after = self._first_books.after
+            return state, (
+                f"no fresh book from the server {after:g} s after reconnecting"
+                " — it may no longer list this market"
+            )
         if state == "final":
             if book.desync_reason:
                 return state, f"out of sync when it closed ({book.desync_reason})"
@@ -495,6 +509,8 @@ class PmdashApp(App[int]):
         else:
             ladder_data = self._ladder_data(book, market)
             header_data = self._header_data(book, market)
+        if (ladder_data.state == "stale") != self._tape_stale and not self._tape_pending:
+            self._tape_pending = True  # the tape says whether its trades may be out of date
         changed = False
         if ladder_data != self._shown_ladder:
             self.ladder.update_book(ladder_data)
@@ -515,7 +531,16 @@ class PmdashApp(App[int]):
             trades = tape_state.latest(self.tape.offset_at(total) + TAPE_ROWS)
         else:
             total, kept, trades = 0, 0, []
-        self.tape.update_trades(trades, book.tick if book is not None else 10_000, total, kept)
+        stale = book is not None and self._book_state(book)[0] == "stale"
+        self.tape.update_trades(
+            trades,
+            book.tick if book is not None else 10_000,
+            total,
+            kept,
+            gaps=tape_state.gaps if tape_state is not None else (),
+            stale=stale,
+        )
+        self._tape_stale = stale
         self._tape_pending = False
         self._tape_since = None
         self._tape_shown_at = time.perf_counter()
@@ -549,7 +574,7 @@ class PmdashApp(App[int]):
             mid=book.mid,
             last_trade_price=book.last_trade_price,
             last_trade_side=book.last_trade_side,
-            tick=book.tick,
+            tick=book.tick if book.has_snapshot else None,  # no book: no tick known
             resolved=resolved.winning_outcome if resolved is not None else None,
             book_state=self._book_state(book)[0],
             heals=book.heals,

@@ -84,7 +84,7 @@ async def _resolve(
         markets.append(
             MarketInfo(
                 condition_id="",
-                question=f"{len(loose)} asset(s) by token id",
+                question=f"{len(loose)} asset{'' if len(loose) == 1 else 's'} by token id",
                 slug="",
                 token_ids=tuple(loose),
                 outcomes=tuple(f"…{asset[-6:]}" for asset in loose),

@@ -342,3 +342,80 @@ async def test_screen_latency_leaves_out_frames_that_waited_for_start_up() -> No
         await pilot.pause()
         assert app.latency.total == 1 and app.latency_newest.total == 1
         assert 0 < app.latency.samples[-1] < 5_000
+
+
+async def test_after_a_lost_connection_the_tape_says_stale_and_marks_the_gap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reviewer's case: during an outage the ladder said STALE and the tape did not, and
+    after the reconnect the trades made meanwhile were silently missing. Now the tape's title
+    says STALE while the book is, and a marked line stays where trades may be missing."""
+    monkeypatch.setattr(app_module, "TAPE_HZ", 1000.0)
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        app.store.apply([snapshot(YES), snapshot(NO), trade(500_000)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert str(app.tape.border_title) == "Trades (UTC)"
+
+        app._on_feed_lost("server closed")
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert str(app.tape.border_title) == "Trades (UTC) · STALE"
+        lines = ["".join(app.tape.render_line(y).text) for y in range(1, 4)]
+        assert "gap: disconnected" in lines[0] and "0.50" in lines[1]
+
+        # Back, with a fresh book and a new trade: live again, the gap below the new trade.
+        app.store.mark_feed_reconnected("market")
+        app.store.apply([snapshot(YES), trade(510_000, 1_000)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert str(app.tape.border_title) == "Trades (UTC)"
+        lines = ["".join(app.tape.render_line(y).text) for y in range(1, 4)]
+        assert "0.51" in lines[0] and "gap: disconnected" in lines[1] and "0.50" in lines[2]
+
+
+async def test_a_book_still_stale_long_after_the_reconnect_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reviewer's case: a market the restarted server no longer lists stayed "reconnected:
+    waiting for a fresh snapshot" for ever under a live feed. Open that long with no fresh
+    book, the reason says the server may no longer list it."""
+    monkeypatch.setattr(app_module, "NO_BOOK_AFTER_S", 0.2)
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        app.store.apply([snapshot(YES), snapshot(NO)], time.perf_counter())
+        app.store.mark_feed_reconnected("market")
+        app._first_books.feed_open(time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert app.ladder.data is not None and app.ladder.data.state == "stale"
+        assert app.ladder.data.detail == "reconnected: waiting for a fresh snapshot"
+        await pilot.pause(0.3)
+        app.flush()
+        await pilot.pause()
+        assert app.ladder.data.state == "stale"  # still not to be trusted, but now says why
+        assert app.ladder.data.detail == (
+            "no fresh book from the server 0.2 s after reconnecting"
+            " — it may no longer list this market"
+        )
+        app.store.apply([snapshot(YES)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert app.ladder.data.state == "live" and app.ladder.data.detail == ""
+
+
+async def test_the_header_shows_no_tick_for_a_book_never_received() -> None:
+    """``--asset 12345``: the header said "tick 0.01", a default, for a book that never came."""
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        app.flush()
+        await pilot.pause()
+        assert app.header.data is not None and app.header.data.tick is None
+        app.store.apply([snapshot(YES)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        assert app.header.data.tick == 10_000

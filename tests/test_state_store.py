@@ -30,6 +30,7 @@ from pmdash.models import (
 )
 from pmdash.state.book import OrderBook
 from pmdash.state.store import Dirty, Store
+from pmdash.state.tape import GAPS_KEPT, TradeTape
 
 YES = "71321045679252212594626385532706912750332728571942532289631379312455583992563"
 NO = "52114319501245915516055106046884209969926127482827954674443846427813813222426"
@@ -385,6 +386,37 @@ def test_feed_lost_then_reconnected_names_each_cause() -> None:
     assert store.books[YES].stale_reason == "connection lost: no frame for 30 s"
     store.mark_feed_reconnected("market")
     assert store.books[YES].stale_reason == "reconnected: waiting for a fresh snapshot"
+
+
+def test_feed_lost_marks_a_gap_after_each_tapes_newest_trade() -> None:
+    """Trades made while the socket is down never come: each tape that has trades says where
+    they may be missing (once per loss with no trade between), and the tape repaints."""
+    store = live_store(YES, NO)
+    store.apply([trade(YES), trade(YES, ts=4)])
+    store.take_dirty()
+    store.mark_feed_lost("market", "server closed", at_ms=1_700_000_000_000)
+    assert list(store.tapes[YES].gaps) == [(2, 1_700_000_000_000)]
+    assert not store.tapes[NO].gaps  # no trades: nothing can be missing after them
+    assert "tape:" + YES in store.take_dirty().slices
+    store.mark_feed_lost("market", "connect failed")  # the retries of the same outage
+    assert list(store.tapes[YES].gaps) == [(2, 1_700_000_000_000)]
+    store.apply([trade(YES, ts=5)])
+    store.mark_feed_lost("market", "server closed")
+    assert list(store.tapes[YES].gaps) == [(2, 1_700_000_000_000), (3, None)]
+    store.mark_feed_lost("rtds", "server closed")  # another feed's loss: not this tape's
+    assert len(store.tapes[YES].gaps) == 2
+
+
+def test_tape_gaps_are_bounded_and_cleared_with_the_trades() -> None:
+    tape = TradeTape(maxlen=5)
+    assert not tape.mark_gap(1)
+    for n in range(GAPS_KEPT + 3):
+        tape.append(trade(ts=n))
+        assert tape.mark_gap(n)
+    assert len(tape.gaps) == GAPS_KEPT and tape.gaps[-1] == (GAPS_KEPT + 3, GAPS_KEPT + 2)
+    version = tape.version
+    tape.clear()
+    assert not tape.gaps and len(tape) == 0 and tape.version > version
 
 
 def test_other_feed_stale_leaves_books() -> None:

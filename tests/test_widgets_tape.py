@@ -226,3 +226,66 @@ def test_offset_at_counts_the_trades_that_came_in_above_the_view() -> None:
     tape._top = 480
     assert tape.offset_at(500) == 20
     assert tape.offset_at(470) == 0
+
+
+def _lines(tape: TradeTape) -> list[str]:
+    """Every content line under the column header, as text, top down."""
+    return ["".join(tape.render_line(y).text) for y in range(1, tape.size.height)]
+
+
+async def test_a_lost_connection_shows_where_trades_may_be_missing() -> None:
+    """The reviewer's case: after a reconnect the tape went on as if nothing had been missed.
+    A gap after trade N (of 40) is a marked line between trade N and N+1, with the time the
+    connection was lost; a gap after the newest trade (none since) is the top line."""
+    rows = trades(40)  # rows[i] is trade number 40 - i
+    app = TapeApp(rows)
+    async with app.run_test(size=(60, 9)) as pilot:  # 6 lines under the header
+        tape = app.query_one(TradeTape)
+        tape.update_trades(rows, CENT, total=40, gaps=[(38, NOW_MS - 500)])
+        await pilot.pause()
+        lines = _lines(tape)
+        assert [line.split()[0] for line in lines[:2]] == [_time_of(t) for t in rows[:2]]
+        assert "─ gap: disconnected 14:29:59 ─" in lines[2]
+        assert lines[2].strip().startswith("─") and lines[2].strip().endswith("─")
+        assert lines[3].split()[0] == _time_of(rows[2])  # trade 38, below the gap
+        assert len(lines) == 6 and lines[5].split()[0] == _time_of(rows[4])
+
+        tape.update_trades(rows, CENT, total=40, gaps=[(38, NOW_MS - 500), (40, None)])
+        await pilot.pause()
+        lines = _lines(tape)
+        assert "─ gap: disconnected ─" in lines[0]
+        assert lines[1].split()[0] == _time_of(rows[0])
+
+        tape.update_trades(rows, CENT, total=40)  # no gaps: the trades only
+        await pilot.pause()
+        assert _times(tape) == [_time_of(t) for t in rows[:6]]
+
+
+async def test_a_paused_tape_shows_a_gap_below_its_view_only_when_it_is_in_view() -> None:
+    """Scrolled back, the gap after the newest trade is above the view: not drawn on top."""
+    rows = trades(40)
+    app = TapeApp(rows)
+    async with app.run_test(size=(60, 8)) as pilot:
+        tape = app.query_one(TradeTape)
+        tape.focus()
+        tape.update_trades(rows, CENT, total=40, gaps=[(40, None), (37, None)])
+        await pilot.pause()
+        await pilot.press("j")  # trade 39 on top
+        await pilot.pause()
+        lines = _lines(tape)
+        assert lines[0].split()[0] == _time_of(rows[1])
+        assert lines[1].split()[0] == _time_of(rows[2])
+        assert "gap: disconnected" in lines[2]
+        assert lines[3].split()[0] == _time_of(rows[3])
+
+
+async def test_a_stale_tape_says_so_in_its_title() -> None:
+    app = TapeApp(trades(10))
+    async with app.run_test(size=(40, 8)) as pilot:
+        tape = app.query_one(TradeTape)
+        tape.update_trades(trades(10), CENT, stale=True)
+        await pilot.pause()
+        assert str(tape.border_title) == "Trades (UTC) · STALE"
+        tape.update_trades(trades(10), CENT)
+        await pilot.pause()
+        assert str(tape.border_title) == "Trades (UTC)"

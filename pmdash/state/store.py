@@ -200,10 +200,17 @@ class Store:
             if book.mark_stale(reason):
                 self._slices.add(self._book_keys[asset_id])
 
-    def mark_feed_lost(self, feed: str, reason: str) -> None:
-        """The feed's connection is gone (``reason``, as the connection says it): every book is
-        stale from this moment, not only once a new socket opens."""
+    def mark_feed_lost(self, feed: str, reason: str, at_ms: int | None = None) -> None:
+        """The feed's connection is gone (``reason``, as the connection says it, at ``at_ms``
+        ms since the epoch if given): every book is stale from this moment, not only once a new
+        socket opens, and every tape has a gap after its newest trade (nothing replays the
+        trades made until the reconnect)."""
         self.mark_feed_stale(feed, f"connection lost: {reason}")
+        if feed != "market":
+            return
+        for asset_id, tape in self.tapes.items():
+            if tape.mark_gap(at_ms):
+                self._slices.add(self._tape_keys[asset_id])
 
     def mark_feed_reconnected(self, feed: str) -> None:
         """A new connection opened: every book is stale until its fresh snapshot arrives."""

@@ -13,6 +13,11 @@ state held here; a change is posted (``Scrolled``) so the App pushes as many tra
 Prices are shown to the tick, or finer when a trade shown is off it (trades made before the tick
 coarsened): then every price takes the decimals that trade needs, so the decimal points stay in
 one column, as in the book ladder. The lines are laid out again only when that changes.
+
+Trades made while the connection was down are never received: where the App says the
+connection was lost (a gap after trade number N), a marked line between trade N and the next
+says trades may be missing there. While the book's connection cannot be trusted (``stale``),
+the title says so.
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ class TradeTape(LineView, can_focus=True):
         "trade-tape--sell",
         "trade-tape--unknown",
         "trade-tape--empty",
+        "trade-tape--gap",
     }
 
     DEFAULT_CSS = """
@@ -92,6 +98,7 @@ class TradeTape(LineView, can_focus=True):
         & > .trade-tape--sell { color: $text-error; }
         & > .trade-tape--unknown { color: $text-muted; }
         & > .trade-tape--empty { color: $text-muted; text-style: italic; }
+        & > .trade-tape--gap { color: $text-warning; }
     }
     """
 
@@ -113,6 +120,9 @@ class TradeTape(LineView, can_focus=True):
         """How many trades the tape holds now (the oldest ones may not have been given)."""
         self._top: int | None = None
         """Scrolled back (paused): the number of the trade on top of the view; None: live."""
+        self._gaps: dict[int, int | None] = {}
+        """Trade number N -> when (ms) the connection was lost after it (None: not known)."""
+        self._stale = False
 
     def on_mount(self) -> None:
         self._update_titles()
@@ -143,6 +153,9 @@ class TradeTape(LineView, can_focus=True):
         tick: int,
         total: int | None = None,
         kept: int | None = None,
+        *,
+        gaps: Sequence[tuple[int, int | None]] = (),
+        stale: bool = False,
     ) -> None:
         """Show ``trades`` (newest first) with prices to ``tick``'s decimals, or more when a
         trade shown needs them (all prices then get as many, so they stay aligned).
@@ -152,8 +165,14 @@ class TradeTape(LineView, can_focus=True):
         without it, ``len(trades)`` (right for a list that only grows). ``kept`` is how many
         it holds now, the most ``trades`` could be (it bounds the scroll); without it,
         ``len(trades)``. Paused, ``trades`` must reach ``offset_at(total)`` trades beyond the
-        view to fill it."""
+        view to fill it.
+
+        ``gaps``: (N, when in ms or None) where the connection was lost after trade number N
+        (trades may be missing before the next one); ``stale``: the connection is not to be
+        trusted now (the title says so)."""
         self._trades = trades
+        self._gaps = dict(gaps)
+        self._stale = stale
         self._tick = tick
         self._total = len(trades) if total is None else total
         self._kept = len(trades) if kept is None else max(kept, len(trades))
@@ -215,6 +234,8 @@ class TradeTape(LineView, can_focus=True):
         title = f"Trades ({name})" if name else "Trades"
         if self._top is not None:
             title += f" · {self.newer_above} newer ↑"
+        if self._stale:
+            title += " · STALE"
         self.set_title(title)
         self.set_subtitle("paused · home: live" if self._top is not None else "")
 
@@ -233,7 +254,19 @@ class TradeTape(LineView, can_focus=True):
         size_w = max(4, width - (1 + _TIME_W + 1 + _SIDE_W + 1 + price_w + 1) - 1)
         columns = _Columns(tick, price_w, size_w, self.tz)
         keys: list[Hashable] = [("header", columns)]
-        keys.extend(("trade", columns, trade) for trade in shown)
+        gaps = self._gaps
+        if not gaps:
+            keys.extend(("trade", columns, trade) for trade in shown)
+        else:
+            number = self._total - offset  # the number of the trade on top of the view
+            if not offset and number in gaps:  # lost after the newest trade: none since
+                keys.append(("gap", gaps[number], self.tz))
+            for trade in shown:
+                keys.append(("trade", columns, trade))
+                number -= 1
+                if number in gaps:
+                    keys.append(("gap", gaps[number], self.tz))
+            del keys[height:]
         keys.extend([BLANK] * (height - len(keys)))
         return keys
 
@@ -267,6 +300,13 @@ class TradeTape(LineView, can_focus=True):
                 + "SIZE".rjust(columns.size_w)
             )
             return strip_of([(header, style("trade-tape--header"))], width, base)
+        if kind == "gap":
+            at: int | None = key[1]
+            when = f" {fmt_time_ms(at, key[2])[:8]}" if at is not None else ""
+            text = f" gap: disconnected{when} "  # trades made while down never came
+            return strip_of(
+                [("".join(centred(text, width, "─")), style("trade-tape--gap"))], width, base
+            )
         if kind == "empty":
             left, text, right = centred("no trades yet", width)
             empty = style("trade-tape--empty")
