@@ -177,8 +177,8 @@ class PmdashApp(App[int]):
         """Oldest arrival behind a tape change not shown yet (None: nothing pending)."""
         self._tape_pending = False
         self._tape_shown_at = 0.0
-        self._tape_stale = False
-        """Whether the tape on screen says its connection is stale."""
+        self._tape_shown: tuple[bool, int] = (False, 10_000)
+        """What the tape on screen took from its book: (stale?, tick)."""
         self._list_since: float | None = None
         self._list_pending = False
         self._list_shown_at = 0.0
@@ -509,8 +509,10 @@ class PmdashApp(App[int]):
         else:
             ladder_data = self._ladder_data(book, market)
             header_data = self._header_data(book, market)
-        if (ladder_data.state == "stale") != self._tape_stale and not self._tape_pending:
-            self._tape_pending = True  # the tape says whether its trades may be out of date
+        if not self._tape_pending and (
+            (ladder_data.state == "stale", ladder_data.tick) != self._tape_shown
+        ):
+            self._tape_pending = True  # the tape shows the book's state and tick too
         changed = False
         if ladder_data != self._shown_ladder:
             self.ladder.update_book(ladder_data)
@@ -532,15 +534,16 @@ class PmdashApp(App[int]):
         else:
             total, kept, trades = 0, 0, []
         stale = book is not None and self._book_state(book)[0] == "stale"
+        tick = book.tick if book is not None else 10_000
         self.tape.update_trades(
             trades,
-            book.tick if book is not None else 10_000,
+            tick,
             total,
             kept,
             gaps=tape_state.gaps if tape_state is not None else (),
             stale=stale,
         )
-        self._tape_stale = stale
+        self._tape_shown = (stale, tick)
         self._tape_pending = False
         self._tape_since = None
         self._tape_shown_at = time.perf_counter()

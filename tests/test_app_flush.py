@@ -25,6 +25,7 @@ from pmdash.models import (
     LevelChange,
     MarketInfo,
     NewMarket,
+    TickSizeChange,
     Trade,
 )
 
@@ -419,3 +420,31 @@ async def test_the_header_shows_no_tick_for_a_book_never_received() -> None:
         app.flush()
         await pilot.pause()
         assert app.header.data.tick == 10_000
+
+
+async def test_the_tape_takes_a_new_tick_without_waiting_for_a_trade(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reviewer's case: the tape kept "0.93" after the tick went to 0.001 while the ladder
+    showed "0.980", until the next trade repainted it."""
+    monkeypatch.setattr(app_module, "TAPE_HZ", 1000.0)
+    app = FlushHarness()
+    async with app.run_test(size=SIZE) as pilot:
+        app.store.apply([snapshot(YES), snapshot(NO), trade(930_000)], time.perf_counter())
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert " 0.93 " in "".join(app.tape.render_line(1).text)
+        app.store.apply(
+            [
+                TickSizeChange(
+                    feed="market", asset_id=YES, market=MARKET.condition_id,
+                    old_tick_size=10_000, new_tick_size=1_000, timestamp=NOW_MS,
+                )
+            ],
+            time.perf_counter(),
+        )
+        app.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert " 0.930 " in "".join(app.tape.render_line(1).text)
