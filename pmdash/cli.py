@@ -31,6 +31,8 @@ from pmdash.output import write as write_out
 from pmdash.printable import printable
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from pmdash.models import MarketInfo
 
 FEEDS_AVAILABLE = ("market",)
@@ -44,6 +46,14 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        """As argparse, but a stdout that fails raises ``OutputError`` (argparse ignores it:
+        ``pmdash --help > /dev/full`` exited 0), so ``--help`` ends like any other output."""
+        if file is not None:
+            super().print_help(file)
+            return
+        write_out(sys.stdout, self.format_help(), flush=True)
 
 
 def _add_selection(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -121,6 +131,37 @@ def _positive_float(text: str) -> float:
     return value
 
 
+SIM_MAX_RATE_TEXT = "1,000,000"
+"""``pmdash.sim.exchange.MAX_RATE`` as ``sim --help`` says it (that module is not imported
+for the help: it pulls in the whole order flow)."""
+
+
+def _sim_rate(text: str) -> float:
+    """``sim --rate``: above 0, at most ``MAX_RATE`` (a huge rate overflowed the sim)."""
+    from pmdash.sim.exchange import MAX_RATE
+
+    value = _positive_float(text)
+    if value > MAX_RATE:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_RATE:,} messages per second, got {text!r}"
+        )
+    return value
+
+
+def _sim_host(text: str) -> str:
+    """``sim --host``: a loopback address only (``[::1]`` may keep its brackets)."""
+    from pmdash.sim.server import is_loopback_host
+
+    host = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    if not is_loopback_host(host):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a loopback address: the sim's control API (/sim/fault/*, "
+            "/sim/pause) has no authentication, so it listens only on 127.0.0.0/8, ::1 or "
+            "localhost"
+        )
+    return host
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -146,7 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("sim", help="run the embedded exchange alone")
     sim.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+        "--host",
+        type=_sim_host,
+        default="127.0.0.1",
+        help="loopback address to listen on: 127.0.0.0/8, ::1 or localhost (default: "
+        "%(default)s)",
     )
     sim.add_argument("--port", type=_port, default=0, help="port (default: 0, a free one)")
     sim.add_argument(
@@ -157,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument(
         "--rate",
-        type=_positive_float,
+        type=_sim_rate,
         default=20.0,
-        help="messages per second (default: %(default)g)",
+        help=f"messages per second, at most {SIM_MAX_RATE_TEXT} (default: %(default)g)",
     )
     # Only so that `pmdash sim --demo` gets a reason, not "unrecognized arguments".
     sim.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS,
@@ -580,7 +625,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except OutputError as exc:  # --help to a stdout that failed
+        return output_failed(exc)
     try:
         _check_selection_applies(args)
         _check_demo(args)

@@ -50,6 +50,8 @@ _EXPECTED = {
     "tape_len": "a whole number (like 500)",
 }
 """What each key takes, as its wrong-type error says."""
+_ENTRY = {"markets": "Gamma market slug", "assets": "CLOB token id"}
+"""What one entry of a selection list is, for messages."""
 
 
 def _toml_type(value: object) -> str:
@@ -95,6 +97,9 @@ def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             wrong = next(_toml_type(v) for v in value if not isinstance(v, str))
             raise ConfigError(f"{origin}: {key} must be a list of strings, got {wrong} in it")
+    for key in ("markets", "assets"):
+        if any(not value.strip() for value in data.get(key, ())):
+            raise ConfigError(f"{origin}: {key} has an empty entry (each is a {_ENTRY[key]})")
     if "refresh_hz" in data and not 1 <= data["refresh_hz"] <= 120:
         raise ConfigError(f"{origin}: refresh_hz must be between 1 and 120")
     if "tape_len" in data and not 10 <= data["tape_len"] <= 100_000:
@@ -110,7 +115,11 @@ def load_settings(
     base_url: str | None = None,
 ) -> Settings:
     """Merge the file, the environment (``PMDASH_BASE_URL``, empty counts as unset) and flags.
-    ``base_url=""`` (an empty flag) is kept, for the caller to refuse it by name."""
+    ``base_url=""`` (an empty flag) is kept, for the caller to refuse it by name; an empty or
+    blank ``--market`` or ``--asset`` is a ``ConfigError``."""
+    for flag, values, key in (("--market", markets, "markets"), ("--asset", assets, "assets")):
+        if any(not value.strip() for value in values or ()):
+            raise ConfigError(f"{flag} is empty (give a {_ENTRY[key]})")
     raw, used_path = load_file(config_path)
     data = validate(raw, str(used_path) if used_path else "config")
     settings = Settings(config_path=used_path)

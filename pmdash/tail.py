@@ -3,7 +3,9 @@
 A run ends at ``--max-events``, at ``--seconds``, on SIGINT or SIGTERM (each a normal end: the
 ``--books`` states and the ``--quiet`` summary are still printed), when the feed gives up for good,
 or when stdout fails (a reader that quit: exit 0; a full disk: ``OutputError``, exit 1). It exits
-1, with ``problem`` saying why, when the feed never went live or was last seen failed.
+1, with ``problem`` saying why, when the feed never went live, was last seen failed, or was not
+live at exit because its connection was lost and not regained (backing off or reconnecting).
+The ``--quiet`` summary's ``state`` is the feed's state when the run ended.
 
 Each event is one line whose ``type`` is one of DESIGN.md's list; ``feed_status`` lines say how
 the connection is doing. ``--max-events`` counts the other lines (a status line never ends a
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import sys
 import time
@@ -52,6 +55,11 @@ _ENDED_BY = {
     "SIGINT": " before SIGINT ended the run",
     "SIGTERM": " before SIGTERM ended the run",
 }
+_NOT_LIVE = {"backoff": ("backing off", ": "), "connecting": ("reconnecting", " after: ")}
+"""States of a feed that went live, lost its connection and had not regained it at exit: how
+the exit line says each, and what goes before the reason the connection was lost."""
+_RETRY_NOTE = re.compile(r";?\s*retrying in [0-9.]+\s*s\b")
+"""The connection's "; retrying in 39 s" after a failure: an exiting run retries nothing."""
 _UNKNOWN_NAMES_KEPT = 5
 """Distinct unknown ``event_type`` names the stderr note quotes."""
 
@@ -107,6 +115,9 @@ class TailRun:
         self.went_live = False
         self.last_status: FeedStatus | None = None
         """The feed's last reported state before the run stopped it."""
+        self.lost_reason = ""
+        """Why the connection was last lost or could not be made (the detail of its last
+        ``backoff`` or ``failed``)."""
         self.ended_by: str | None = None
         """What ended the run: ``max-events``, ``seconds``, ``SIGINT``, ``SIGTERM``, ``feed``
         (the connection gave up by itself) or ``output`` (stdout failed)."""
@@ -208,6 +219,8 @@ class TailRun:
         self.last_status = status
         if status.state == "live":
             self.went_live = True
+        elif status.state in ("backoff", "failed"):
+            self.lost_reason = _RETRY_NOTE.sub("", status.detail)
 
     def _on_reconnect(self) -> None:
         self.store.mark_feed_reconnected("market")
@@ -309,6 +322,7 @@ class TailRun:
                 "decode_errors": status.decode_errors,
                 "heals": sum(book.heals for book in self.store.books.values()),
                 "seconds": round(elapsed, 3),
+                "state": self.last_status.state if self.last_status is not None else None,
             }
             lines.append(_encode(summary).decode())
         if lines:
@@ -317,8 +331,9 @@ class TailRun:
 
     def _verdict(self) -> int:
         last = self.last_status
-        detail = f": {last.detail}" if last is not None and last.detail else ""
-        if last is not None and "HTTP 404" in last.detail:
+        text = _RETRY_NOTE.sub("", last.detail) if last is not None else ""
+        detail = f": {text}" if text else ""
+        if "HTTP 404" in text:
             detail += self._path_hint()
         if not self.went_live:
             state = f" (last {last.state}{detail})" if last is not None else ""
@@ -327,8 +342,17 @@ class TailRun:
                 f"the market feed never went live at {self.shown_url}{state}{by}"
             )
             return 1
-        if last is not None and last.state == "failed":
+        if last is None:
+            return 0
+        if last.state == "failed":
             self.problem = printable(f"the market feed at {self.shown_url} failed{detail}")
+            return 1
+        if last.state in _NOT_LIVE:
+            words, before_reason = _NOT_LIVE[last.state]
+            reason = f"{before_reason}{self.lost_reason}" if self.lost_reason else ""
+            self.problem = printable(
+                f"the market feed at {self.shown_url} was not live at exit ({words}{reason})"
+            )
             return 1
         return 0
 

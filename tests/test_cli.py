@@ -156,7 +156,7 @@ def test_tail_quiet_books_match_a_rest_snapshot_shape(sim: dict[str, str]) -> No
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     books = [o for o in objects if o["type"] == "book_state"]
     summary = objects[-1]
-    assert summary["type"] == "summary"
+    assert summary["type"] == "summary" and summary["state"] == "live"
     assert summary["events"] > 0 and summary["errors"] == 0
     assert len(books) == summary["books"] >= 2
     for book in books:
@@ -273,8 +273,11 @@ FULL = Path("/dev/full")
         ("tail", "market", "--base-url", "{rest}"),
         ("search", "Will", "--base-url", "{rest}"),
         ("sim", "--port", "0"),
+        ("--help",),
+        ("tail", "--help"),
+        ("sim", "-h"),
     ],
-    ids=["tail", "search", "sim"],
+    ids=["tail", "search", "sim", "help", "tail-help", "sim-help"],
 )
 def test_output_to_a_full_disk_is_one_line_exit_1(
     sim: dict[str, str], argv: tuple[str, ...]
@@ -339,7 +342,8 @@ def test_tail_stopped_by_a_signal_still_prints_books_and_summary(
 
 
 def test_tail_books_left_stale_when_the_exchange_goes_away() -> None:
-    """The exchange stops mid-run: the books tail prints at exit are stale, not live."""
+    """The exchange stops mid-run: the books tail prints at exit are stale, not live, and
+    the run is a failure (the feed was not live at exit): exit 1, one line saying so."""
     sim_proc = subprocess.Popen(
         [*PMDASH, "sim", "--host", "127.0.0.1", "--port", "0", "--seed", "8", "--rate", "100"],
         stdout=subprocess.PIPE,
@@ -382,7 +386,10 @@ def test_tail_books_left_stale_when_the_exchange_goes_away() -> None:
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    assert tail.returncode == 0, stderr
+    assert tail.returncode == 1, stderr
+    [line] = stderr.splitlines()
+    assert line.startswith(f"pmdash: the market feed at {urls['market']} was not live at exit (")
+    assert "connect failed" in line and "retrying" not in line
     objects = [json.loads(line) for line in rest.splitlines()]
     books = [o for o in objects if o["type"] == "book_state"]
     assert books and {b["state"] for b in books} == {"stale"}

@@ -77,6 +77,116 @@ def test_non_finite_numbers_are_usage_errors(
     assert argv[-2] in line and argv[-1] in line
 
 
+def parse_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """The one-line usage error of parsing ``pmdash ARGV`` (parsing only: nothing starts, not
+    even when the check under test is missing)."""
+    with pytest.raises(SystemExit) as caught:
+        parse_args(list(argv))
+    out, err = capsys.readouterr()
+    assert caught.value.code == 2 and out == "", err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("rate", ["1e307", "1e308", "1000000.5", "2000000"])
+def test_a_sim_rate_above_the_bound_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], rate: str
+) -> None:
+    """``--rate 1e307`` overflowed the sim (a traceback, exit 1)."""
+    line = parse_error(capsys, "sim", "--rate", rate)
+    assert "--rate" in line and rate in line and "at most 1,000,000" in line
+
+
+def test_the_sim_rate_bound_is_the_exchanges(capsys: pytest.CaptureFixture[str]) -> None:
+    from pmdash.cli import SIM_MAX_RATE_TEXT
+    from pmdash.sim.exchange import MAX_RATE
+
+    assert f"{MAX_RATE:,}" == SIM_MAX_RATE_TEXT
+    assert parse_args(["sim", "--rate", str(MAX_RATE)]).rate == MAX_RATE
+    assert f"at most {SIM_MAX_RATE_TEXT}" in help_text(capsys, "sim")
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "", "::", "10.1.2.3", "example.com"])
+def test_a_sim_host_off_loopback_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    """The sim's control API has no authentication: ``--host 0.0.0.0`` (or ``""``) served it
+    to the network."""
+    line = parse_error(capsys, "sim", "--host", host)
+    assert "--host" in line and f"{host!r} is not a loopback address" in line
+
+
+@pytest.mark.parametrize(
+    ("host", "listens_on"),
+    [("127.0.0.1", "127.0.0.1"), ("127.0.0.2", "127.0.0.2"), ("localhost", "localhost"),
+     ("::1", "::1"), ("[::1]", "::1")],
+)
+def test_a_sim_host_on_loopback_is_taken(host: str, listens_on: str) -> None:
+    assert parse_args(["sim", "--host", host]).host == listens_on
+
+
+# --- empty selections ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["", " "])
+@pytest.mark.parametrize(
+    ("flag", "where"),
+    [("--asset", "before"), ("--asset", "after"), ("--market", "before"), ("--market", "after")],
+)
+def test_an_empty_selection_flag_is_a_usage_error_for_tail(
+    capsys: pytest.CaptureFixture[str],
+    exchange: RunningExchange,
+    flag: str,
+    where: str,
+    value: str,
+) -> None:
+    """``--asset ""`` used to stream a book for asset id ""."""
+    run_flags = ["--base-url", exchange.base_url, "--seconds", "1"]
+    if where == "before":
+        argv = [flag, value, "tail", "market", *run_flags]
+    else:
+        argv = ["tail", "market", flag, value, *run_flags]
+    assert usage_error(capsys, *argv) == f"pmdash: {flag} is empty (give a " + (
+        "CLOB token id)" if flag == "--asset" else "Gamma market slug)"
+    )
+
+
+@pytest.mark.parametrize("argv", [("--asset", ""), ("--asset", "1", " "), ("--market", " ")])
+def test_an_empty_selection_flag_is_a_usage_error_for_the_dashboard(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    exchange: RunningExchange,
+    argv: tuple[str, ...],
+) -> None:
+    """It listed "1 asset(s) by token id" for the asset id ""."""
+    import pmdash.app
+
+    monkeypatch.setattr(pmdash.app, "PmdashApp", FakeApp)
+    FakeApp.seen.clear()
+    line = usage_error(capsys, *argv, "--base-url", exchange.base_url)
+    assert f"{argv[0]} is empty" in line
+    assert FakeApp.seen == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [('assets = ["1", ""]\n', "assets has an empty entry (each is a CLOB token id)"),
+     ('markets = [" "]\n', "markets has an empty entry (each is a Gamma market slug)")],
+)
+def test_an_empty_selection_in_the_config_file_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    exchange: RunningExchange,
+    text: str,
+    expected: str,
+) -> None:
+    path = config_file(tmp_path, text)
+    line = usage_error(capsys, "--config", str(path), "tail", "market", "--base-url",
+                       exchange.base_url, "--seconds", "1")
+    assert line == f"pmdash: {path}: {expected}"
+
+
 # --- base URLs -----------------------------------------------------------------------------
 
 

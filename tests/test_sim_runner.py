@@ -96,3 +96,33 @@ def test_start_exchange_on_a_taken_port_raises() -> None:
         taken.listen()
         with pytest.raises(OSError):
             start_exchange(port=taken.getsockname()[1])
+
+
+@pytest.mark.parametrize("rate", [1e307, float("inf"), float("nan"), -1.0, 1_000_001.0])
+def test_an_exchange_refuses_a_rate_out_of_range(rate: float) -> None:
+    """``rate=1e307`` overflowed (``OverflowError`` converting infinity) instead."""
+    from pmdash.sim.exchange import MAX_RATE, Exchange
+
+    with pytest.raises(ValueError, match="rate must be from 0 to 1,000,000"):
+        Exchange(rate=rate)
+    assert Exchange(rate=MAX_RATE).rate == MAX_RATE
+    assert Exchange(rate=0).rate == 0
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.3.2.1", True), ("::1", True), ("localhost", True),
+     ("LocalHost", True), ("0.0.0.0", False), ("", False), ("::", False), ("10.1.2.3", False),
+     ("192.0.2.1", False), ("example.com", False)],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    from pmdash.sim.server import is_loopback_host
+
+    assert is_loopback_host(host) is loopback
+
+
+def test_the_server_refuses_to_listen_off_loopback() -> None:
+    """Its control API has no authentication. (192.0.2.1 is a documentation address: without
+    the check the bind fails too, with ``OSError``, so nothing ever listens off loopback.)"""
+    with pytest.raises(ValueError, match="loopback only"):
+        start_exchange(host="192.0.2.1")

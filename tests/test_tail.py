@@ -149,6 +149,9 @@ async def test_a_handshake_404_names_the_path() -> None:
     assert run.problem is not None
     assert "HTTP 404" in run.problem and "'/nope'" in run.problem
     assert "/ws/market" in run.problem
+    # The connection would retry later; the exiting run says no such thing.
+    assert run.last_status is not None and "retrying in" in run.last_status.detail
+    assert "retrying" not in run.problem
 
 
 async def _follow_run(
@@ -213,9 +216,80 @@ def test_verdict_never_live_failed_and_fine() -> None:
     assert "--seconds" in problem
     code, problem = verdict(("connecting", ""), ("live", ""), ("failed", "HTTP 403"))
     assert code == 1 and "failed" in (problem or "") and "HTTP 403" in (problem or "")
-    # Live once, then lost: what it streamed was real; the run is not a failure.
-    assert verdict(("live", ""), ("backoff", "closed")) == (0, None)
+    # Live at the end (a drop that healed, or the run's own stop): a success.
     assert verdict(("live", ""), ("stopped", "stopped")) == (0, None)
+    assert verdict(("live", ""), ("backoff", "closed"), ("connecting", "retry 1"),
+                   ("live", "")) == (0, None)
+    # A lost feed turning quiet (stale) is still connected: not a failure.
+    assert verdict(("live", ""), ("stale", "no PONG within 3 s")) == (0, None)
+
+
+def test_verdict_a_feed_lost_and_not_regained_at_exit_is_a_failure() -> None:
+    """Live once, then lost and not back by the end: its books are stale; that used to be
+    exit 0 with nothing said."""
+    code, problem = verdict(("live", ""), ("backoff", "connection closed 1001"),
+                            ("connecting", "retry 1"),
+                            ("backoff", "connect failed: ConnectionRefusedError"))
+    assert code == 1
+    assert problem == ("the market feed at ws://127.0.0.1:9/ws/market was not live at exit "
+                       "(backing off: connect failed: ConnectionRefusedError)")
+    code, problem = verdict(("live", ""), ("backoff", "connection closed 1006"),
+                            ("connecting", "retry 1"))
+    assert code == 1
+    assert problem is not None and problem.endswith(
+        "was not live at exit (reconnecting after: connection closed 1006)"
+    )
+    code, problem = verdict(("live", ""), ("connecting", "retry 1"))
+    assert code == 1 and (problem or "").endswith("was not live at exit (reconnecting)")
+
+
+def test_verdict_never_promises_a_retry() -> None:
+    """The connection's "retrying in 39 s" is true while it runs, not once tail exits."""
+    retry = "handshake rejected: HTTP 403 Forbidden; retrying in 39 s"
+    for states in [(("connecting", ""), ("failed", retry)),
+                   (("live", ""), ("failed", retry)),
+                   (("live", ""), ("failed", retry), ("connecting", "retry 1"))]:
+        code, problem = verdict(*states)
+        assert code == 1 and problem is not None
+        assert "HTTP 403 Forbidden" in problem and "retrying" not in problem, problem
+
+
+async def test_an_exchange_stopped_mid_run_ends_the_run_in_failure() -> None:
+    """The exchange goes away after the run went live and is not back by the end: the books
+    and the summary are still printed (the summary's state says "backoff"), and the run exits
+    1 naming the state and the last reason."""
+    out = io.StringIO()
+    async with serve_exchange(seed=4, markets=2, lifecycle_s=0, rate=50) as serving:
+        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+                      books=True, quiet=True, seconds=30)
+        task = asyncio.create_task(run.run())
+        await until(lambda: run.store.books and all(
+            b.state == "live" for b in run.store.books.values()), "live books")
+    # The exchange is stopped; nothing listens on its port any more.
+    await until(lambda: run.lost_reason.startswith("connect failed"), "a refused reconnect")
+    run.finish("seconds")
+    assert await asyncio.wait_for(task, timeout=10) == 1
+    assert run.problem is not None
+    assert " was not live at exit (" in run.problem and "connect failed" in run.problem
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    books = [e for e in lines if e["type"] == "book_state"]
+    assert books and {b["state"] for b in books} == {"stale"}
+    summary = lines[-1]
+    assert summary["type"] == "summary" and summary["state"] in ("backoff", "connecting")
+    assert summary["books"] == len(books) and summary["events"] > 0
+
+
+async def test_the_summary_names_the_final_state_of_a_live_run() -> None:
+    async with serve_exchange(seed=5, markets=1, lifecycle_s=0, paused=True) as serving:
+        out = io.StringIO()
+        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+                      quiet=True, max_events=1)
+        assert await asyncio.wait_for(run.run(), timeout=10) == 0, run.problem
+    summary = json.loads(out.getvalue().splitlines()[-1])
+    assert summary["type"] == "summary" and summary["state"] == "live"
+    assert summary["events"] == 1  # the keys there were before stay
+    assert {"errors", "statuses", "unknown", "books", "reconnects", "decode_errors", "heals",
+            "seconds", "feed"} <= set(summary)
 
 
 @pytest.fixture

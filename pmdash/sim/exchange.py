@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,9 @@ TICK_S = 0.02
 """The generator wakes this often and emits every message due since the last wake-up."""
 MAX_BATCH = 1_000
 """At most this many messages per wake-up, so the loop (and the writers) stay responsive."""
+MAX_RATE = 1_000_000
+"""The highest ``rate`` accepted (messages per second). One process generates far fewer (some
+40,000 a second measured on one core, with no client): above that the flow runs flat out."""
 
 
 def wall_clock_ms() -> int:
@@ -43,8 +47,11 @@ class Exchange:
         clock: Callable[[], int] = wall_clock_ms,
     ) -> None:
         """``rate``: flow messages per second across all markets (price_change, trades,
-        books, tick changes; custom-feature events come on top). ``lifecycle_s``: roughly how
-        often (at ``rate``) a market is created or resolved; 0 disables it."""
+        books, tick changes; custom-feature events come on top), from 0 to ``MAX_RATE``
+        (ValueError otherwise). ``lifecycle_s``: roughly how often (at ``rate``) a market is
+        created or resolved; 0 disables it."""
+        if not (math.isfinite(rate) and 0 <= rate <= MAX_RATE):
+            raise ValueError(f"rate must be from 0 to {MAX_RATE:,} messages per second, got {rate}")
         steps_per_s = rate / 1.45  # a step makes ~1.45 counted messages on average
         every = round(lifecycle_s * steps_per_s) if lifecycle_s > 0 else 0
         self.flow = OrderFlow(seed=seed, n_markets=markets,

@@ -4,12 +4,16 @@ Built on ``websockets.asyncio.server.serve``: ``process_request`` answers plain 
 (REST, control, health) with JSON; requests for a feed's path go on to the WebSocket handshake
 and then to that feed's handler. Feeds are pluggable: anything with ``feed_id``, ``path`` and
 ``async handle(ws)`` can be added with ``add_feed`` (the market channel is built in).
+
+It listens on loopback only: its control API (``/sim/fault/*``, ``/sim/pause``) has no
+authentication.
 """
 
 from __future__ import annotations
 
 import email.utils
 import http
+import ipaddress
 import json
 from collections.abc import Awaitable
 from typing import Any, Protocol
@@ -28,6 +32,17 @@ from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
 MAX_FRAME = 16 * 2**20
 CLOSE_TIMEOUT_S = 2.0
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` names this machine only: ``localhost``, ``127.0.0.0/8`` or ``::1``
+    (not ``""`` or ``0.0.0.0``, which listen on every interface)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Feed(Protocol):
@@ -90,6 +105,9 @@ class SimServer:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on ``host`` (a loopback address, else ValueError) and ``port``."""
+        if not is_loopback_host(host):
+            raise ValueError(f"the sim listens on loopback only, not on {host!r}")
         self._server = await serve(
             self._handle,
             host,
