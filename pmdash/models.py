@@ -130,11 +130,15 @@ class FeedStatus(_Event, tag="feed_status", frozen=True, kw_only=True, gc=False)
     detail: str = ""
     url: str = ""
     frames: int = 0
+    """Data frames received (heartbeats, ``PONG`` or an answered server ``PING``, left out)."""
     frames_per_s: float = 0.0
+    """Data frames per second, recently."""
     last_frame_age_s: float | None = None
+    """Seconds since the last data frame: how old what it delivered may be."""
     latency_ms: float | None = None
     """Wall clock now minus the server timestamp of the newest event (``None``: unknown)."""
     reconnects: int = 0
+    """Sockets opened after the first one (not connection attempts)."""
     decode_errors: int = 0
     backoff_until: float | None = None
     """Unix time (seconds) of the next attempt while ``state == "backoff"``."""

@@ -102,7 +102,7 @@ async def test_lost_connection_shows_every_book_stale_until_it_is_back() -> None
         assert "stale" in screen_text(app.query_one(MarketHeader))
         assert "STALE" in screen_text(app.query_one(MarketList))
 
-        await until(lambda: app.connection.status().reconnects >= 2)
+        await until(lambda: app.connection.retries >= 2)
         assert {b.state for b in books.values()} == {"stale"}  # still, while it retries
 
 

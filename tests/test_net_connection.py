@@ -21,6 +21,7 @@ from pmdash.models import BookSnapshot, Event, FeedError, FeedStatus
 from pmdash.net.connection import Connection
 from pmdash.net.market import MAX_SIZE, market_policy, market_subscriptions
 from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
+from pmdash.widgets.status_bar import feed_texts
 from tests.wsserver import WsServer
 
 A, B, C, D = "1001", "1002", "1003", "1004"
@@ -315,7 +316,8 @@ async def test_server_close_reconnects_with_full_set_including_dynamic_adds() ->
         backoff = next(s for s in rec.statuses() if s.state == "backoff")
         assert backoff.backoff_until is not None and backoff.backoff_until >= time.time() - 5
         assert "1011" in backoff.detail
-        assert backoff.reconnects == 1  # counted when the retry is scheduled
+        assert backoff.reconnects == 0  # a retry scheduled is not a reconnection
+        assert [s.reconnects for s in rec.statuses() if s.state == "live"] == [0, 1]
         assert conn.status().reconnects == 1
 
 
@@ -546,9 +548,11 @@ async def test_refused_connection_backs_off_and_stop_ends_run_promptly() -> None
     rec = Recorder()
     conn = Connection(fast_policy(url, backoff_base=0.05, backoff_cap=5.0, jitter="none"), rec)
     task = asyncio.ensure_future(conn.run())
-    await rec.wait(lambda: conn.status().reconnects >= 3)
+    await rec.wait(lambda: conn.retries >= 3)
     assert conn.state in ("backoff", "connecting")
     assert "failed" not in rec.states()
+    assert conn.status().reconnects == 0  # attempts, however many, are not reconnections
+    assert "retry 2" in [s.detail for s in rec.statuses() if s.state == "connecting"]
     conn.stop()
     await asyncio.wait_for(task, 1.0)
     assert conn.state == "stopped"
@@ -674,3 +678,96 @@ async def test_on_reconnect_exception_is_counted_not_fatal() -> None:
             await srv.wait_frames(second, 1)  # still resubscribed after the hook failed
             await rec.wait(lambda: rec.states().count("live") >= 2)
             assert "cannot mark books" in conn.status().detail
+
+
+async def test_a_server_that_only_answers_pings_shows_its_data_growing_old() -> None:
+    """Found in review: PONGs counted as frames, so a paused server that still answered PINGs
+    showed a rate and an age under a second for as long as it stayed paused. Now the rate, the
+    count and the age are of data frames; the PONGs still keep the socket (and its state)
+    live, past the silence watchdog."""
+    async with WsServer() as srv:
+        rec = Recorder()
+        policy = fast_policy(srv.url, rate_window=0.4)  # PING every 0.05 s, silence 0.5 s
+        conn = Connection(policy, rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            for _ in range(3):
+                await sc.send(book_frame(A))
+            await rec.wait(lambda: len(rec.of(BookSnapshot)) == 3)
+            pings = sc.texts().count("PING")
+            await asyncio.sleep(1.0)  # twice the silence timeout: only PONGs meanwhile
+            status = conn.status()
+            assert sc.texts().count("PING") >= pings + 5  # and each was answered
+        assert status.state == "live"
+        assert len(srv.connections) == 1 and status.reconnects == 0
+        assert status.frames == 3
+        assert status.frames_per_s == 0
+        assert status.last_frame_age_s is not None and status.last_frame_age_s >= 0.9
+
+
+async def test_server_pings_answered_are_not_data_frames() -> None:
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url, heartbeat=AnswerPing()), rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            for _ in range(5):
+                await sc.send("ping")
+            await srv.wait_until(lambda: sc.texts().count("pong") == 5)
+            status = conn.status()
+            assert (status.frames, status.frames_per_s, status.last_frame_age_s) == (0, 0, None)
+            await sc.send(book_frame(A))
+            await rec.wait(lambda: conn.status().frames == 1)
+            status = conn.status()
+        assert status.frames_per_s > 0
+        assert status.last_frame_age_s is not None and status.last_frame_age_s < 5
+
+
+async def test_the_age_of_the_last_data_frame_stays_known_while_backing_off() -> None:
+    """During an outage the status still says how old the data on screen is, and the status
+    bar shows it (before, the bar showed no age outside live and stale)."""
+    async with WsServer() as srv:
+        rec = Recorder()
+        policy = fast_policy(srv.url, backoff_base=5.0, backoff_cap=5.0, jitter="none")
+        conn = Connection(policy, rec)
+        async with running(conn):
+            sc = await srv.wait_connection(0)
+            await sc.send(book_frame(A))
+            await rec.wait(lambda: len(rec.of(BookSnapshot)) == 1)
+            await sc.close(1011, "test restart")
+            await rec.wait(lambda: conn.state == "backoff")
+            await asyncio.sleep(0.2)
+            status = conn.status()
+        assert status.state == "backoff" and status.frames == 1
+        assert status.last_frame_age_s is not None and status.last_frame_age_s >= 0.2
+        texts = [text for text, _ in feed_texts(status, time.time())]
+        assert texts[0] == "backoff" and texts[1].startswith("age 0.")
+        assert texts[2].startswith("retry in ")
+
+
+async def test_reconnects_count_sockets_opened_not_attempts() -> None:
+    """Found in review: one outage with one reconnection read "↻5", as every attempt was
+    counted. Attempts that fail are ``retries`` (back to 0 once a socket opens)."""
+    async with WsServer() as srv:
+        rec = Recorder()
+        conn = Connection(fast_policy(srv.url, backoff_cap=0.05), rec)
+        async with running(conn):
+            first = await srv.wait_connection(0)
+            await rec.wait(lambda: conn.state == "live")
+            srv.reject_status = 503
+            await first.close(1011, "test restart")
+            await srv.wait_until(lambda: srv.handshakes >= 4)
+            assert conn.status().reconnects == 0 and conn.retries >= 3
+            srv.reject_status = None
+            await rec.wait(lambda: rec.states().count("live") >= 2)
+            assert conn.retries == 0
+            second = srv.connections[1]
+            second.drop()
+            await srv.wait_connection(2)
+            await rec.wait(lambda: rec.states().count("live") >= 3)
+            status = conn.status()
+        assert srv.handshakes >= 5 and len(srv.connections) == 3
+        assert status.reconnects == 2
+        assert [s.reconnects for s in rec.statuses() if s.state == "live"] == [0, 1, 2]

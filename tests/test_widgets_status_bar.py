@@ -15,6 +15,7 @@ from pmdash.widgets.status_bar import (
     DROP_RATE,
     KEEP,
     FeedStatusBar,
+    age_text,
     backoff_text,
     feed_fields,
     feed_texts,
@@ -35,7 +36,7 @@ LIVE = FeedStatus(
 def test_status_bar_all_states(snap_compare) -> None:
     """One line above the Footer: green ● market 42/s age 0.2s 38ms ↻0; yellow ● user
     connecting ↻1; red ● rtds backoff retry in 4s connection refused ↻3; yellow ● sports stale
-    0.0/s age 12.4s 150ms ↻0 and a red "err 2"; red ● us-markets failed HTTP 401: bad signature
+    0.0/s age 12s 150ms ↻0 and a red "err 2"; red ● us-markets failed HTTP 401: bad signature
     ↻5; and "screen p99 14.2ms" at the right end."""
     assert snap_compare(StatusApp(STATUSES, 14.25), terminal_size=(240, 3))
 
@@ -114,11 +115,11 @@ async def test_every_feed_keeps_its_health_before_any_gets_the_details() -> None
     it goes, the retry countdown goes last."""
     app = StatusApp(STATUSES, 14.25)
     async with app.run_test(size=(240, 3)) as pilot:
-        lines = await _lines(app, pilot, [240, 200, 150, 130, 110])
-    assert lines[240].endswith("HTTP 401: bad signature ↻5" + " " * 20 + "screen p99 14.2ms")
-    assert lines[200] == (
+        lines = await _lines(app, pilot, [240, 199, 150, 130, 110])
+    assert lines[240].endswith("HTTP 401: bad signature ↻5" + " " * 22 + "screen p99 14.2ms")
+    assert lines[199] == (  # one cell short: the latencies go
         " ● market 42/s age 0.2s ↻0 │ ● user connecting ↻1 │ ● rtds backoff retry in 4s"
-        " connection refused ↻3 │ ● sports stale 0.0/s age 12.4s ↻0 err 2 │ ● us-markets"
+        " connection refused ↻3 │ ● sports stale 0.0/s age 12s ↻0 err 2 │ ● us-markets"
         " failed HTTP 401: bad signature ↻5"
     )
     assert lines[150] == (
@@ -171,3 +172,72 @@ def test_fit_fields_shortens_details_last_feed_first_and_not_below_eight_cells()
         ["backoff", "retry in 4s", "↻3"],
         ["failed", "↻5"],
     ]
+
+
+def test_age_text_is_short_and_rounded_down() -> None:
+    ages = [0.0, 0.26, 9.99, 10.0, 52.9, 59.99, 60.0, 192.5, 3599.9, 3600.0, 7_530.0, 273_659.0]
+    assert [age_text(age) for age in ages] == [
+        "0.0s", "0.2s", "9.9s", "10s", "52s", "59s", "1m00s", "3m12s", "59m59s", "1h00m",
+        "2h05m", "3d04h",
+    ]  # fmt: skip
+    assert age_text(-0.5) == "0.0s" and age_text(float("inf")) == "?"
+
+
+OUTAGE = FeedStatus(
+    feed="market",
+    state="backoff",
+    detail="connect failed: Connection refused by 127.0.0.1 port 8080",
+    frames=1234,
+    frames_per_s=0.0,
+    last_frame_age_s=52.3,
+    reconnects=1,
+    backoff_until=NOW + 43.5,
+)
+
+
+def test_the_age_of_the_data_is_shown_in_every_state_that_has_one() -> None:
+    """Found in review: while backing off (or failed, connecting) the bar said nothing of how
+    old the prices on screen were. The age keeps its drop step; rate and latency stay live and
+    stale only (the rate of a socket that is gone says nothing)."""
+    fields = [(field.text, field.drop) for field in feed_fields(OUTAGE, NOW)]
+    assert fields == [
+        ("backoff", KEEP),
+        ("age 52s", DROP_AGE),
+        ("retry in 44s", DROP_COUNTDOWN),
+        ("connect failed: Connection refused by 127.0.0.1 port 8080", DROP_DETAIL),
+        ("↻1", KEEP),
+    ]
+    for state in ("connecting", "failed", "stopped"):
+        status = FeedStatus(feed="market", state=state, last_frame_age_s=192.0, latency_ms=5.0)
+        assert [text for text, _ in feed_texts(status, NOW)] == [state, "age 3m12s", "↻0"]
+    never = FeedStatus(feed="market", state="backoff", backoff_until=NOW + 2)
+    assert [text for text, _ in feed_texts(never, NOW)] == ["backoff", "retry in 2s", "↻0"]
+
+
+def test_a_detail_takes_the_room_the_line_has_up_to_a_bound() -> None:
+    """Found in review: details were cut to 24 cells with 45 columns empty after them."""
+    long = FeedStatus(feed="market", state="failed", detail="connection closed: no close frame")
+    assert [text for text, _ in feed_texts(long, NOW)][1] == "connection closed: no close frame"
+    huge = FeedStatus(feed="market", state="failed", detail="HTTP 502: " + "x" * 500)
+    detail = [text for text, _ in feed_texts(huge, NOW)][1]
+    assert len(detail) == 80 and detail.startswith("HTTP 502: xx") and detail.endswith("…")
+
+
+async def test_an_outage_gives_way_in_the_documented_order() -> None:
+    """The age keeps its step: after the screen latency (and the rate and latency, which an
+    outage does not show) the age goes, then the detail is shortened and goes, then the
+    countdown; the state and reconnects stay."""
+    app = StatusApp([OUTAGE], 14.25)
+    async with app.run_test(size=(130, 3)) as pilot:
+        lines = await _lines(app, pilot, [130, 99, 98, 62, 42, 41, 33, 32])
+    feed = " ● market backoff retry in 44s"
+    detail = " connect failed: Connection refused by 127.0.0.1 port 8080 ↻1"
+    aged = " ● market backoff age 52s retry in 44s" + detail
+    assert lines[130] == aged + " " * 13 + "screen p99 14.2ms"
+    assert lines[99] == aged  # the screen latency went first
+    assert lines[98] == feed + detail  # then the age
+    assert lines[62] == feed + " connect failed: Connection… ↻1"
+    assert lines[42] == feed + " connect… ↻1"  # shortened to eight cells, no further
+    assert lines[41] == feed + " ↻1"  # then the detail went
+    assert lines[33] == feed + " ↻1"
+    assert lines[32] == " ● market backoff ↻1"  # and last the countdown

@@ -6,6 +6,11 @@ loss (close, error, silence, missing heartbeat reply) reconnects with jittered e
 backoff and subscribes the full current set again. It never raises for network trouble,
 bad frames or a failing ``on_events``; it counts them and reports them in ``FeedStatus``.
 
+``FeedStatus`` counts data frames only: ``frames``, ``frames_per_s`` and ``last_frame_age_s``
+leave heartbeats (a PONG, or a server PING answered) out, so a paused server that still answers
+PINGs shows its data growing old. The watchdogs take any inbound frame as a sign of life.
+``reconnects`` counts sockets opened after the first one (not attempts).
+
 Two optional hooks let the owner keep its state honest: ``on_lost(reason)`` the moment a
 socket that went live is lost (what it delivered is no longer current), and ``on_reconnect()``
 when a later socket opens, before its subscription is sent. Neither is called on ``stop()``.
@@ -97,7 +102,13 @@ class Connection:
         self._handler_errors = 0
         self._last_handler_error = ""
         self._reconnects = 0
+        """Sockets opened after the first one."""
+        self._retries = 0
+        """Retries scheduled since a socket last opened (or since the start)."""
         self._last_frame: float | None = None
+        """When the last data frame (not a heartbeat) arrived."""
+        self._last_in = 0.0
+        """When the last frame of any kind arrived: what the watchdogs go by."""
         self._newest_ts = 0
         self._latency_ms: float | None = None
         """Wall-clock arrival minus the server's timestamp of the newest frame, at its arrival."""
@@ -118,6 +129,12 @@ class Connection:
     @property
     def state(self) -> FeedState:
         return self._state
+
+    @property
+    def retries(self) -> int:
+        """Retries scheduled since a socket last opened (or since the start): 0 while one is
+        open, and growing while the server cannot be reached."""
+        return self._retries
 
     def wanted(self) -> tuple[str, ...]:
         """The subscription set the next (or current) socket carries."""
@@ -204,14 +221,14 @@ class Connection:
                     self._set_state("failed", str(exc))
                     return
                 delay = self._backoff.failed_delay()
-                self._reconnects += 1
+                self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("failed", f"{exc}; retrying in {delay:.0f} s")
             else:
                 if stale:
                     self._set_state("stale", reason)
                 delay = self._backoff.next_delay()
-                self._reconnects += 1
+                self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("backoff", reason)
             await asyncio.sleep(delay)
@@ -219,7 +236,7 @@ class Connection:
 
     async def _attempt(self) -> tuple[str, bool]:
         """One connection from handshake to loss: (why it ended, whether a watchdog ended it)."""
-        self._set_state("connecting", f"reconnect {self._reconnects}" if self._reconnects else "")
+        self._set_state("connecting", f"retry {self._retries}" if self._retries else "")
         try:
             ws = await self._open()
         except (_Permanent, _Fatal):
@@ -289,11 +306,14 @@ class Connection:
         self._last_pong = now
         self._ping_sent = 0.0
         self._quiet = False
-        if self._has_connected and self._on_reconnect is not None:
-            try:
-                self._on_reconnect()
-            except Exception as exc:
-                self._note_handler_error(exc)
+        self._retries = 0
+        if self._has_connected:
+            self._reconnects += 1
+            if self._on_reconnect is not None:
+                try:
+                    self._on_reconnect()
+                except Exception as exc:
+                    self._note_handler_error(exc)
         self._has_connected = True
         initial = self._subs.open()
         self._ws = ws
@@ -335,7 +355,7 @@ class Connection:
         while True:
             self._wake.clear()
             now = time.perf_counter()
-            last_in = max(self._last_frame or 0.0, self._session_start)
+            last_in = max(self._last_in, self._session_start)
             late_at = None
             probe_at = None
             if ping is not None and next_ping is not None:
@@ -389,11 +409,9 @@ class Connection:
 
     def _on_frame(self, frame: str | bytes) -> None:
         arrival = time.perf_counter()
-        self._frames += 1
-        if self._ping_sent > (self._last_frame or 0.0):  # the first frame since a PING
+        if self._ping_sent > self._last_in:  # the first frame since a PING
             self._wake.set()
-        self._last_frame = arrival
-        self._rate.hit(arrival)
+        self._last_in = arrival  # any frame, a heartbeat too, is a sign of life
         if self._quiet:  # the server went quiet and is back: anything from it says so
             self._quiet = False
             if self._state == "stale":
@@ -406,6 +424,10 @@ class Connection:
             if text == self._server_ping:
                 self._send_all([self._ping_reply])
                 return
+        # A data frame: only these make the frame count, the rate and the age.
+        self._frames += 1
+        self._last_frame = arrival
+        self._rate.hit(arrival)
         try:
             events = self._decode(frame)
         except Exception as exc:  # codecs must not raise; one that does still must not stop us
@@ -471,4 +493,3 @@ def _heartbeat_text(frame: str | bytes) -> str:
     if isinstance(frame, bytes):
         frame = frame.decode("utf-8", "replace")
     return frame.strip().upper()
-

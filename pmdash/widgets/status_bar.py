@@ -30,7 +30,8 @@ _STATE_CLASS = {
     "failed": "feed-status--bad",
     "stopped": "feed-status--muted",
 }
-_DETAIL_MAX = 24
+_DETAIL_MAX = 80
+"""A detail takes what the line has room for (``fit_fields``), but never more than this."""
 
 
 def backoff_text(status: FeedStatus, now: float) -> str:
@@ -39,6 +40,24 @@ def backoff_text(status: FeedStatus, now: float) -> str:
         return ""
     remaining = math.ceil(status.backoff_until - now)
     return f"retry in {remaining}s" if remaining > 0 else "retrying"
+
+
+def age_text(seconds: float) -> str:
+    """How long ago, short and rounded down: ``0.2s`` and ``9.8s`` (tenths under 10 s), then
+    ``52s``, ``3m12s``, ``2h05m``, ``3d04h``."""
+    if not math.isfinite(seconds):
+        return "?"
+    tenths = int(max(seconds, 0.0) * 10)
+    if tenths < 100:
+        return f"{tenths // 10}.{tenths % 10}s"
+    whole = tenths // 10
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    if whole < 86400:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    return f"{whole // 86400}d{whole % 86400 // 3600:02d}h"
 
 
 class Field(NamedTuple):
@@ -70,15 +89,16 @@ def feed_fields(status: FeedStatus, now: float) -> list[Field]:
     state = status.state
     if state != "live":
         fields.append(Field(state, _STATE_CLASS.get(state, "feed-status--muted"), KEEP))
-    if state in ("live", "stale"):
+    flowing = state in ("live", "stale")
+    if flowing:
         fps = status.frames_per_s
         fields.append(Field(f"{fps:.0f}/s" if fps >= 10 else f"{fps:.1f}/s", "", DROP_RATE))
-        if status.last_frame_age_s is not None:
-            age = f"age {status.last_frame_age_s:.1f}s"
-            fields.append(Field(age, "feed-status--muted", DROP_AGE))
-        if status.latency_ms is not None:
-            fields.append(Field(f"{status.latency_ms:.0f}ms", "", DROP_LATENCY))
-    elif state == "backoff":
+    if status.last_frame_age_s is not None:  # in every state: how old the data on screen is
+        age = f"age {age_text(status.last_frame_age_s)}"
+        fields.append(Field(age, "feed-status--muted", DROP_AGE))
+    if flowing and status.latency_ms is not None:
+        fields.append(Field(f"{status.latency_ms:.0f}ms", "", DROP_LATENCY))
+    if state == "backoff":
         text = backoff_text(status, now)
         if text:
             fields.append(Field(text, "feed-status--bad", DROP_COUNTDOWN))
