@@ -92,6 +92,10 @@ async def test_ladder_new_depth_counts_reach_the_border() -> None:
         assert "41 bids · 7 asks · o: No" in lines[-1]
         assert ladder.lines_built == built  # no content line changed
 
+        ladder.update_book(dataclasses.replace(BOOK, depth_bids=1, depth_asks=1))
+        await pilot.pause()
+        assert "1 bid · 1 ask · o: No" in screen_lines(ladder)[-1]  # not "1 bids · 1 asks"
+
 
 async def test_ladder_border_rows_come_back_from_the_memo_and_stay_right() -> None:
     """Depth counts that come back reuse the border row drawn for them; another title or

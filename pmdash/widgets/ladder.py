@@ -285,7 +285,8 @@ class BookLadder(DataLineView[LadderData], can_focus=True):
             title += f" · depth +{self._offset}"
         subtitle = ""
         if data is not None and data.state not in NO_BOOK:
-            subtitle = f"{data.depth_bids} bids · {data.depth_asks} asks"
+            bids, asks = data.depth_bids, data.depth_asks
+            subtitle = f"{bids} bid{'s' * (bids != 1)} · {asks} ask{'s' * (asks != 1)}"
             if data.other_outcome:
                 subtitle += f" · o: {data.other_outcome}"
         self.set_title(title)
