@@ -6,6 +6,9 @@ import re
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,7 +23,8 @@ def test_readme_quick_start_is_two_commands() -> None:
     assert len(commands) == 2
     assert all("\n" not in command for command in commands)
     assert commands[0].endswith("pmdash --demo")
-    assert "pip install" in commands[1] and "[test]" in commands[1]
+    assert "--require-hashes -r requirements/test.lock" in commands[1]
+    assert "--require-hashes -r requirements/pmdash.lock" in commands[0]
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -47,3 +51,47 @@ def test_stylesheet_uses_theme_variables_not_hex_colours() -> None:
     values = re.findall(r":\s*([^;{}]+);", css)  # declaration values, not #id selectors
     assert values
     assert not [v for v in values if re.search(r"#[0-9a-fA-F]{3,8}\b", v)]
+
+
+def lock_pins(name: str) -> dict[str, str]:
+    """Package name -> pinned version, from a hashed lock made by `requirements/refresh`."""
+    text = (ROOT / "requirements" / name).read_text(encoding="utf-8")
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ \\;]+)", text, re.M)
+    assert pins, f"{name} pins nothing"
+    return {canonicalize_name(pkg): version for pkg, version in pins}
+
+
+def declared(extra: str | None) -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lines = project["dependencies"] if extra is None else project["optional-dependencies"][extra]
+    build = (ROOT / "requirements" / "build.in").read_text(encoding="utf-8").splitlines()
+    lines = [*lines, *(b for b in build if b.strip() and not b.startswith("#"))]
+    return [Requirement(line) for line in lines]
+
+
+def test_locks_agree_with_pyproject() -> None:
+    for lock, extra in (("pmdash.lock", None), ("test.lock", "test")):
+        pins = lock_pins(lock)
+        wanted = declared(None) + ([] if extra is None else declared(extra))
+        for req in wanted:
+            name = canonicalize_name(req.name)
+            assert name in pins, f"{req} is not in requirements/{lock}: run requirements/refresh"
+            assert req.specifier.contains(pins[name], prereleases=True), (
+                f"requirements/{lock} pins {name}=={pins[name]}, outside {req}: "
+                "run requirements/refresh"
+            )
+
+
+def test_app_lock_pins_what_the_suite_tested() -> None:
+    app, test = lock_pins("pmdash.lock"), lock_pins("test.lock")
+    assert {name: test.get(name) for name in app} == app
+
+
+def test_every_locked_package_is_hashed() -> None:
+    for lock in ("pmdash.lock", "test.lock"):
+        text = (ROOT / "requirements" / lock).read_text(encoding="utf-8")
+        blocks = re.split(r"\n(?=[A-Za-z0-9])", text.strip())
+        for block in blocks:
+            if block.startswith("#"):
+                continue
+            assert "--hash=sha256:" in block, f"{block.splitlines()[0]} has no hash in {lock}"
