@@ -118,6 +118,88 @@ class UnknownEvent(_Event, tag="unknown", frozen=True, kw_only=True):
     data: dict[str, Any]
 
 
+# --- Your account (both venues: the CLOB user channel and Polymarket US private) -----------
+# Shared by the CLOB ``user`` feed and the US ``us-private`` feed: each codec turns its wire
+# frames into these, and one ``Portfolio`` reduces them. Money amounts are micro-units (USD or
+# USDC, exact); prices and sizes as above.
+
+Venue = Literal["clob", "us"]
+
+
+class OrderEvent(_Event, tag="order", frozen=True, kw_only=True, gc=False):
+    """One of your orders was placed, changed (partly filled) or cancelled, or is listed in a
+    snapshot (REST open orders, or the US order snapshot)."""
+
+    venue: Venue
+    order_id: str
+    market: str
+    """The CLOB condition id, or the US market slug."""
+    asset_id: str = ""
+    """The CLOB token id; on the US venue the market slug again."""
+    outcome: str = ""
+    side: Side
+    price: int
+    original_size: int
+    size_matched: int = 0
+    status: str
+    """The venue's status, upper case (``LIVE``, ``MATCHED``, ``CANCELED``, ``FILLED``, ...)."""
+    kind: str = ""
+    """``PLACEMENT``, ``UPDATE``, ``CANCELLATION``, ``SNAPSHOT``, or the venue's own word."""
+    order_type: str = ""
+    timestamp: int
+
+
+class Fill(_Event, tag="fill", frozen=True, kw_only=True, gc=False):
+    """A trade you were part of, at one step of its life (``MATCHED`` -> ``MINED`` ->
+    ``CONFIRMED``, or ``RETRYING`` -> ``FAILED``; a US execution is final at once)."""
+
+    venue: Venue
+    trade_id: str
+    order_id: str = ""
+    market: str
+    asset_id: str = ""
+    outcome: str = ""
+    side: Side
+    """Your side of the trade (a maker fill: the maker order's side)."""
+    price: int
+    """Your price (a maker fill: the maker order's price)."""
+    size: int
+    status: str
+    role: Literal["taker", "maker"] = "taker"
+    timestamp: int
+    fee_rate_bps: str = ""
+
+
+class Position(_Event, tag="position", frozen=True, kw_only=True, gc=False):
+    """What you hold of one outcome (from REST, or a US position update)."""
+
+    venue: Venue
+    asset_id: str
+    market: str = ""
+    outcome: str = ""
+    title: str = ""
+    size: int
+    avg_price: int
+    cost: int | None = None
+    realized_pnl: int | None = None
+    timestamp: int
+
+
+class Balance(_Event, tag="balance", frozen=True, kw_only=True, gc=False):
+    """Your cash on one venue (and, where the venue says, buying power and what open orders
+    hold)."""
+
+    venue: Venue
+    currency: str = "USDC"
+    cash: int
+    buying_power: int | None = None
+    open_orders: int | None = None
+    timestamp: int
+
+
+AccountEvent = OrderEvent | Fill | Position | Balance
+
+
 # --- Connection and decoding status --------------------------------------------------------
 
 FeedState = Literal["connecting", "live", "stale", "backoff", "failed", "stopped"]
@@ -196,4 +278,4 @@ MarketEvent = (
     | UnknownEvent
     | FeedError
 )
-Event = MarketEvent | FeedStatus
+Event = MarketEvent | AccountEvent | FeedStatus
