@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -123,6 +124,8 @@ class Connection:
         self._wake = asyncio.Event()
         """Set by the first frame after a PING: the keeper plans its next probe from it."""
         self._has_connected = False
+        self._retry_after: float | None = None
+        """The server's ``Retry-After`` (seconds) from the last refused upgrade."""
 
     # --- public API -------------------------------------------------------------------------
 
@@ -228,6 +231,9 @@ class Connection:
                 if stale:
                     self._set_state("stale", reason)
                 delay = self._backoff.next_delay()
+                if self._retry_after is not None:  # the server said when: not sooner
+                    delay = max(delay, self._retry_after)
+                    self._retry_after = None
                 self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("backoff", reason)
@@ -244,8 +250,13 @@ class Connection:
         except HandshakeRejected as exc:
             code = exc.status
             text = f"handshake rejected: HTTP {code} {exc.reason}".rstrip()
+            if self.policy.authenticated and code in (401, 403):
+                raise _Permanent(f"authentication rejected: {_server_reason(exc)}") from exc
             if 400 <= code < 500 and code != 429:
                 raise _Permanent(text) from exc
+            if exc.retry_after is not None:
+                self._retry_after = exc.retry_after
+                text = f"{text} (retry after {exc.retry_after:g} s)"
             return text, False
         except ssl.SSLCertVerificationError as exc:
             raise _Permanent(f"TLS certificate rejected: {exc.verify_message}") from exc
@@ -487,6 +498,21 @@ class Connection:
             self._on_events([self.status()], time.perf_counter())
         except Exception as exc:
             self._note_handler_error(exc)
+
+
+def _server_reason(exc: HandshakeRejected) -> str:
+    """``HTTP 401 Unauthorized``, then the server's own words when its body gave any
+    (``{"error": ...}``, ``{"message": ...}`` or plain text)."""
+    head = f"HTTP {exc.status} {exc.reason}".rstrip()
+    words = exc.body
+    try:
+        data = json.loads(words) if words else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        found = [data.get(k) for k in ("error", "message", "detail")]
+        words = next((w for w in found if isinstance(w, str)), "")
+    return f"{head}: {words[:200]}" if words else head
 
 
 def _heartbeat_text(frame: str | bytes) -> str:

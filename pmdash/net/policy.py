@@ -59,6 +59,10 @@ class FeedPolicy:
     headers: Callable[[], dict[str, str]] | None = None
     """Called anew before every (re)connect, so signed headers are fresh each time. If it
     raises, its message is shown in the status detail: never put a secret in it."""
+    authenticated: bool = False
+    """The handshake carries credentials (``headers``): an upgrade answered 401 or 403 means
+    they were refused, shown as ``authentication rejected: ...`` with the server's reason, and
+    counts as a permanent failure (see ``retry_after_failure``)."""
     heartbeat: Heartbeat = None
     silence_timeout: float | None = 30.0
     """Drop the socket after this long without any inbound frame (``None``: never)."""

@@ -69,10 +69,17 @@ class HeaderError(ValueError):
 class HandshakeRejected(Exception):
     """The server answered the upgrade with an HTTP status other than 101."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(
+        self, status: int, reason: str, *, retry_after: float | None = None, body: str = ""
+    ) -> None:
         super().__init__(f"HTTP {status} {reason}".rstrip())
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after
+        """Seconds from a ``Retry-After: N`` header (429, 503), else None."""
+        self.body = body
+        """The start of the body that came with the answer (printable, at most 200
+        characters): often the server's own reason."""
 
 
 class HandshakeFailed(Exception):
@@ -159,7 +166,9 @@ def check_response(head: bytes, key: str) -> None:
         raise HandshakeFailed("the server's answer is not an HTTP/1.1 response")
     code = int(code_text)
     if code != 101:
-        raise HandshakeRejected(code, _REASON_CHARS.sub("", reason)[:100].strip())
+        raise HandshakeRejected(
+            code, _REASON_CHARS.sub("", reason)[:100].strip(), retry_after=_retry_after(lines)
+        )
     fields: dict[str, list[str]] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
@@ -177,6 +186,15 @@ def check_response(head: bytes, key: str) -> None:
         raise HandshakeFailed("the server chose an extension the client did not offer")
     if "sec-websocket-protocol" in fields:
         raise HandshakeFailed("the server chose a subprotocol the client did not offer")
+
+
+def _retry_after(lines: list[str]) -> float | None:
+    """A ``Retry-After`` given in seconds (an HTTP date is not taken), capped at an hour."""
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "retry-after" and value.strip().isdigit():
+            return min(float(value.strip()), 3600.0)
+    return None
 
 
 _default_context: ssl.SSLContext | None = None
@@ -408,7 +426,12 @@ class WsClient(asyncio.Protocol):
         rest = bytes(head[end + 4 :])
         try:
             check_response(bytes(head[:end]), self._key)
-        except (HandshakeRejected, HandshakeFailed) as exc:
+        except HandshakeRejected as exc:
+            # Only what came with the head: the server's reason, when it sent one at once.
+            exc.body = _REASON_CHARS.sub(" ", rest[:800].decode("utf-8", "replace"))[:200].strip()
+            self._open_failed(exc)
+            return
+        except HandshakeFailed as exc:
             self._open_failed(exc)
             return
         self._head = bytearray()
