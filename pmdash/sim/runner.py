@@ -16,7 +16,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from pmdash.models import Level, MarketInfo
@@ -25,6 +25,7 @@ from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
+from pmdash.sim.us import UsVenue, install_us
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
@@ -35,10 +36,12 @@ class ServingExchange:
     """A running exchange on the current loop: ``exchange`` (ground truth), ``faults``,
     ``server``, and where it listens."""
 
-    def __init__(self, exchange: Exchange, server: SimServer) -> None:
+    def __init__(self, exchange: Exchange, server: SimServer, us: UsVenue) -> None:
         self.exchange = exchange
         self.server = server
         self.faults: Faults = server.faults
+        self.us = us
+        """Polymarket US: its keys, demo account and ground truth (``us.book(slug)``)."""
 
     @property
     def host(self) -> str:
@@ -69,19 +72,26 @@ async def serve_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     clock: Callable[[], int] = wall_clock_ms,
+    us_keys: Sequence[str] = (),
+    us_account_s: float | None = 0.5,
 ) -> AsyncIterator[ServingExchange]:
     """Serve an exchange until the block exits. ``paused=True`` starts with the flow paused
-    (drive it with ``exchange.step``)."""
+    (drive it with ``exchange.step``). ``us_keys``: the ``KEY_ID:PUBLIC_KEY_BASE64`` keys the
+    US sockets accept; ``us_account_s``: seconds between the US demo account's moves (None:
+    only ``us.account_step()`` moves it)."""
     exchange = Exchange(seed=seed, rate=rate, markets=markets, lifecycle_s=lifecycle_s,
                         clock=clock)
     if paused:
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
+    us = install_us(server, us_keys, account_s=us_account_s)
     await server.start(host, port)
     try:
         await exchange.start()
-        yield ServingExchange(exchange, server)
+        await us.start()
+        yield ServingExchange(exchange, server, us)
     finally:
+        await us.stop()
         await exchange.stop()
         await server.stop()
 

@@ -15,7 +15,7 @@ import email.utils
 import http
 import ipaddress
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +30,8 @@ from pmdash.sim.market_channel import MarketChannel
 from pmdash.sim.rest import Handler, Query, Reply, RestApi
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
+HeadersHandler = Callable[[str, Query, Headers], Reply]
+"""A REST handler that needs the request headers too (signed US reads)."""
 MAX_FRAME = 16 * 2**20
 CLOSE_TIMEOUT_S = 2.0
 
@@ -54,6 +56,13 @@ class Feed(Protocol):
     def handle(self, ws: ServerConnection) -> Awaitable[None]: ...
 
 
+class CheckedFeed(Feed, Protocol):
+    """A feed that checks the upgrade request first (signed headers): ``check_handshake``
+    returns ``(status, body)`` to refuse it with that HTTP answer, or None to go on."""
+
+    def check_handshake(self, request: Request) -> Reply | None: ...
+
+
 def json_response(status: int, body: Any) -> Response:
     payload = json.dumps(body).encode()
     headers = Headers([
@@ -75,6 +84,7 @@ class SimServer:
         self._feeds: dict[str, Feed] = {}
         self._routes: dict[str, Handler] = {}
         self._prefixes: dict[str, Handler] = {}
+        self._headers_prefixes: dict[str, HeadersHandler] = {}
         self._server: Server | None = None
         self.host = ""
         self.port = 0
@@ -101,6 +111,11 @@ class SimServer:
 
     def add_route(self, path: str, handler: Handler, *, prefix: bool = False) -> None:
         (self._prefixes if prefix else self._routes)[path] = handler
+
+    def add_headers_route(self, prefix: str, handler: HeadersHandler) -> None:
+        """Paths starting with ``prefix`` go to ``handler`` with the request headers (checked
+        before the other routes)."""
+        self._headers_prefixes[prefix] = handler
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -138,13 +153,27 @@ class SimServer:
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)
-        if parts.path in self._feeds:
-            return None  # go on with the WebSocket handshake
+        feed = self._feeds.get(parts.path)
+        refused: Reply | None = None
+        if feed is not None:
+            check = getattr(feed, "check_handshake", None)
+            refused = check(request) if check is not None else None
+            if refused is None:
+                return None  # go on with the WebSocket handshake
         # websockets aborts the TCP connection right after a non-101 response once the write
         # buffer is under its low-water mark: with both marks at 0 that means fully flushed,
         # so a slow reader still gets the whole body.
         connection.transport.set_write_buffer_limits(high=0)
+        if refused is not None:
+            return json_response(*refused)
         query: Query = parse_qs(parts.query, keep_blank_values=True)
+        for prefix, signed in self._headers_prefixes.items():
+            if parts.path.startswith(prefix):
+                try:
+                    status, body = signed(parts.path, query, request.headers)
+                except Exception as exc:  # a handler bug must not take the server down
+                    return json_response(500, {"error": f"{type(exc).__name__}: {exc}"})
+                return json_response(status, body)
         handler = self._routes.get(parts.path)
         if handler is None:
             for prefix, candidate in self._prefixes.items():
