@@ -267,8 +267,9 @@ def test_position_closed_out_and_without_metadata() -> None:
 
 @pytest.mark.parametrize("key", ["accountBalancesSnapshot", "accountBalanceSubscriptionSnapshot"])
 def test_balance_snapshot_numbers_are_exact(key: str) -> None:
-    frame = ('{"requestId":"bal-1","%s":{"balances":[{"currentBalance":512.4,"currency":"USD",'
-             '"buyingPower":498.1,"openOrders":14.3}]}}' % key)
+    body = ('{"balances":[{"currentBalance":512.4,"currency":"USD",'
+            '"buyingPower":498.1,"openOrders":14.3}]}')
+    frame = f'{{"requestId":"bal-1","{key}":{body}}}'
     assert us_private.decode(frame) == [Balance(
         feed="us-private", venue="us", currency="USD", cash=512_400_000,
         buying_power=498_100_000, open_orders=14_300_000, timestamp=0)]
@@ -339,7 +340,7 @@ def test_chunks_split_by_100_without_duplicates() -> None:
     slugs = [f"s{i}" for i in range(250)] + ["s0"]
     parts = list(us_wire.chunks(slugs))
     assert [len(p) for p in parts] == [100, 100, 50]
-    assert sum(parts, []) == [f"s{i}" for i in range(250)]
+    assert [s for part in parts for s in part] == [f"s{i}" for i in range(250)]
 
 
 # --- REST bodies -----------------------------------------------------------------------------

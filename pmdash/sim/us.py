@@ -287,6 +287,11 @@ class UsVenue:
             if not self.exchange.paused:
                 self.account_step()
 
+    def subscriptions(self, feed_id: str) -> list[dict[str, str]]:
+        """For each open ``us-markets`` or ``us-private`` socket: requestId -> type it holds."""
+        group = self._market_sessions if feed_id == "us-markets" else self._private_sessions
+        return [{rid: sub.kind for rid, sub in us.subs.items()} for us in group]
+
     # --- sessions (shared by both sockets) --------------------------------------------------
 
     def check(self, request: Request, path: str) -> Reply | None:
