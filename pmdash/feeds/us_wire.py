@@ -68,6 +68,12 @@ def chunks(slugs: Sequence[str], size: int = MAX_SLUGS) -> Iterator[list[str]]:
         yield unique[start : start + size]
 
 
+def is_heartbeat(frame: str | bytes) -> bool:
+    """Whether ``frame`` is the server's ``{"heartbeat":{}}`` (blanks ignored)."""
+    text = frame.decode("utf-8", "replace") if isinstance(frame, bytes) else frame
+    return "".join(text.split()) == '{"heartbeat":{}}'
+
+
 # --- decoding --------------------------------------------------------------------------------
 
 

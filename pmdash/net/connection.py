@@ -54,6 +54,8 @@ _SAMPLE = 120
 _MAX_CLOCK_AHEAD_MS = 3_600_000
 """A server timestamp further ahead of our clock than this is not taken for latency."""
 _HEARTBEAT_CHARS = 16
+_SERVER_HEARTBEAT_CHARS = 64
+"""Longest frame offered to ``FeedPolicy.server_heartbeat``: longer ones are data."""
 
 
 class _Permanent(Exception):
@@ -93,6 +95,7 @@ class Connection:
         self._pong_text = hb.reply.strip().upper() if isinstance(hb, ClientPing) else None
         self._server_ping = hb.ping.strip().upper() if isinstance(hb, AnswerPing) else None
         self._ping_reply = hb.reply if isinstance(hb, AnswerPing) else ""
+        self._server_heartbeat = policy.server_heartbeat
         self._stop = asyncio.Event()
         self._running = False
         self._state: FeedState = "stopped"
@@ -435,6 +438,9 @@ class Connection:
             if text == self._server_ping:
                 self._send_all([self._ping_reply])
                 return
+        beat = self._server_heartbeat
+        if beat is not None and len(frame) <= _SERVER_HEARTBEAT_CHARS and beat(frame):
+            return
         # A data frame: only these make the frame count, the rate and the age.
         self._frames += 1
         self._last_frame = arrival

@@ -64,6 +64,9 @@ class FeedPolicy:
     they were refused, shown as ``authentication rejected: ...`` with the server's reason, and
     counts as a permanent failure (see ``retry_after_failure``)."""
     heartbeat: Heartbeat = None
+    server_heartbeat: Callable[[str | bytes], bool] | None = None
+    """Tells a server's own heartbeat frame (``{"heartbeat":{}}`` on Polymarket US): a sign of
+    life for the watchdogs, left out of the data-frame count, rate and age, not decoded."""
     silence_timeout: float | None = 30.0
     """Drop the socket after this long without any inbound frame (``None``: never)."""
     backoff_base: float = 1.0

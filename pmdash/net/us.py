@@ -5,8 +5,9 @@
 - An upgrade answered 401/403 is not retried: the feed ends ``failed`` with ``authentication
   rejected: HTTP 401 ...: <the server's reason>`` (``FeedPolicy.authenticated``); a 429 backs
   off for at least its ``Retry-After``.
-- No client heartbeat: the server sends ``{"heartbeat":{}}`` and the SDK never replies; a
-  socket silent for ``SILENCE_S`` is dropped and reconnected.
+- No client heartbeat: the server sends ``{"heartbeat":{}}`` and the SDK never replies; it is
+  a sign of life, not data (``FeedPolicy.server_heartbeat``); a socket silent for
+  ``SILENCE_S`` is dropped and reconnected.
 - Backoff 0.5 s doubling to 30 s with jitter, as the SDK's; after a reconnect every request is
   sent again with its original requestId (``us_subscriptions``).
 """
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from pmdash.feeds import us_markets, us_private
+from pmdash.feeds import us_markets, us_private, us_wire
 from pmdash.net.policy import Decode, FeedPolicy
 from pmdash.net.us_auth import UsKey, header_factory
 from pmdash.net.us_subscriptions import FixedSubscriptions, SlugSubscriptions, UsRequest
@@ -66,6 +67,7 @@ def _policy(
         authenticated=True,
         retry_after_failure=False,
         heartbeat=None,
+        server_heartbeat=us_wire.is_heartbeat,
         silence_timeout=SILENCE_S,
         backoff_base=0.5,
         backoff_cap=30.0,
