@@ -265,3 +265,23 @@ async def test_the_secret_key_is_in_nothing_written(sim: ServingExchange) -> Non
     for secret in (SECRET, SEED.hex(), base64.b64encode(bytes(range(1, 33))).decode()):
         assert secret not in text
     assert "authentication rejected" in text
+
+
+async def test_a_403_with_a_plain_text_reason_is_shown_with_it() -> None:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 11\r\n\r\nkey revoked")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    conn = Connection(us_private_policy(f"ws://127.0.0.1:{port}/v1/ws/private", KEY),
+                      Recorder())
+    try:
+        await asyncio.wait_for(conn.run(), 5.0)
+        assert conn.status().state == "failed"
+        assert conn.status().detail == "authentication rejected: HTTP 403 Forbidden: key revoked"
+    finally:
+        server.close()
+        await server.wait_closed()
