@@ -29,7 +29,7 @@ TYPES = (MARKET_DATA, MARKET_DATA_LITE, TRADE)
 
 class BookLevel(msgspec.Struct, frozen=True, gc=False):
     px: Amount
-    qty: Decimal
+    qty: us_wire.Number
 
 
 class Stats(msgspec.Struct, frozen=True, gc=False):
@@ -70,7 +70,7 @@ class TradeSide(msgspec.Struct, frozen=True, gc=False):
 class UsTrade(msgspec.Struct, frozen=True, gc=False):
     marketSlug: str
     price: Amount
-    quantity: Amount | Decimal
+    quantity: Amount | us_wire.Number
     """An Amount per the docs and both SDKs; a bare number or string taken too."""
     tradeTime: str | None = None
     maker: TradeSide | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -19,7 +20,7 @@ import msgspec
 
 from pmdash.feeds.market import sample_of
 from pmdash.models import FeedError, Side
-from pmdash.units import UnitError, parse_exact
+from pmdash.units import UnitError, parse_exact, parse_price, parse_size
 
 MAX_SLUGS = 100
 """Market slugs per subscription (US-DOCS markets page): larger sets are split."""
@@ -29,12 +30,22 @@ _DECODER = msgspec.json.Decoder(float_hook=Decimal)
 _SNAKE = re.compile(r"_([a-z0-9])")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _MAX_FRAME_DEPTH = 64
+_MAX_WHOLE_DIGITS = 13
+"""As ``pmdash.units``: magnitudes from 1e13 on are refused."""
+_MAX_DIGITS = 28
+"""Digits taken in one amount: the default decimal context's precision, within which
+``scaleb`` is exact (an exact amount needs 19 at most: 13 whole, 6 decimals)."""
+
+
+Number = str | int | float
+"""A decimal the wire sends as a string (as documented) or, from some servers, a JSON number:
+a number is taken by its shortest text, which is the decimal it was written as."""
 
 
 class Amount(msgspec.Struct, frozen=True, gc=False):
     """``{"value": "0.55", "currency": "USD"}``: ``value`` a decimal string (or number)."""
 
-    value: Decimal
+    value: Number
     currency: str = "USD"
 
 
@@ -93,7 +104,20 @@ def camelize(value: Any, depth: int = 0) -> Any:
 
 
 def load(feed: str, frame: str | bytes, kind: type[T]) -> T | FeedError:
-    """The frame as ``kind``, or a FeedError naming ``feed`` and what was wrong."""
+    """The frame as ``kind``, or a FeedError naming ``feed`` and what was wrong.
+
+    First a direct typed decode (with prices through ``parse_price`` and sizes through
+    ``parse_size``, a 40-level ``marketData`` takes 74 us, measured, against 465 us when every
+    frame was decoded to Python objects, renamed and converted). A frame in which it finds no
+    payload, or which it refuses, is read again with its keys put in camelCase: snake_case
+    frames are taken, and errors are reported against the camelCase names."""
+    try:
+        direct = msgspec.json.decode(frame, type=kind)
+    except (msgspec.DecodeError, UnicodeError, TypeError, ValueError, RecursionError):
+        pass
+    else:
+        if _has_payload(direct):
+            return direct
     try:
         data = _DECODER.decode(frame)
     except (msgspec.DecodeError, UnicodeError):
@@ -110,28 +134,71 @@ def load(feed: str, frame: str | bytes, kind: type[T]) -> T | FeedError:
         return error(feed, str(exc) or "frame nested too deeply", frame)
 
 
+def _has_payload(value: Any) -> bool:
+    """Whether a decoded struct holds any field whose default is None (a payload), or is
+    not a struct at all."""
+    if not isinstance(value, msgspec.Struct):
+        return True
+    names = value.__struct_fields__
+    defaults = value.__struct_defaults__  # of the last len(defaults) fields
+    first = len(names) - len(defaults)
+    return any(
+        default is None and getattr(value, names[first + i]) is not None
+        for i, default in enumerate(defaults)
+    )
+
+
 def error(feed: str, message: str, frame: Any) -> FeedError:
     return FeedError(feed=feed, message=message[:400], sample=sample_of(frame))
 
 
-def units(value: Decimal | int | str | None, what: str) -> int:
-    """An exact amount in micro-units (raises FrameError naming ``what``)."""
+def _text(value: Decimal | Number, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FrameError(f"{what}: not a finite number")
+        return repr(value)
+    return str(value)
+
+
+def units(value: Decimal | Number | None, what: str) -> int:
+    """An exact amount in micro-units, any sign (raises FrameError naming ``what``)."""
     if value is None:
         raise FrameError(f"{what} is missing")
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, Decimal):
+        return _decimal_units(value, what)
     try:
-        return parse_exact(text)
+        return parse_exact(_text(value, what))
     except UnitError as exc:
         raise FrameError(f"{what}: {exc}") from None
 
 
+def _decimal_units(value: Decimal, what: str) -> int:
+    """A Decimal (a JSON number read exactly) in micro-units, without going through text."""
+    if not value.is_finite():
+        raise FrameError(f"{what}: not a finite number: {value}")
+    if value and value.adjusted() >= _MAX_WHOLE_DIGITS:
+        raise FrameError(f"{what}: number out of range: {str(value)[:20]}")
+    if len(value.as_tuple().digits) > _MAX_DIGITS:
+        raise FrameError(f"{what}: more digits than an exact amount has: {str(value)[:30]}")
+    scaled = value.scaleb(6)
+    whole = int(scaled)
+    if whole != scaled:
+        raise FrameError(f"{what}: more than 6 decimals: {value}")
+    return whole
+
+
 def price(amount: Amount | None, what: str) -> int:
-    """A price amount in micro-units, in [0, 1]."""
+    """A price amount in micro-units, in [0, 1] (``pmdash.units.parse_price``)."""
     if amount is None:
         raise FrameError(f"{what} is missing")
-    got = units(amount.value, what)
-    if not 0 <= got <= 1_000_000:
-        raise FrameError(f"{what} outside [0, 1]: {amount.value}")
+    try:
+        got = parse_price(_text(amount.value, what))
+    except UnitError as exc:
+        raise FrameError(f"{what}: {exc}") from None
+    if got is None:
+        raise FrameError(f"{what} is empty")
     return got
 
 
@@ -139,14 +206,19 @@ def optional_price(amount: Amount | None, what: str) -> int | None:
     return None if amount is None else price(amount, what)
 
 
-def size(value: Decimal | int | str | None, what: str) -> int:
+def size(value: Decimal | Number | None, what: str) -> int:
     """A non-negative quantity in micro-units (``""`` or missing is 0)."""
     if value is None or value == "":
         return 0
-    got = units(value, what)
-    if got < 0:
-        raise FrameError(f"{what} is negative: {value}")
-    return got
+    if isinstance(value, Decimal):
+        got = _decimal_units(value, what)
+        if got < 0:
+            raise FrameError(f"{what} is negative: {value}")
+        return got
+    try:
+        return parse_size(_text(value, what))
+    except UnitError as exc:
+        raise FrameError(f"{what}: {exc}") from None
 
 
 def rfc3339_ms(text: str | None) -> int:
