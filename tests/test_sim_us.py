@@ -18,8 +18,9 @@ from pmdash.net.us import MARKETS_PATH, PRIVATE_PATH, us_markets_policy
 from pmdash.net.us_auth import UsKey
 from pmdash.net.wsclient import WsClient, connect
 from pmdash.sim.exchange import Exchange
+from pmdash.sim.runner import serve_exchange, sim_main
 from pmdash.sim.server import SimServer
-from pmdash.sim.us import UsVenue, install_us
+from pmdash.sim.us import UsVenue, demo_us_key, install_us
 from pmdash.sim.us_account import MAX_RESTING, SCALE, Quote, UsAccount
 from pmdash.sim.us_keys import UsKeySpecError
 
@@ -170,3 +171,19 @@ def test_install_refuses_a_malformed_key_without_echoing_it() -> None:
     with pytest.raises(UsKeySpecError) as caught:
         install_us(server, ["k:c2VjcmV0LXNoYXBlZC12YWx1ZQ=="])
     assert "c2VjcmV0" not in str(caught.value)
+
+
+def test_sim_main_refuses_a_malformed_us_key_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert sim_main(us_keys=["demo:bm90LWEta2V5LXZhbHVl"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pmdash sim: --us-key") and "bm90LWEta2V5" not in err
+
+
+async def test_the_demo_key_pair_is_accepted() -> None:
+    key, spec = demo_us_key()
+    async with serve_exchange(us_keys=[spec], rate=0, us_account_s=None) as serving:
+        ws = await connect(serving.urls()["us-private"], headers=key.headers("GET", PRIVATE_PATH))
+        await ws.close()
+    assert key.public_key_b64 in spec and repr(key).count("hidden") == 1

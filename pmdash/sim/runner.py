@@ -26,6 +26,7 @@ from pmdash.sim.faults import MARKET, Faults, GarbageKind
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
 from pmdash.sim.us import UsVenue, install_us
+from pmdash.sim.us_keys import UsKeySpecError, parse_us_key
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
@@ -247,6 +248,7 @@ def start_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     timeout: float = 10.0,
+    us_keys: Sequence[str] = (),
 ) -> RunningExchange:
     """Run an exchange in a daemon thread with its own loop; return once it listens.
     Raises what the start raised (e.g. OSError when the port is taken)."""
@@ -256,7 +258,7 @@ def start_exchange(
     async def body() -> None:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
                                   lifecycle_s=lifecycle_s, paused=paused,
-                                  max_queue=max_queue) as serving:
+                                  max_queue=max_queue, us_keys=us_keys) as serving:
             stop_event = asyncio.Event()
             ready.set_result((asyncio.get_running_loop(), serving, stop_event))
             await stop_event.wait()
@@ -277,19 +279,27 @@ def start_exchange(
 
 
 def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
-             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS) -> int:
+             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS, *,
+             us_keys: Sequence[str] = ()) -> int:
     """``pmdash sim``: print one JSON line of URLs, serve until SIGINT/SIGTERM, return 0
     (1 when it cannot listen, or cannot write that line: one line on stderr; 0 when its reader
-    is already gone)."""
+    is already gone; 2 for a malformed ``--us-key``, named but not shown)."""
+    for spec in us_keys:
+        try:
+            parse_us_key(spec)
+        except UsKeySpecError as exc:
+            print(f"pmdash sim: {exc}", file=sys.stderr)
+            return 2
     try:
-        return asyncio.run(_sim_main(host, port, seed, rate, markets))
+        return asyncio.run(_sim_main(host, port, seed, rate, markets, us_keys))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
     except OutputError as exc:
         return output_failed(exc, "pmdash sim")
 
 
-async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) -> int:
+async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int,
+                    us_keys: Sequence[str]) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -297,7 +307,8 @@ async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) 
             loop.add_signal_handler(sig, stop.set)
     started = False
     try:
-        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets) as serving:
+        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
+                                  us_keys=us_keys) as serving:
             started = True
             write(sys.stdout, json.dumps(serving.urls()) + "\n", flush=True)
             await stop.wait()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
 from pmdash.endpoints import PATHS
+from pmdash.net.us_auth import UsKey
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.flow import Emission
 from pmdash.sim.markets import SimMarket
@@ -493,6 +495,16 @@ class _PrivateFeed:
         if kind == ACCOUNT_BALANCE:
             us.send({"requestId": rid, "subscriptionType": kind, "accountBalancesSnapshot": {
                 "balances": [account.balance_json(self.venue.exchange.clock())]}})
+
+
+DEMO_KEY_ID = "pmdash-demo"
+
+
+def demo_us_key() -> tuple[UsKey, str]:
+    """A fresh key pair for ``--demo``: the key pmdash signs with, and the
+    ``KEY_ID:PUBLIC_KEY_BASE64`` the exchange registers."""
+    key = UsKey.from_seed(DEMO_KEY_ID, os.urandom(32))
+    return key, f"{DEMO_KEY_ID}:{key.public_key_b64}"
 
 
 def install_us(
