@@ -12,7 +12,6 @@ import base64
 import contextlib
 import hashlib
 import itertools
-import os
 import ssl
 import struct
 import subprocess

@@ -3,7 +3,10 @@
 ``Connection.run()`` connects, sends the full subscription before any heartbeat, reads
 frames, decodes each one and hands the events to ``on_events`` synchronously, and on any
 loss (close, error, silence, missing heartbeat reply) reconnects with jittered exponential
-backoff and subscribes the full current set again. It never raises for network trouble,
+backoff and subscribes the full current set again. A connection that delivered a data frame
+resets the backoff (the next drop reconnects after the jittered base delay); only attempts
+that fail before any data grow it, up to the cap; a ``Retry-After`` on a 429 or 503 is
+honoured (up to ``MAX_RETRY_AFTER_S``). It never raises for network trouble,
 bad frames or a failing ``on_events``; it counts them and reports them in ``FeedStatus``.
 
 ``FeedStatus`` counts data frames only: ``frames``, ``frames_per_s`` and ``last_frame_age_s``
@@ -15,7 +18,8 @@ Two optional hooks let the owner keep its state honest: ``on_lost(reason)`` the 
 socket that went live is lost (what it delivered is no longer current), and ``on_reconnect()``
 when a later socket opens, before its subscription is sent. Neither is called on ``stop()``.
 
-The socket is ``pmdash.net.wsclient``: frames are parsed in the protocol's ``data_received``
+The socket is ``pmdash.net.wsclient`` (websockets' sans-I/O ``ClientProtocol`` under a lean
+asyncio ``Protocol``): frames are parsed in the protocol's ``data_received``
 and each message is decoded and dispatched inline (no task or future per frame); outbound
 frames are written at once, in call order. Per session there is one task, the keeper
 (heartbeat and watchdogs), beside the wait for the socket to end.
@@ -23,6 +27,11 @@ frames are written at once, in call order. Per session there is one task, the ke
 Permanent failures (see ``FeedPolicy.retry_after_failure``): state ``failed`` with the
 reason; by default the loop still retries at about the cap rate, so a dashboard left open
 comes back by itself. A malformed URL ends ``run()`` in state ``failed``.
+
+While reconnecting, the ``connecting`` detail names why the last attempt ended
+(``retry 2 after: no handshake within 10 s``). On ``stop()`` (or when ``run()`` is cancelled)
+nothing more is decoded or handed out, and a server that does not answer the close frame is
+given ``STOP_CLOSE_S`` at most.
 """
 
 from __future__ import annotations
@@ -53,6 +62,11 @@ _SAMPLE = 120
 _MAX_CLOCK_AHEAD_MS = 3_600_000
 """A server timestamp further ahead of our clock than this is not taken for latency."""
 _HEARTBEAT_CHARS = 16
+MAX_RETRY_AFTER_S = 600.0
+"""The longest ``Retry-After`` obeyed (a server asking for more gets this)."""
+STOP_CLOSE_S = 0.25
+"""On stop, how long the server may take to answer our close frame before the socket is
+dropped (its answer only confirms what we already decided)."""
 
 
 class _Permanent(Exception):
@@ -80,10 +94,7 @@ class Connection:
         self._on_reconnect = on_reconnect
         self._on_lost = on_lost
         self._backoff = backoff or Backoff(
-            policy.backoff_base,
-            policy.backoff_cap,
-            jitter=policy.jitter,
-            healthy_after=policy.healthy_after,
+            policy.backoff_base, policy.backoff_cap, jitter=policy.jitter
         )
         self._subs = policy.subscriptions
         self._decode = policy.decode
@@ -123,6 +134,13 @@ class Connection:
         self._wake = asyncio.Event()
         """Set by the first frame after a PING: the keeper plans its next probe from it."""
         self._has_connected = False
+        self._fresh = False
+        """The open socket has delivered no data frame yet."""
+        self._last_failure = ""
+        """Why the last attempt ended, for the ``connecting`` detail."""
+        self._retry_after: float | None = None
+        """What the server's last ``Retry-After`` asked for."""
+        self._stopping = False
 
     # --- public API -------------------------------------------------------------------------
 
@@ -157,8 +175,10 @@ class Connection:
 
     def stop(self) -> None:
         """End :meth:`run` (closing the socket cleanly). Safe to call at any time, even
-        before ``run()``; a stopped connection stays stopped (make a new one to start again)."""
+        before ``run()``; a stopped connection stays stopped (make a new one to start again).
+        From this call on, nothing more is decoded or handed to ``on_events``."""
         self._stop.set()
+        self._halt()
 
     async def run(self) -> None:
         """Connect and stay connected until :meth:`stop` (or a malformed URL)."""
@@ -173,6 +193,7 @@ class Connection:
         try:
             await asyncio.wait({stopper, main}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._halt()  # stopped or cancelled: the socket goes without waiting on the peer
             stopper.cancel()
             main.cancel()
             await asyncio.gather(stopper, main, return_exceptions=True)
@@ -221,6 +242,7 @@ class Connection:
                     self._set_state("failed", str(exc))
                     return
                 delay = self._backoff.failed_delay()
+                self._last_failure = str(exc)
                 self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("failed", f"{exc}; retrying in {delay:.0f} s")
@@ -228,6 +250,10 @@ class Connection:
                 if stale:
                     self._set_state("stale", reason)
                 delay = self._backoff.next_delay()
+                if self._retry_after is not None:
+                    delay = max(delay, min(self._retry_after, MAX_RETRY_AFTER_S))
+                    self._retry_after = None
+                self._last_failure = reason
                 self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("backoff", reason)
@@ -236,7 +262,8 @@ class Connection:
 
     async def _attempt(self) -> tuple[str, bool]:
         """One connection from handshake to loss: (why it ended, whether a watchdog ended it)."""
-        self._set_state("connecting", f"retry {self._retries}" if self._retries else "")
+        detail = f"retry {self._retries} after: {self._last_failure}" if self._retries else ""
+        self._set_state("connecting", detail)
         try:
             ws = await self._open()
         except (_Permanent, _Fatal):
@@ -246,6 +273,8 @@ class Connection:
             text = f"handshake rejected: HTTP {code} {exc.reason}".rstrip()
             if 400 <= code < 500 and code != 429:
                 raise _Permanent(text) from exc
+            if code in (429, 503):
+                self._retry_after = exc.retry_after
             return text, False
         except ssl.SSLCertVerificationError as exc:
             raise _Permanent(f"TLS certificate rejected: {exc.verify_message}") from exc
@@ -257,7 +286,6 @@ class Connection:
             return f"no handshake within {self.policy.open_timeout:g} s", False
         except Exception as exc:
             return f"connect failed: {exc_text(exc)}", False
-        self._backoff.connected()
         stale = False
         try:
             try:
@@ -292,6 +320,8 @@ class Connection:
                 ping_timeout=self.policy.protocol_ping_timeout,
                 max_size=self.policy.max_size,
                 proxy=self.policy.proxy,
+                write_limit=self.policy.write_limit,
+                write_stall=self.policy.write_stall,
             )
         except InvalidURL as exc:
             raise _Fatal(f"invalid URL: {exc}") from exc
@@ -315,6 +345,7 @@ class Connection:
                 except Exception as exc:
                     self._note_handler_error(exc)
         self._has_connected = True
+        self._fresh = True
         initial = self._subs.open()
         self._ws = ws
         ended: asyncio.Future[str] | None = None
@@ -344,7 +375,7 @@ class Connection:
             # The peer is not answering: do not wait for a closing handshake.
             ws.abort()
         with contextlib.suppress(Exception):  # closing a broken socket: nothing more to do
-            await ws.close()
+            await ws.close(timeout=STOP_CLOSE_S if self._stopping else None)
 
     async def _keep(self) -> tuple[str, bool]:
         """Heartbeat sender and the two watchdogs (missing reply, inbound silence)."""
@@ -425,6 +456,9 @@ class Connection:
                 self._send_all([self._ping_reply])
                 return
         # A data frame: only these make the frame count, the rate and the age.
+        if self._fresh:  # the first of this socket: it works, so the backoff starts over
+            self._fresh = False
+            self._backoff.reset()
         self._frames += 1
         self._last_frame = arrival
         self._rate.hit(arrival)
@@ -469,6 +503,11 @@ class Connection:
         self._last_handler_error = exc_text(exc)
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _halt(self) -> None:
+        self._stopping = True
+        if self._ws is not None:
+            self._ws.halt()
 
     def _send_all(self, frames: list[str]) -> None:
         ws = self._ws

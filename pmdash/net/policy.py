@@ -9,6 +9,7 @@ from pmdash.models import Event
 from pmdash.net.backoff import Jitter
 from pmdash.net.proxy import Proxy
 from pmdash.net.subscriptions import NoSubscriptions, Subscriptions
+from pmdash.net.wsclient import WRITE_LIMIT, WRITE_STALL_S
 
 Decode = Callable[[str | bytes], Sequence[Event]]
 
@@ -63,10 +64,11 @@ class FeedPolicy:
     silence_timeout: float | None = 30.0
     """Drop the socket after this long without any inbound frame (``None``: never)."""
     backoff_base: float = 1.0
+    """Delays double from here up to ``backoff_cap`` while attempts fail before any data. A
+    connection that delivered a data frame resets them: the next delay is drawn from
+    ``backoff_base`` again (jittered)."""
     backoff_cap: float = 60.0
     jitter: Jitter = "full"
-    healthy_after: float = 30.0
-    """A connection that stayed up this long resets the backoff to ``backoff_base``."""
     retry_after_failure: bool = True
     """After a permanent failure (HTTP 4xx other than 429 at the handshake or from the proxy,
     bad TLS certificate, a headers factory that raises), keep retrying at about the cap rate
@@ -76,6 +78,11 @@ class FeedPolicy:
     """``True``: the proxy the environment sets for ``url`` (``proxy.proxy_for``: loopback is
     always direct); ``False``: none; or this one. A proxy's 4xx refusal (other than 429) counts
     as a permanent failure."""
+    write_limit: int = WRITE_LIMIT
+    """Unsent bytes past which the socket stops reading (a server that makes us answer its
+    PINGs but never reads cannot grow our memory)."""
+    write_stall: float = WRITE_STALL_S
+    """Seconds past ``write_limit`` before the socket is dropped (the status says why)."""
     max_size: int | None = 2**20
     """Largest inbound message in bytes (all its fragments); None: no limit."""
     open_timeout: float = 10.0

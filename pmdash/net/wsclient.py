@@ -296,18 +296,29 @@ class WsClient(asyncio.Protocol):
             self._proto.send_binary(message)
         self._flush()
 
-    async def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
-        """Closing handshake: send a close frame, wait up to ``close_timeout`` for the
-        server's, then drop the TCP connection. Messages that arrive meanwhile are dropped:
-        the caller is done with this socket."""
+    def halt(self) -> None:
+        """Hand out no more messages (the socket stays as it is)."""
+        self._halted = True
+
+    async def close(
+        self,
+        code: int = CloseCode.NORMAL_CLOSURE,
+        reason: str = "",
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """Closing handshake: send a close frame, wait up to ``timeout`` (default
+        ``close_timeout``) for the server's, then drop the TCP connection. Messages that
+        arrive meanwhile are dropped: the caller is done with this socket."""
         self._halted = True
         if self.is_open:
             self._end_reason("closed by the client")
             self._proto.send_close(code, reason)
             self._flush()
         if not self._closed.done():
+            wait = self._close_timeout if timeout is None else min(timeout, self._close_timeout)
             try:
-                await asyncio.wait_for(asyncio.shield(self._closed), self._close_timeout)
+                await asyncio.wait_for(asyncio.shield(self._closed), wait)
             except TimeoutError:
                 self.abort()
         await asyncio.shield(self._closed)
