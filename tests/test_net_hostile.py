@@ -183,7 +183,7 @@ async def test_a_server_that_ignores_the_close_frame_does_not_delay_exit() -> No
             await asyncio.gather(watcher, return_exceptions=True)
 
     async with scripted(deaf) as url:
-        code, out, err, wall, _ = await run_tail(url, 2.0)
+        code, out, err, _, _ = await run_tail(url, 2.0)
         ended = time.monotonic()
     assert close_seen, (code, err)
     assert ended - close_seen[0] < 1.0  # STOP_CLOSE_S is 0.25 s; process exit is the rest
