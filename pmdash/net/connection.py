@@ -199,9 +199,18 @@ class Connection:
             await asyncio.gather(stopper, main, return_exceptions=True)
             self._running = False
         if not main.cancelled() and main.exception() is not None:
-            raise main.exception()  # type: ignore[misc]  # a bug in this module, not the network
+            error = main.exception()
+            assert error is not None
+            self.mark_failed(f"feed loop crashed: {exc_text(error)}")
+            raise error  # a bug in this module, not the network
         if self._stop.is_set():
             self._set_state("stopped", "stopped")
+
+    def mark_failed(self, reason: str) -> None:
+        """Say the feed is dead (its loop or its worker crashed): state ``failed`` with
+        ``reason``, no retry time. Nothing else changes: the owner decides what comes next."""
+        self._backoff_until = None
+        self._set_state("failed", reason)
 
     def status(self) -> FeedStatus:
         """The feed's health right now."""
