@@ -1,8 +1,9 @@
-"""pmdash's own WebSocket client: the pure frame parser/encoder, then the asyncio client against
-real loopback servers (websockets' server, and a raw TCP server that sends crafted bytes).
+"""pmdash's WebSocket client (websockets' sans-I/O ``ClientProtocol`` under pmdash's asyncio
+``Protocol``) against real loopback servers: websockets' server, and a raw TCP server that
+sends crafted bytes (every frame kind, split anywhere; every protocol error a server can make).
 
 Frames the tests send as a server, and the client frames they read back, are built and parsed
-here by hand, independently of ``pmdash.net.wsframes``.
+here by hand, independently of the library.
 """
 
 from __future__ import annotations
