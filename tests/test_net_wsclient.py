@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import itertools
+import logging
 import ssl
 import struct
 import subprocess
@@ -691,3 +692,15 @@ async def test_a_burst_is_parsed_a_bounded_read_at_a_time() -> None:
         steps = [b - a for a, b in itertools.pairwise(seen)]
         assert max(steps) <= 24  # 16 KiB reads: about 16 frames of 1 KB each
         assert got[0].startswith("0000") and got[-1].startswith("0199")
+
+
+async def test_handshake_headers_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Even with every logger at DEBUG, the library's protocol logs nothing of ours (it would
+    log each handshake header)."""
+    caplog.set_level(logging.DEBUG)
+    async with raw_client(headers={"X-Sig": "s3cr3t-value"}) as (srv, ws, got):
+        srv.send(text("hello"))
+        await until(lambda: got == ["hello"])
+        await ws.close()
+    assert "s3cr3t" not in caplog.text
+    assert not [r for r in caplog.records if r.name.startswith("pmdash.net")]

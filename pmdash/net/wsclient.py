@@ -18,6 +18,8 @@ value or a proxy credential. No extension is offered, no subprotocol, no redirec
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import re
 import ssl
@@ -69,6 +71,12 @@ _RESERVED = frozenset(
     }
 )
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+_QUIET = logging.getLogger("pmdash.net.wsclient.protocol")
+"""The library's logger for our connections: it would log the handshake's headers (our
+credentials) at DEBUG and its own tracebacks to stderr (under the dashboard's screen). Off."""
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+_QUIET.setLevel(logging.CRITICAL + 1)
 _TEXT, _BINARY, _CONT = Opcode.TEXT, Opcode.BINARY, Opcode.CONT
 _PONG, _CLOSE = Opcode.PONG, Opcode.CLOSE
 _OPEN, _CLOSED = State.OPEN, State.CLOSED
@@ -131,7 +139,7 @@ def handshake(
 ) -> tuple[ClientProtocol, Request]:
     """The library's protocol object and its upgrade request with ``headers`` added; raises
     :class:`HeaderError` (naming the header, never its value) for one that cannot be sent."""
-    protocol = ClientProtocol(uri, max_size=max_size)
+    protocol = ClientProtocol(uri, max_size=max_size, logger=_QUIET)
     request = protocol.connect()
     extra = dict(headers or {})
     if not any(name.lower() == "user-agent" for name in extra if isinstance(name, str)):
@@ -389,10 +397,11 @@ class WsClient(asyncio.Protocol):
         return None  # close our side too
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._proto.receive_eof()
-        for event in self._proto.events_received():
-            if isinstance(event, Response):  # an error answer read to the end of the stream
-                self._on_response(event)
+        with contextlib.suppress(Exception):  # whatever the library says, the socket is gone
+            self._proto.receive_eof()
+            for event in self._proto.events_received():
+                if isinstance(event, Response):  # an error answer read to the end of the stream
+                    self._on_response(event)
         self._halted = True
         for timer in (self._ping_timer, self._pong_timer, self._abort_timer, self._stall_timer):
             if timer is not None:
