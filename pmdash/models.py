@@ -305,6 +305,8 @@ class MarketInfo(msgspec.Struct, frozen=True):
     outcome_prices: tuple[int, ...] = ()
     """Gamma's displayed price of each outcome (micro-units, index-aligned with ``outcomes``):
     a snapshot from the REST lookup, not live; empty when Gamma gave none usable."""
+    game_id: int | None = None
+    """The sports game the market is on (Gamma ``gameId``, on the market or its event)."""
 
     def outcome_of(self, asset_id: str) -> str:
         try:

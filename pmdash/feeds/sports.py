@@ -267,7 +267,7 @@ def parse_timestamp(value: str | int | None) -> int | None:
     if isinstance(value, int):
         return value if value >= 0 else None
     text = value.strip()
-    if text.isdigit() and len(text) <= 15:
+    if text.isascii() and text.isdigit() and len(text) <= 15:
         return int(text)
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -59,6 +59,7 @@ class SimMarket:
             active=self.active,
             closed=self.closed,
             gamma_id=self.gamma_id,
+            game_id=self.game_id,
         )
 
 
