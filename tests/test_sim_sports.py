@@ -88,6 +88,7 @@ async def test_pings_answered_games_reach_final_scoreboard_matches() -> None:
         assert alive > 4 * FAST.pong_timeout
         assert serving.sports.dropped_for_pong == 0
         assert client.conn.status().reconnects == 0
+        assert client.conn.status().decode_errors == 0  # every frame the exchange sent decodes
         assert {g.league for g in client.games() if g.ended} == {"nba", "nfl", "epl", "cs2", "atp"}
         assert {g.score.format for g in client.games()} == {"points", "esports", "sets"}
         ended = [g for g in client.games() if g.ended]
@@ -164,3 +165,47 @@ def test_game_markets_linked_move_with_the_score_and_resolve() -> None:
         if moved >= 20 and settled >= 3:
             break
     assert moved >= 20 and settled >= 3
+
+
+async def test_games_link_to_gamma_markets_whose_price_follows_the_score() -> None:
+    import urllib.request
+
+    from pmdash.feeds import gamma
+    from pmdash.models import MarketInfo
+    from pmdash.state.game_links import GameLinks
+
+    settings = replace(FAST, markets=True)
+    async with serve_exchange(seed=5, paused=True, markets=2, lifecycle_s=0,
+                              sports=settings) as serving:
+
+        async def gamma_markets() -> list[MarketInfo]:
+            url = serving.base_url + "/markets?closed=false"
+            body = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read())
+            found = gamma.decode_markets(body)
+            assert all(isinstance(m, MarketInfo) for m in found)
+            return [m for m in found if isinstance(m, MarketInfo)]
+
+        client = Client(serving.urls()["sports"])
+        async with running(client):
+            await until(lambda: len(client.board) == 5)
+            games = [s.game for s in client.board.games()]
+            links = GameLinks()
+            links.set_markets(await gamma_markets(), games)
+            for game in games:  # one moneyline market per game, found through Gamma
+                assert len(links.markets_of(game.game_id)) == 1
+            checked = 0
+            for _ in range(60):
+                scored = serving.sports.step_scored()
+                live = [g for g in scored if not g.ended]
+                if not live:
+                    continue
+                prices = {m.condition_id: m.outcome_prices[0] for m in await gamma_markets()}
+                for game in live:
+                    (market,) = links.markets_of(game.game_id)
+                    wanted = round(game.home_win_chance() * 100) * 10_000
+                    assert prices[market.condition_id] == wanted
+                    checked += 1
+                if checked >= 5:
+                    break
+            assert checked >= 5
+        assert client.conn.status().decode_errors == 0

@@ -90,6 +90,10 @@ class SportsFeed:
         for _ in range(n):
             self._step()
 
+    def step_scored(self) -> list[SimGame]:
+        """One beat now (changes sent); the games whose score changed in it."""
+        return self._step()
+
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -108,7 +112,7 @@ class SportsFeed:
             await asyncio.sleep(self.settings.step_s)
             self._step()
 
-    def _step(self) -> None:
+    def _step(self) -> list[SimGame]:
         changed, scored, added = self.engine.step(self.exchange.clock())
         if self.settings.markets:
             for game in self.engine.replaced:
@@ -122,6 +126,7 @@ class SportsFeed:
                     self._settle(game)
         for game in changed:
             self._broadcast(game.wire())
+        return scored
 
     # --- markets ----------------------------------------------------------------------------
 
