@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from pmdash.feeds.sports import parse_score
 from pmdash.models import FeedError, GameScore
-from pmdash.state.games import GAMES, Scoreboard, game_key, score_key
+from pmdash.state.games import GAMES, Scoreboard, game_key, score_key, scored
 
 
 def game(gid: int = 1, score: str = "0-0", *, period: str = "Q1", live: bool = True,
@@ -80,3 +80,11 @@ def test_board_holds_each_games_last_message(steps: list[tuple[int, int, bool]])
         board.apply(event, t)
         last[gid] = event
     assert {s.game.game_id: s.game for s in board.games()} == last
+
+
+def test_scored_games_from_dirty_keys() -> None:
+    board = Scoreboard()
+    board.apply(game(1), 0)
+    board.apply(game(2), 0)
+    dirty = board.apply(game(2, "1-0"), 1) | board.apply(game(1, period="Q2"), 1)
+    assert scored(dirty) == {2}

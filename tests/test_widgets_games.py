@@ -18,6 +18,7 @@ from pmdash.widgets.games_data import (
     build_game_markets,
     build_scoreboard,
     build_strip,
+    score_toast,
 )
 
 
@@ -32,6 +33,13 @@ def test_scoreboard_groups_leagues_live_first() -> None:
         ("BOS @ MIA", "73-70", "live", True), ("LAL @ DEN", "118-111", "final", False)]
     assert data.only("CS2")[0].rows[0].score == "1-1 Bo3 (7-4)"
     assert data.note == INFO_NOTE
+
+
+def test_score_toast_text() -> None:
+    board, _, _ = board_and_links()
+    state = board.get(20518)
+    assert state is not None
+    assert score_toast(state) == "NBA BOS @ MIA 73-70 · Q4 7:51"
 
 
 def test_strip_live_first_and_counts_the_rest() -> None:

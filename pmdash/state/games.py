@@ -36,6 +36,12 @@ def score_key(game_id: int) -> str:
     return f"sports:score:{game_id}"
 
 
+def scored(dirty: Iterable[str]) -> set[int]:
+    """The game ids whose score changed, from dirty keys (``sports:score:<id>``)."""
+    prefix = "sports:score:"
+    return {int(k[len(prefix):]) for k in dirty if k.startswith(prefix)}
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreChange:
     """One change of a game's score, as seen by this client."""

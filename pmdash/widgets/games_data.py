@@ -207,3 +207,9 @@ def build_chart(state: GameState, market: MarketInfo, links: GameLinks) -> GameC
     marks = tuple(((c.at_ms - start) / 60_000, score_text(parse_score(c.after)))
                   for c in state.changes if c.at_ms >= start)
     return GameChartData(title=title, xs=xs, ys=ys, marks=marks)
+
+
+def score_toast(state: GameState) -> str:
+    """The toast for a watched game's score change: ``NBA BOS @ MIA 73-70 · Q4 7:51``."""
+    row = game_row(state, 0)
+    return f"{row.league} {row.matchup} {row.score} · {row.clock}"
