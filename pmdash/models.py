@@ -200,6 +200,52 @@ class Balance(_Event, tag="balance", frozen=True, kw_only=True, gc=False):
 AccountEvent = OrderEvent | Fill | Position | Balance
 
 
+
+# --- Live games (the sports socket, PROTOCOLS §4) -----------------------------------------
+# Informational: Polymarket's own documentation warns these scores may be delayed or wrong.
+
+ScoreFormat = Literal["points", "esports", "sets", "raw"]
+
+
+class Score(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """A game's score as the feed wrote it (``raw``) and, where its format is known, parsed.
+
+    ``points``: ``"88-91"``: ``home``/``away`` are the two numbers in wire order (the feed
+    lists the home team first; unconfirmed). ``esports``: ``"000-000|2-1|Bo3"``: ``home``/``away``
+    are maps won, ``parts`` holds the current map's rounds, ``best_of`` the series length.
+    ``sets`` (tennis): ``"6-4, 3-6, 2-1"``: ``parts`` holds every set's games, ``home``/``away``
+    the sets decided so far. ``raw``: none of these; only ``raw`` is meaningful."""
+
+    raw: str
+    format: ScoreFormat = "raw"
+    home: int | None = None
+    away: int | None = None
+    parts: tuple[tuple[int, int], ...] = ()
+    best_of: int | None = None
+
+
+class GameScore(_Event, tag="game", frozen=True, kw_only=True, gc=False):
+    """One game's state as the sports socket last sent it (every message is the whole game)."""
+
+    game_id: int
+    league: str
+    """``leagueAbbreviation``, lower case (``nba``, ``cs2``, ...)."""
+    slug: str = ""
+    home_team: str = ""
+    away_team: str = ""
+    status: str
+    """As sent (``InProgress``, ``Final``, ``running``, ...): unknown words are kept."""
+    score: Score
+    period: str = ""
+    elapsed: str = ""
+    live: bool = False
+    ended: bool = False
+    turn: str = ""
+    """The team with possession (NFL/CFB), else empty."""
+    finished_ms: int | None = None
+    """``finished_timestamp`` / ``finishedTimestamp`` in Unix ms, when the game ended."""
+
+
 # --- Connection and decoding status --------------------------------------------------------
 
 FeedState = Literal["connecting", "live", "stale", "backoff", "failed", "stopped"]
@@ -259,6 +305,8 @@ class MarketInfo(msgspec.Struct, frozen=True):
     outcome_prices: tuple[int, ...] = ()
     """Gamma's displayed price of each outcome (micro-units, index-aligned with ``outcomes``):
     a snapshot from the REST lookup, not live; empty when Gamma gave none usable."""
+    game_id: int | None = None
+    """The sports game the market is on (Gamma ``gameId``, on the market or its event)."""
 
     def outcome_of(self, asset_id: str) -> str:
         try:
@@ -278,4 +326,4 @@ MarketEvent = (
     | UnknownEvent
     | FeedError
 )
-Event = MarketEvent | AccountEvent | FeedStatus
+Event = MarketEvent | AccountEvent | GameScore | FeedStatus

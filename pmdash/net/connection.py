@@ -127,6 +127,8 @@ class Connection:
         self._ws: WsClient | None = None
         self._session_start = 0.0
         self._last_pong = 0.0
+        self._last_server_ping = 0.0
+        """When the server's last ``ping`` (``AnswerPing``) arrived."""
         self._ping_sent = 0.0
         """When the first PING after the last frame was sent (not after it: none since)."""
         self._quiet = False
@@ -343,6 +345,7 @@ class Connection:
         now = time.perf_counter()
         self._session_start = now
         self._last_pong = now
+        self._last_server_ping = now
         self._ping_sent = 0.0
         self._quiet = False
         self._retries = 0
@@ -390,6 +393,8 @@ class Connection:
         """Heartbeat sender and the two watchdogs (missing reply, inbound silence)."""
         hb = self.policy.heartbeat
         ping = hb if isinstance(hb, ClientPing) else None
+        answered_every = hb.timeout if isinstance(hb, AnswerPing) else None
+        server_ping = hb.ping if isinstance(hb, AnswerPing) else ""
         silence = self.policy.silence_timeout
         next_ping = self._session_start + ping.interval if ping else None
         while True:
@@ -427,6 +432,8 @@ class Connection:
                         late_at = None  # said already: nothing more to wake up for
             if silence is not None and now - last_in > silence:
                 return f"no frame for {silence:g} s", True
+            if answered_every is not None and now - self._last_server_ping > answered_every:
+                return f"no {server_ping} from the server for {answered_every:g} s", True
             deadlines = []
             if late_at is not None:
                 deadlines.append(late_at)
@@ -438,6 +445,8 @@ class Connection:
                 deadlines.append(self._last_pong + ping.timeout)
             if silence is not None:
                 deadlines.append(last_in + silence)
+            if answered_every is not None:
+                deadlines.append(self._last_server_ping + answered_every)
             if not deadlines:
                 await self._wake.wait()  # nothing to watch: sleep until a frame or cancelled
                 continue
@@ -462,6 +471,7 @@ class Connection:
                 self._last_pong = arrival
                 return
             if text == self._server_ping:
+                self._last_server_ping = arrival
                 self._send_all([self._ping_reply])
                 return
         # A data frame: only these make the frame count, the rate and the age.

@@ -37,10 +37,15 @@ class ClientPing:
 
 @dataclass(frozen=True, kw_only=True)
 class AnswerPing:
-    """The server sends ``ping``; the client answers ``reply`` (the sports socket)."""
+    """The server sends ``ping``; the client answers ``reply`` (the sports socket).
+
+    ``timeout``: seconds without a server ``ping`` before the socket counts as stale and is
+    dropped (a server that keeps sending data but stopped pinging is not well either; the
+    sports SDKs use 30 s). ``None``: pings are answered but not required."""
 
     ping: str = "ping"
     reply: str = "pong"
+    timeout: float | None = 30.0
 
 
 Heartbeat = ClientPing | AnswerPing | None

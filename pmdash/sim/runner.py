@@ -25,6 +25,7 @@ from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
+from pmdash.sim.sports import SportsFeed, SportsSettings
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
@@ -33,11 +34,12 @@ DEFAULT_MARKETS = 8
 
 class ServingExchange:
     """A running exchange on the current loop: ``exchange`` (ground truth), ``faults``,
-    ``server``, and where it listens."""
+    ``server``, ``sports`` (the games), and where it listens."""
 
-    def __init__(self, exchange: Exchange, server: SimServer) -> None:
+    def __init__(self, exchange: Exchange, server: SimServer, sports: SportsFeed) -> None:
         self.exchange = exchange
         self.server = server
+        self.sports = sports
         self.faults: Faults = server.faults
 
     @property
@@ -69,19 +71,25 @@ async def serve_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     clock: Callable[[], int] = wall_clock_ms,
+    sports: SportsSettings | None = None,
 ) -> AsyncIterator[ServingExchange]:
     """Serve an exchange until the block exits. ``paused=True`` starts with the flow paused
-    (drive it with ``exchange.step``)."""
+    (drive it with ``exchange.step``). ``sports``: the ``/sports`` socket's timings, and
+    whether its games get markets (default: none, so the market set is the flow's alone)."""
     exchange = Exchange(seed=seed, rate=rate, markets=markets, lifecycle_s=lifecycle_s,
                         clock=clock)
     if paused:
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
+    games = SportsFeed(exchange, server.sessions, sports, max_queue=max_queue)
+    server.add_feed(games)
     await server.start(host, port)
     try:
         await exchange.start()
-        yield ServingExchange(exchange, server)
+        await games.start()
+        yield ServingExchange(exchange, server, games)
     finally:
+        await games.stop()
         await exchange.stop()
         await server.stop()
 
@@ -237,6 +245,7 @@ def start_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     timeout: float = 10.0,
+    sports: SportsSettings | None = None,
 ) -> RunningExchange:
     """Run an exchange in a daemon thread with its own loop; return once it listens.
     Raises what the start raised (e.g. OSError when the port is taken)."""
@@ -246,7 +255,7 @@ def start_exchange(
     async def body() -> None:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
                                   lifecycle_s=lifecycle_s, paused=paused,
-                                  max_queue=max_queue) as serving:
+                                  max_queue=max_queue, sports=sports) as serving:
             stop_event = asyncio.Event()
             ready.set_result((asyncio.get_running_loop(), serving, stop_event))
             await stop_event.wait()
