@@ -23,19 +23,25 @@ frames are written at once, in call order. Per session there is one task, the ke
 Permanent failures (see ``FeedPolicy.retry_after_failure``): state ``failed`` with the
 reason; by default the loop still retries at about the cap rate, so a dashboard left open
 comes back by itself. A malformed URL ends ``run()`` in state ``failed``.
+
+Close codes: ``FeedPolicy.close_rules`` maps a server close code to a ``CloseRule``: end
+``run()`` in ``failed`` (PolyBolt's 4001 bad credentials, 4008 policy violation), or reconnect
+after the rule's own delay instead of the backoff (4003 draining). A handshake refused with 429
+or 503 and a ``Retry-After`` is not retried before that many seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 
 from pmdash.models import Event, FeedError, FeedState, FeedStatus
 from pmdash.net.backoff import Backoff
-from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
+from pmdash.net.policy import AnswerPing, ClientPing, CloseRule, FeedPolicy
 from pmdash.net.proxy import ProxyConfigError, ProxyError
 from pmdash.net.rate import RateMeter
 from pmdash.net.wsclient import (
@@ -123,6 +129,10 @@ class Connection:
         self._wake = asyncio.Event()
         """Set by the first frame after a PING: the keeper plans its next probe from it."""
         self._has_connected = False
+        self._rule: CloseRule | None = None
+        """The policy's rule for the close code that ended the last socket, if it has one."""
+        self._min_delay: float | None = None
+        """A ``Retry-After`` the last refusal (429/503) asked for: wait at least that long."""
 
     # --- public API -------------------------------------------------------------------------
 
@@ -225,9 +235,20 @@ class Connection:
                 self._backoff_until = time.time() + delay
                 self._set_state("failed", f"{exc}; retrying in {delay:.0f} s")
             else:
+                rule, self._rule = self._rule, None
+                if rule is not None and not rule.retry:
+                    self._backoff_until = None
+                    self._set_state("failed", f"{rule.reason}: {reason}" if rule.reason else reason)
+                    return
                 if stale:
                     self._set_state("stale", reason)
-                delay = self._backoff.next_delay()
+                if rule is not None:
+                    delay = random.uniform(rule.delay_min, rule.delay_max)
+                else:
+                    delay = self._backoff.next_delay()
+                floor, self._min_delay = self._min_delay, None
+                if floor is not None and delay < floor:
+                    delay = floor
                 self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("backoff", reason)
@@ -246,6 +267,9 @@ class Connection:
             text = f"handshake rejected: HTTP {code} {exc.reason}".rstrip()
             if 400 <= code < 500 and code != 429:
                 raise _Permanent(text) from exc
+            if code in (429, 503) and exc.retry_after is not None:
+                self._min_delay = exc.retry_after
+                text = f"{text}; Retry-After {exc.retry_after:g} s"
             return text, False
         except ssl.SSLCertVerificationError as exc:
             raise _Permanent(f"TLS certificate rejected: {exc.verify_message}") from exc
@@ -264,6 +288,8 @@ class Connection:
                 reason, stale = await self._session(ws)
             except Exception as exc:
                 reason = f"connection error: {exc_text(exc)}"
+            if ws.close_code is not None:
+                self._rule = self.policy.close_rules.get(ws.close_code)
             # Before the close, which may wait on the peer: what the socket delivered is no
             # longer current from this moment, and the owner must say so (not on stop()).
             if self._on_lost is not None:

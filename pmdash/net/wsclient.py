@@ -69,10 +69,12 @@ class HeaderError(ValueError):
 class HandshakeRejected(Exception):
     """The server answered the upgrade with an HTTP status other than 101."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: float | None = None) -> None:
         super().__init__(f"HTTP {status} {reason}".rstrip())
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after
+        """Seconds from the answer's ``Retry-After`` (delay form), or None."""
 
 
 class HandshakeFailed(Exception):
@@ -159,7 +161,8 @@ def check_response(head: bytes, key: str) -> None:
         raise HandshakeFailed("the server's answer is not an HTTP/1.1 response")
     code = int(code_text)
     if code != 101:
-        raise HandshakeRejected(code, _REASON_CHARS.sub("", reason)[:100].strip())
+        raise HandshakeRejected(code, _REASON_CHARS.sub("", reason)[:100].strip(),
+                                _retry_after(lines[1:]))
     fields: dict[str, list[str]] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
@@ -177,6 +180,15 @@ def check_response(head: bytes, key: str) -> None:
         raise HandshakeFailed("the server chose an extension the client did not offer")
     if "sec-websocket-protocol" in fields:
         raise HandshakeFailed("the server chose a subprotocol the client did not offer")
+
+
+def _retry_after(lines: list[str]) -> float | None:
+    """The delay of a ``Retry-After: <seconds>`` header line (capped at an hour), or None."""
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() == "retry-after" and value.strip().isdigit():
+            return min(float(value.strip()), 3600.0)
+    return None
 
 
 _default_context: ssl.SSLContext | None = None
