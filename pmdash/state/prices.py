@@ -208,6 +208,8 @@ class PriceBoard:
             self._auth_error.pop(ack.feed, None)
             return {f"{ack.feed}:"}
         if ack.op == "error" and ack.code in AUTH_CODES:
+            if ack.code == "auth_required" and ack.feed in self._auth_error:
+                return set()  # the consequence of the refusal already shown: keep its cause
             self._auth_error[ack.feed] = ack.code
             return {f"{ack.feed}:"}
         return set()
