@@ -74,6 +74,15 @@ class _Close(Exception):
         self.reason = reason
 
 
+async def _flush(session: Session, timeout: float = 1.0) -> None:
+    """Wait (bounded) until the session's writer has sent what is queued."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while session.queued and loop.time() < deadline:
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0)
+
+
 class PolyBoltFeed:
     """Serves ``/live/ws`` from a ``PriceEngine``'s series."""
 
@@ -133,6 +142,7 @@ class PolyBoltFeed:
                 try:
                     self._on_message(session, message)
                 except _Close as close:
+                    await _flush(session)  # the error ack goes out before the close
                     session.closing = True
                     await ws.close(close.code, close.reason)
                     break
