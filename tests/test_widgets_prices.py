@@ -15,7 +15,7 @@ from widget_apps.price_app import (
 
 from pmdash.widgets.price_board import PriceBoardView
 from pmdash.widgets.price_chart import PriceChart
-from pmdash.widgets.price_data import PriceChartData
+from pmdash.widgets.price_data import PriceChartData, next_symbol
 
 
 def test_price_board_polybolt(snap_compare) -> None:
@@ -92,3 +92,14 @@ async def test_board_skips_a_repaint_for_equal_data() -> None:
         shown = view.render()
         view.update_board(board_view(polybolt_board()))
         assert view.render() is shown
+
+
+def test_the_charted_symbol_cycles_in_board_order() -> None:
+    symbols = polybolt_board().symbols()
+    assert symbols == ["btcusd", "ethusd", "solusd"]
+    assert next_symbol(symbols, None) == "btcusd"
+    assert next_symbol(symbols, "btcusd") == "ethusd"
+    assert next_symbol(symbols, "solusd") == "btcusd"
+    assert next_symbol(symbols, "btcusd", -1) == "solusd"
+    assert next_symbol(symbols, "gone") == "btcusd"
+    assert next_symbol([], "btcusd") is None

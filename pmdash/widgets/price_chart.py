@@ -2,7 +2,7 @@
 
 A ``textual-plotext`` ``PlotextPlot``: one plotext figure per widget (its ``plt``), never
 plotext's module-global one. It renders a ``PriceChartData`` (see ``price_data.chart_data``)
-pushed with ``update_chart``, redrawn at most once per ``min_interval`` (default 0.25 s): data
+pushed with ``update_chart``, redrawn at most once per ``min_interval`` (default 0.5 s): data
 pushed faster waits for the next slot, and only the newest is drawn. Line colours come from the
 app theme's variables.
 """
@@ -18,7 +18,9 @@ from textual_plotext import PlotextPlot
 from pmdash.printable import printable
 from pmdash.widgets.price_data import PriceChartData
 
-MIN_INTERVAL = 0.25
+MIN_INTERVAL = 0.5
+"""A redraw (plotext building the figure) costs some 15-35 ms of CPU on the test machine
+(benchmarks/prices.py): twice a second keeps it under 7% of a core."""
 _SERIES_VARS = ("primary", "warning", "accent")
 
 

@@ -11,7 +11,7 @@ from pmdash.state.prices import PriceBoard, Series
 from pmdash.strike import Strike, distance
 
 CHART_MINUTES = 5
-CHART_POINTS = 600
+CHART_POINTS = 300
 """At most this many points per charted series (older ones thinned evenly)."""
 
 
@@ -206,3 +206,13 @@ def chart_data(
         strikes=tuple(float(v) for v in own.levels()) if own is not None else (),
         strike_text=text,
     )
+
+
+def next_symbol(symbols: list[str], current: str | None, step: int = 1) -> str | None:
+    """The symbol to chart after ``current`` (the key that cycles it): the next one in the
+    board's order, wrapping; the first when ``current`` is gone or unset."""
+    if not symbols:
+        return None
+    if current not in symbols:
+        return symbols[0]
+    return symbols[(symbols.index(current) + step) % len(symbols)]
