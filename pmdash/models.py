@@ -10,6 +10,7 @@ Units: every price and size is an ``int`` of micro-units (see ``pmdash.units``):
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 import msgspec
@@ -246,6 +247,60 @@ class GameScore(_Event, tag="game", frozen=True, kw_only=True, gc=False):
     """``finished_timestamp`` / ``finishedTimestamp`` in Unix ms, when the game ended."""
 
 
+# --- Reference prices (PolyBolt §3b, RTDS §3) ----------------------------------------------
+# Both price feeds decode into these; one ``PriceBoard`` reduces them. A price is an exact
+# ``Decimal`` (a Chainlink TWAP carries up to 18 places: micro-units would round it).
+
+PriceKind = Literal["spot", "twap"]
+
+
+class PriceTick(_Event, tag="price", frozen=True, kw_only=True, gc=False):
+    """One reference price: an update, or one point of a subscribe snapshot (``snapshot``)."""
+
+    source: str
+    """Who priced it: ``pyth``, ``chainlink``, ``binance``, ``massive``... (``""``: the frame
+    did not say, as in the 2026-09 PolyBolt capture)."""
+    symbol: str
+    """Normalised to lowercase ``<coin>usd`` for crypto (``btcusdt``, ``btc/usd`` -> ``btcusd``);
+    equity symbols lowercase (``aapl``)."""
+    kind: PriceKind
+    channel: str
+    """The wire channel or topic (``price.crypto``, ``crypto_prices_chainlink``, ...)."""
+    value: Decimal
+    """Exact: ``full_accuracy_value`` when the frame has it, else the JSON number as written."""
+    timestamp: int
+    """The price's own time (ms), not the frame's."""
+    seq: int | None = None
+    """PolyBolt's per-connection, per-channel sequence number of the frame (``None``: RTDS)."""
+    snapshot: bool = False
+    window_s: int | None = None
+    """A TWAP's window in seconds."""
+
+
+class PriceGap(_Event, tag="price_gap", frozen=True, kw_only=True, gc=False):
+    """The server dropped frames of ``channel`` (PolyBolt ``dropped: n``): no replay comes."""
+
+    channel: str
+    dropped: int
+    timestamp: int
+    symbol: str = ""
+    """The symbol of the frame that carried the count; the loss is on the whole channel."""
+
+
+class FeedAck(_Event, tag="feed_ack", frozen=True, kw_only=True, gc=False):
+    """A control answer from the server: ``authed``, ``subscribed``, ``unsubscribed``, ``pong``,
+    ``challenge`` or ``error`` (with its ``code``: ``auth_invalid``, ``bad_filter``, ...)."""
+
+    op: str
+    rid: str = ""
+    channel: str = ""
+    code: str = ""
+    provider: str = ""
+
+
+PriceEvent = PriceTick | PriceGap | FeedAck
+
+
 # --- Connection and decoding status --------------------------------------------------------
 
 FeedState = Literal["connecting", "live", "stale", "backoff", "failed", "stopped"]
@@ -326,4 +381,4 @@ MarketEvent = (
     | UnknownEvent
     | FeedError
 )
-Event = MarketEvent | AccountEvent | GameScore | FeedStatus
+Event = MarketEvent | AccountEvent | PriceEvent | GameScore | FeedStatus

@@ -32,19 +32,25 @@ While reconnecting, the ``connecting`` detail names why the last attempt ended
 (``retry 2 after: no handshake within 10 s``). On ``stop()`` (or when ``run()`` is cancelled)
 nothing more is decoded or handed out, and a server that does not answer the close frame is
 given ``STOP_CLOSE_S`` at most.
+
+Close codes: ``FeedPolicy.close_rules`` maps a server close code to a ``CloseRule``: end
+``run()`` in ``failed`` (PolyBolt's 4001 bad credentials, 4008 policy violation), or reconnect
+after the rule's own delay instead of the backoff (4003 draining). A handshake refused with 429
+or 503 and a ``Retry-After`` is not retried before that many seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 
 from pmdash.models import Event, FeedError, FeedState, FeedStatus
 from pmdash.net.backoff import Backoff
-from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
+from pmdash.net.policy import AnswerPing, ClientPing, CloseRule, FeedPolicy
 from pmdash.net.proxy import ProxyConfigError, ProxyError
 from pmdash.net.rate import RateMeter
 from pmdash.net.wsclient import (
@@ -143,6 +149,8 @@ class Connection:
         self._retry_after: float | None = None
         """What the server's last ``Retry-After`` asked for."""
         self._stopping = False
+        self._rule: CloseRule | None = None
+        """The policy's rule for the close code that ended the last socket, if it has one."""
 
     # --- public API -------------------------------------------------------------------------
 
@@ -258,9 +266,17 @@ class Connection:
                 self._backoff_until = time.time() + delay
                 self._set_state("failed", f"{exc}; retrying in {delay:.0f} s")
             else:
+                rule, self._rule = self._rule, None
+                if rule is not None and not rule.retry:
+                    self._backoff_until = None
+                    self._set_state("failed", f"{rule.reason}: {reason}" if rule.reason else reason)
+                    return
                 if stale:
                     self._set_state("stale", reason)
-                delay = self._backoff.next_delay()
+                if rule is not None:
+                    delay = random.uniform(rule.delay_min, rule.delay_max)
+                else:
+                    delay = self._backoff.next_delay()
                 if self._retry_after is not None:
                     delay = max(delay, min(self._retry_after, MAX_RETRY_AFTER_S))
                     self._retry_after = None
@@ -284,8 +300,9 @@ class Connection:
             text = f"handshake rejected: HTTP {code} {exc.reason}".rstrip()
             if 400 <= code < 500 and code != 429:
                 raise _Permanent(text) from exc
-            if code in (429, 503):
+            if code in (429, 503) and exc.retry_after is not None:
                 self._retry_after = exc.retry_after
+                text = f"{text}; Retry-After {exc.retry_after:g} s"
             return text, False
         except ssl.SSLCertVerificationError as exc:
             raise _Permanent(f"TLS certificate rejected: {exc.verify_message}") from exc
@@ -303,6 +320,8 @@ class Connection:
                 reason, stale = await self._session(ws)
             except Exception as exc:
                 reason = f"connection error: {exc_text(exc)}"
+            if ws.close_code is not None:
+                self._rule = self.policy.close_rules.get(ws.close_code)
             # Before the close, which may wait on the peer: what the socket delivered is no
             # longer current from this moment, and the owner must say so (not on stop()).
             if self._on_lost is not None:

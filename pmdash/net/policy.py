@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pmdash.models import Event
@@ -52,6 +52,23 @@ Heartbeat = ClientPing | AnswerPing | None
 
 
 @dataclass(frozen=True, kw_only=True)
+class CloseRule:
+    """What the connection does when the server closes the socket with a given close code.
+
+    ``retry=False``: end ``run()`` in state ``failed`` with ``reason`` (retrying would repeat
+    the same refusal: wrong credentials, a client bug). ``retry=True``: reconnect after a
+    uniform draw in ``[delay_min, delay_max]`` s instead of the backoff (once: if that
+    reconnect fails, the backoff takes over again). ``reason`` is shown in the status; never
+    put a secret in it.
+    """
+
+    retry: bool
+    delay_min: float = 0.0
+    delay_max: float = 0.0
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class FeedPolicy:
     """One feed's connection settings. Every time is in seconds.
 
@@ -98,3 +115,5 @@ class FeedPolicy:
     protocol_ping_timeout: float | None = 20.0
     rate_window: float = 5.0
     """Window of the ``frames_per_s`` figure."""
+    close_rules: Mapping[int, CloseRule] = field(default_factory=dict)
+    """Server close code -> what to do instead of backing off (codes not named back off)."""

@@ -16,13 +16,15 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from pmdash.credentials import ClobCredentials
 from pmdash.models import Level, MarketInfo
 from pmdash.output import OutputError, output_failed, write
 from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
+from pmdash.sim.price_feeds import PriceFeeds, add_price_feeds
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
 from pmdash.sim.sports import SportsFeed, SportsSettings
@@ -36,11 +38,15 @@ class ServingExchange:
     """A running exchange on the current loop: ``exchange`` (ground truth), ``faults``,
     ``server``, ``sports`` (the games), and where it listens."""
 
-    def __init__(self, exchange: Exchange, server: SimServer, sports: SportsFeed) -> None:
+    def __init__(
+        self, exchange: Exchange, server: SimServer, sports: SportsFeed, prices: PriceFeeds
+    ) -> None:
         self.exchange = exchange
         self.server = server
         self.sports = sports
         self.faults: Faults = server.faults
+        self.prices = prices
+        """The reference-price engine, PolyBolt and RTDS feeds, and the credential registry."""
 
     @property
     def host(self) -> str:
@@ -72,24 +78,31 @@ async def serve_exchange(
     max_queue: int = DEFAULT_MAX_QUEUE,
     clock: Callable[[], int] = wall_clock_ms,
     sports: SportsSettings | None = None,
+    clob_keys: Iterable[ClobCredentials] = (),
+    price_interval: float = 1.0,
 ) -> AsyncIterator[ServingExchange]:
     """Serve an exchange until the block exits. ``paused=True`` starts with the flow paused
     (drive it with ``exchange.step``). ``sports``: the ``/sports`` socket's timings, and
-    whether its games get markets (default: none, so the market set is the flow's alone)."""
+    whether its games get markets (default: none, so the market set is the flow's alone).
+    ``clob_keys``: the credentials PolyBolt accepts; ``price_interval``: seconds between
+    reference-price ticks."""
     exchange = Exchange(seed=seed, rate=rate, markets=markets, lifecycle_s=lifecycle_s,
                         clock=clock)
     if paused:
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
+    prices = add_price_feeds(server, seed=seed, clob_keys=clob_keys, interval=price_interval)
     games = SportsFeed(exchange, server.sessions, sports, max_queue=max_queue)
     server.add_feed(games)
     await server.start(host, port)
     try:
         await exchange.start()
+        await prices.start()
         await games.start()
-        yield ServingExchange(exchange, server, games)
+        yield ServingExchange(exchange, server, games, prices)
     finally:
         await games.stop()
+        await prices.stop()
         await exchange.stop()
         await server.stop()
 
