@@ -113,6 +113,7 @@ class _Wire(msgspec.Struct):
     original_size: str | None = None
     size_matched: str | None = None
     order_type: str | None = None
+    created_at: _Loose = None
     # trade
     taker_order_id: str = ""
     size: str | None = None
@@ -213,6 +214,23 @@ def _decode_slow(frame: str | bytes, me: Identity) -> list[UserEvent]:
         except msgspec.ValidationError as exc:
             kind = item.get("event_type") or item.get("type") or "event"
             out.append(_error(f"{kind}: {exc}", frame))
+            continue
+        out.extend(_convert(wire, me, frame))
+    return out
+
+
+def decode_items(items: list[Any], me: Identity, frame: str | bytes) -> list[UserEvent]:
+    """Already-parsed order or trade objects (a REST page's ``data``) -> events; ``frame`` is
+    the body they came from, for error samples."""
+    out: list[UserEvent] = []
+    for item in items:
+        if not isinstance(item, dict):
+            out.append(_error(f"an item is a JSON {json_type_name(item)}, not an object", frame))
+            continue
+        try:
+            wire = msgspec.convert(item, _Wire)
+        except msgspec.ValidationError as exc:
+            out.append(_error(f"item {str(item.get('id', '?'))[:80]}: {exc}", frame))
             continue
         out.extend(_convert(wire, me, frame))
     return out
@@ -368,9 +386,9 @@ def _order(w: _Wire) -> OrderEvent:
         original_size=original,
         size_matched=matched,
         status=order_status(w.status, kind, original, matched),
-        kind=kind,
+        kind=kind or "SNAPSHOT",
         order_type=(w.order_type or "").upper(),
-        timestamp=_stamp(w.timestamp),
+        timestamp=_stamp(w.timestamp, w.created_at),
     )
 
 
