@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmdash.feeds.user import Credentials
+from pmdash.credentials import ClobCredentials as Credentials
 from pmdash.net.clob_auth import SecretError, l2_headers, sign, verify
 
 ZEROS = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from realfixtures import real_bytes, real_files
 
+from pmdash.credentials import ClobCredentials as Credentials
 from pmdash.feeds import user
-from pmdash.feeds.user import Credentials, Identity
+from pmdash.feeds.user import Identity
 from pmdash.models import FeedError, Fill, OrderEvent
 
 CRATES_ME = Identity.of(["00000000-0000-0000-0000-000000000001"],

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
+from pmdash.credentials import ClobCredentials
 from pmdash.feeds.market import json_type_name, sample_of
 from pmdash.models import FeedError, Fill, OrderEvent, Side
 from pmdash.units import UnitError, parse_price, parse_size
@@ -43,15 +44,6 @@ _MS_FROM = 100_000_000_000
 """Epoch numbers from this on are milliseconds (1e11 s is the year 5138)."""
 
 UserEvent = OrderEvent | Fill | FeedError
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """CLOB L2 API credentials. ``repr`` never shows the secret or the passphrase."""
-
-    api_key: str
-    secret: str = field(repr=False)
-    passphrase: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -441,7 +433,7 @@ def _ids(markets: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(m for m in markets if m))
 
 
-def subscribe(creds: Credentials, markets: Sequence[str] = ()) -> str:
+def subscribe(creds: ClobCredentials, markets: Sequence[str] = ()) -> str:
     """The first message: the credentials and the condition ids (none: every market)."""
     message: dict[str, Any] = {
         "type": "user",

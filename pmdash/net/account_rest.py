@@ -19,8 +19,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pmdash.credentials import ClobCredentials as Credentials
 from pmdash.feeds import account_rest as codec
-from pmdash.feeds.user import Credentials, Identity
+from pmdash.feeds.user import Identity
 from pmdash.models import Balance, FeedError, Fill, OrderEvent, Position
 from pmdash.net.backoff import Backoff
 from pmdash.net.clob_auth import l2_headers

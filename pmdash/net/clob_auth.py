@@ -14,7 +14,7 @@ import hmac
 import time
 from collections.abc import Callable
 
-from pmdash.feeds.user import Credentials
+from pmdash.credentials import ClobCredentials as Credentials
 
 HEADER_NAMES = ("POLY_ADDRESS", "POLY_SIGNATURE", "POLY_TIMESTAMP", "POLY_API_KEY",
                 "POLY_PASSPHRASE")
