@@ -26,6 +26,7 @@ def test_start_exchange_in_a_thread() -> None:
         port = running.port
         assert running.base_url == f"http://127.0.0.1:{port}"
         assert urls == {"market": f"ws://127.0.0.1:{port}/ws/market",
+                            "user": f"ws://127.0.0.1:{port}/ws/user",
                         "rest": running.base_url, "gamma": running.base_url,
                         "clob": running.base_url}
         markets = running.exchange.markets()
@@ -64,7 +65,7 @@ def test_sim_main_prints_urls_and_exits_cleanly(sig: signal.Signals) -> None:
     try:
         line = proc.stdout.readline()
         urls = json.loads(line)
-        assert set(urls) == {"market", "rest", "gamma", "clob"}
+        assert set(urls) == {"market", "user", "rest", "gamma", "clob"}
         assert urls["market"].startswith("ws://127.0.0.1:")
         assert urls["market"].endswith("/ws/market")
         with connect(urls["market"]) as ws:

@@ -16,15 +16,18 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from pmdash.credentials import ClobCredentials
 from pmdash.models import Level, MarketInfo
 from pmdash.output import OutputError, output_failed, write
+from pmdash.sim.credentials import CredentialRegistry
 from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
+from pmdash.sim.user_channel import add_user_channel
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
@@ -69,19 +72,24 @@ async def serve_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     clock: Callable[[], int] = wall_clock_ms,
+    clob_keys: Iterable[ClobCredentials] = (),
 ) -> AsyncIterator[ServingExchange]:
     """Serve an exchange until the block exits. ``paused=True`` starts with the flow paused
-    (drive it with ``exchange.step``)."""
+    (drive it with ``exchange.step``); the user channel's demo accounts pause with it.
+    ``clob_keys``: the credentials the user channel and the signed REST reads accept."""
     exchange = Exchange(seed=seed, rate=rate, markets=markets, lifecycle_s=lifecycle_s,
                         clock=clock)
     if paused:
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
+    user = add_user_channel(server, CredentialRegistry(clob_keys))
     await server.start(host, port)
     try:
         await exchange.start()
+        await user.start()
         yield ServingExchange(exchange, server)
     finally:
+        await user.stop()
         await exchange.stop()
         await server.stop()
 
@@ -237,16 +245,18 @@ def start_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     timeout: float = 10.0,
+    clob_keys: Iterable[ClobCredentials] = (),
 ) -> RunningExchange:
     """Run an exchange in a daemon thread with its own loop; return once it listens.
     Raises what the start raised (e.g. OSError when the port is taken)."""
+    keys = list(clob_keys)
     ready: concurrent.futures.Future[tuple[asyncio.AbstractEventLoop, ServingExchange,
                                            asyncio.Event]] = concurrent.futures.Future()
 
     async def body() -> None:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
                                   lifecycle_s=lifecycle_s, paused=paused,
-                                  max_queue=max_queue) as serving:
+                                  max_queue=max_queue, clob_keys=keys) as serving:
             stop_event = asyncio.Event()
             ready.set_result((asyncio.get_running_loop(), serving, stop_event))
             await stop_event.wait()
@@ -267,19 +277,21 @@ def start_exchange(
 
 
 def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
-             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS) -> int:
+             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS,
+             clob_keys: Iterable[ClobCredentials] = ()) -> int:
     """``pmdash sim``: print one JSON line of URLs, serve until SIGINT/SIGTERM, return 0
     (1 when it cannot listen, or cannot write that line: one line on stderr; 0 when its reader
     is already gone)."""
     try:
-        return asyncio.run(_sim_main(host, port, seed, rate, markets))
+        return asyncio.run(_sim_main(host, port, seed, rate, markets, list(clob_keys)))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
     except OutputError as exc:
         return output_failed(exc, "pmdash sim")
 
 
-async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) -> int:
+async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int,
+                    clob_keys: list[ClobCredentials]) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -287,7 +299,8 @@ async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) 
             loop.add_signal_handler(sig, stop.set)
     started = False
     try:
-        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets) as serving:
+        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
+                                  clob_keys=clob_keys) as serving:
             started = True
             write(sys.stdout, json.dumps(serving.urls()) + "\n", flush=True)
             await stop.wait()

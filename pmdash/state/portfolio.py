@@ -101,6 +101,9 @@ class Portfolio:
         self.marks: dict[str, int] = {}
         self._applied: set[FillKey] = set()
         """Fills already counted in positions and cash."""
+        self._as_of: dict[Venue, int] = {}
+        """When each venue's REST positions and cash were read: a fill settled by then is in
+        them already."""
         self._closed: deque[OrderKey] = deque()
         self._notices: deque[str] = deque(maxlen=MAX_NOTICES)
 
@@ -122,8 +125,8 @@ class Portfolio:
     def _order(self, event: OrderEvent) -> set[str]:
         key = (event.venue, event.order_id)
         old = self.orders.get(key)
-        if old is not None and event.timestamp < old.timestamp and event.kind == "SNAPSHOT":
-            return set()
+        if old is not None and event.timestamp < old.timestamp:
+            return set()  # older than what is held (a replay, or a reordered frame)
         self.orders[key] = event
         if not order_is_open(event) and (old is None or order_is_open(old)):
             self._closed.append(key)
@@ -154,8 +157,9 @@ class Portfolio:
                                  f"{fmt_size(latest.size)} @ {fmt_price(latest.price)}")
         if settles(latest) and key not in self._applied:
             self._applied.add(key)
-            self._settle(latest)
-            dirty |= {"positions", "cash"}
+            if latest.timestamp > self._as_of.get(latest.venue, -1):
+                self._settle(latest)
+                dirty |= {"positions", "cash"}
         return dirty
 
     def _order_part(self, fill: Fill) -> str:
@@ -228,10 +232,15 @@ class Portfolio:
         fills: Iterable[Fill] = (),
         positions: Iterable[Position] | None = None,
         balance: Balance | None = None,
+        as_of_ms: int | None = None,
     ) -> set[str]:
         """Merge a REST snapshot of one venue (see the module doc). ``None``: that part was
-        not loaded, and what is held of it stays."""
+        not loaded, and what is held of it stays. ``as_of_ms``: when the positions and cash
+        were read; a fill settling later with an older time is taken as already in them (so
+        events that arrived while the snapshot loaded can be applied after it)."""
         dirty: set[str] = set()
+        if as_of_ms is not None and positions is not None:
+            self._as_of[venue] = as_of_ms
         listed = None if orders is None else {o.order_id: o for o in orders}
         for fill in fills:
             key = (fill.venue, fill.trade_id, fill.order_id)
@@ -247,6 +256,8 @@ class Portfolio:
                                         status="MATCHED" if full else "CANCELED",
                                         kind="RECONCILED"))
             for order in listed.values():
+                if as_of_ms is not None and order.timestamp < as_of_ms:
+                    order = replace_event(order, timestamp=as_of_ms)  # as listed then
                 self._order(order)
             dirty.add("orders")
         if positions is not None:
