@@ -204,13 +204,6 @@ def test_requests() -> None:
                                                      "markets": ["0xc"]}
 
 
-def test_rejection_frames() -> None:
-    assert user.is_rejection('{"event_type":"error","error":"invalid auth"}')
-    assert user.is_rejection("INVALID AUTH")
-    assert not user.is_rejection('{"event_type":"order"}')
-    assert not user.is_rejection("PONG")
-
-
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),

@@ -233,21 +233,6 @@ def _server_error(item: dict[str, Any]) -> str:
     return redact(str(text))[:200]
 
 
-def is_rejection(frame: str | bytes) -> bool:
-    """Whether a frame is the server refusing the session (an error frame, or plain text
-    naming the auth): the connection stops rather than retrying with the same credentials."""
-    text = frame.decode("utf-8", "replace") if isinstance(frame, bytes) else frame
-    stripped = text.strip()
-    if not stripped.startswith(("{", "[")):
-        return "auth" in stripped.lower() or "invalid" in stripped.lower()
-    try:
-        data = _ANY.decode(stripped)
-    except msgspec.DecodeError:
-        return False
-    items = data if isinstance(data, list) else [data]
-    return any(isinstance(i, dict) and i.get("event_type") == "error" for i in items)
-
-
 def _kind(w: _Wire) -> str | None:
     event = (w.event_type or "").lower()
     kind = (w.type or "").upper()

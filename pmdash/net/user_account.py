@@ -21,7 +21,7 @@ from pmdash.feeds.account_rest import FEED as REST_FEED
 from pmdash.models import Event, FeedError, FeedStatus
 from pmdash.net.account_rest import AccountRest, AccountSnapshot
 from pmdash.net.backoff import Backoff
-from pmdash.net.user import RejectionGuard, user_connection, user_policy
+from pmdash.net.user import user_connection, user_policy
 from pmdash.state.portfolio import Portfolio
 
 OnChange = Callable[[list[Event], set[str]], None]
@@ -60,10 +60,6 @@ class UserAccountSync:
         user_policy_ = user_policy(url, creds, rest.identity, markets, **policy)
         self.connection, self.guard = user_connection(
             user_policy_, self._on_events, on_reconnect=self._on_reconnect, within=within)
-
-    @property
-    def rejection(self) -> RejectionGuard:
-        return self.guard
 
     async def run(self) -> None:
         """Until ``stop()`` (or the credentials are refused)."""
