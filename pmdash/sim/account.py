@@ -121,7 +121,7 @@ class SimAccount:
     def open_orders(self) -> list[SimOrder]:
         return [o for o in self.orders.values() if o.status == "LIVE"]
 
-    def _hex(self, n: int = 64) -> str:
+    def hex_id(self, n: int = 64) -> str:
         return "0x" + "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
 
     # --- wire payloads ------------------------------------------------------------------------
@@ -324,7 +324,7 @@ class AccountDesk:
         if side == "BUY" and _notional(price, size) > account.cash - reserved:
             return
         ms, s = self._now()
-        order = SimOrder(account._hex(), market, side, price, size, s)
+        order = SimOrder(account.hex_id(), market, side, price, size, s)
         account.orders[order.id] = order
         change = book.add(side, price, size)
         market_out.append(Emission(wire.price_change(market, book, [change], ms),
@@ -352,13 +352,13 @@ class AccountDesk:
             taker = "SELL" if order.side == "BUY" else "BUY"
             book.last_trade = order.price
             market_out.append(Emission(
-                wire.last_trade_price(market, 0, order.price, qty, taker, ms, account._hex()),
+                wire.last_trade_price(market, 0, order.price, qty, taker, ms, account.hex_id()),
                 (market.token_ids[0],)))
         account.fills_made += 1
         trade = SimTrade(
             id=f"{account.rng.getrandbits(128):032x}", order=order, price=order.price,
             size=qty, match_s=s, fails=account.fills_made % FAIL_EVERY == 0,
-            tx_hash=account._hex(), taker_order_id=account._hex(), last_update_ms=ms)
+            tx_hash=account.hex_id(), taker_order_id=account.hex_id(), last_update_ms=ms)
         account.trades[trade.id] = trade
         order.matched += qty
         order.trades.append(trade.id)

@@ -125,7 +125,7 @@ class Portfolio:
     def _order(self, event: OrderEvent) -> set[str]:
         key = (event.venue, event.order_id)
         old = self.orders.get(key)
-        if old is not None and event.timestamp < old.timestamp:
+        if old is not None and 0 < event.timestamp < old.timestamp:
             return set()  # older than what is held (a replay, or a reordered frame)
         self.orders[key] = event
         if not order_is_open(event) and (old is None or order_is_open(old)):
