@@ -113,7 +113,7 @@ def test_health_unknown_path_and_truth(running: RunningExchange) -> None:
     status, _, health = get(running, "/health")
     assert status == 200 and health["status"] == "ok"
     assert health["feeds"] == {"market": "/ws/market", "polybolt": "/live/ws", "rtds": "/rtds",
-                               "sports": "/sports"}
+                               "user": "/ws/user", "sports": "/sports"}
     assert get(running, "/nope") == (404, "application/json", {"error": "not found"})
     token = running.exchange.markets()[0].token_ids[0]
     _, _, truth = get(running, f"/sim/truth?asset_id={token}")

@@ -28,6 +28,7 @@ def test_start_exchange_in_a_thread() -> None:
         assert urls == {"market": f"ws://127.0.0.1:{port}/ws/market",
                         "polybolt": f"ws://127.0.0.1:{port}/live/ws",
                         "rtds": f"ws://127.0.0.1:{port}/rtds",
+                        "user": f"ws://127.0.0.1:{port}/ws/user",
                         "sports": f"ws://127.0.0.1:{port}/sports",
                         "rest": running.base_url, "gamma": running.base_url,
                         "clob": running.base_url}
@@ -67,7 +68,8 @@ def test_sim_main_prints_urls_and_exits_cleanly(sig: signal.Signals) -> None:
     try:
         line = proc.stdout.readline()
         urls = json.loads(line)
-        assert set(urls) == {"market", "polybolt", "rtds", "sports", "rest", "gamma", "clob"}
+        assert set(urls) == {"market", "polybolt", "rtds", "user", "sports", "rest", "gamma",
+                             "clob"}
         assert urls["market"].startswith("ws://127.0.0.1:")
         assert urls["market"].endswith("/ws/market")
         with connect(urls["market"]) as ws:

@@ -28,6 +28,7 @@ from pmdash.sim.price_feeds import PriceFeeds, add_price_feeds
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
 from pmdash.sim.sports import SportsFeed, SportsSettings
+from pmdash.sim.user_channel import add_user_channel
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
@@ -84,7 +85,8 @@ async def serve_exchange(
     """Serve an exchange until the block exits. ``paused=True`` starts with the flow paused
     (drive it with ``exchange.step``). ``sports``: the ``/sports`` socket's timings, and
     whether its games get markets (default: none, so the market set is the flow's alone).
-    ``clob_keys``: the credentials PolyBolt accepts; ``price_interval``: seconds between
+    ``clob_keys``: the credentials PolyBolt, the user channel and the signed REST reads
+    accept (one registry); ``price_interval``: seconds between
     reference-price ticks."""
     exchange = Exchange(seed=seed, rate=rate, markets=markets, lifecycle_s=lifecycle_s,
                         clock=clock)
@@ -92,16 +94,19 @@ async def serve_exchange(
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
     prices = add_price_feeds(server, seed=seed, clob_keys=clob_keys, interval=price_interval)
+    user = add_user_channel(server, prices.credentials)
     games = SportsFeed(exchange, server.sessions, sports, max_queue=max_queue)
     server.add_feed(games)
     await server.start(host, port)
     try:
         await exchange.start()
         await prices.start()
+        await user.start()
         await games.start()
         yield ServingExchange(exchange, server, games, prices)
     finally:
         await games.stop()
+        await user.stop()
         await prices.stop()
         await exchange.stop()
         await server.stop()
@@ -259,16 +264,19 @@ def start_exchange(
     max_queue: int = DEFAULT_MAX_QUEUE,
     timeout: float = 10.0,
     sports: SportsSettings | None = None,
+    clob_keys: Iterable[ClobCredentials] = (),
 ) -> RunningExchange:
     """Run an exchange in a daemon thread with its own loop; return once it listens.
     Raises what the start raised (e.g. OSError when the port is taken)."""
+    keys = list(clob_keys)
     ready: concurrent.futures.Future[tuple[asyncio.AbstractEventLoop, ServingExchange,
                                            asyncio.Event]] = concurrent.futures.Future()
 
     async def body() -> None:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
                                   lifecycle_s=lifecycle_s, paused=paused,
-                                  max_queue=max_queue, sports=sports) as serving:
+                                  max_queue=max_queue, sports=sports,
+                                  clob_keys=keys) as serving:
             stop_event = asyncio.Event()
             ready.set_result((asyncio.get_running_loop(), serving, stop_event))
             await stop_event.wait()
@@ -289,19 +297,21 @@ def start_exchange(
 
 
 def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
-             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS) -> int:
+             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS,
+             clob_keys: Iterable[ClobCredentials] = ()) -> int:
     """``pmdash sim``: print one JSON line of URLs, serve until SIGINT/SIGTERM, return 0
     (1 when it cannot listen, or cannot write that line: one line on stderr; 0 when its reader
     is already gone)."""
     try:
-        return asyncio.run(_sim_main(host, port, seed, rate, markets))
+        return asyncio.run(_sim_main(host, port, seed, rate, markets, list(clob_keys)))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
     except OutputError as exc:
         return output_failed(exc, "pmdash sim")
 
 
-async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) -> int:
+async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int,
+                    clob_keys: list[ClobCredentials]) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -309,7 +319,8 @@ async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) 
             loop.add_signal_handler(sig, stop.set)
     started = False
     try:
-        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets) as serving:
+        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
+                                  clob_keys=clob_keys) as serving:
             started = True
             write(sys.stdout, json.dumps(serving.urls()) + "\n", flush=True)
             await stop.wait()

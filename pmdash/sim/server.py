@@ -15,7 +15,8 @@ import email.utils
 import http
 import ipaddress
 import json
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +31,12 @@ from pmdash.sim.market_channel import MarketChannel
 from pmdash.sim.rest import Handler, Query, Reply, RestApi
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
+HeaderHandler = Callable[[str, Query, Mapping[str, str]], Reply]
+"""A REST handler that also reads the request headers (signed calls)."""
+_WS_LOG = logging.getLogger("pmdash.sim.websockets")
+_WS_LOG.setLevel(logging.INFO)
+"""websockets logs every request header at DEBUG: the signed REST reads carry the passphrase
+in one, so that level never reaches any handler."""
 MAX_FRAME = 16 * 2**20
 CLOSE_TIMEOUT_S = 2.0
 
@@ -75,6 +82,7 @@ class SimServer:
         self._feeds: dict[str, Feed] = {}
         self._routes: dict[str, Handler] = {}
         self._prefixes: dict[str, Handler] = {}
+        self._header_routes: dict[str, HeaderHandler] = {}
         self._server: Server | None = None
         self.host = ""
         self.port = 0
@@ -102,6 +110,10 @@ class SimServer:
     def add_route(self, path: str, handler: Handler, *, prefix: bool = False) -> None:
         (self._prefixes if prefix else self._routes)[path] = handler
 
+    def add_header_route(self, path: str, handler: HeaderHandler) -> None:
+        """A route whose handler gets the request headers too (L2-signed REST)."""
+        self._header_routes[path] = handler
+
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -116,6 +128,7 @@ class SimServer:
             max_size=MAX_FRAME,
             compression=None,
             close_timeout=CLOSE_TIMEOUT_S,
+            logger=_WS_LOG,
         )
         sock = self._server.sockets[0]
         self.host, self.port = sock.getsockname()[:2]
@@ -146,6 +159,9 @@ class SimServer:
         connection.transport.set_write_buffer_limits(high=0)
         query: Query = parse_qs(parts.query, keep_blank_values=True)
         handler = self._routes.get(parts.path)
+        signed = self._header_routes.get(parts.path)
+        if signed is not None:
+            handler = _with_headers(signed, request.headers)
         if handler is None:
             for prefix, candidate in self._prefixes.items():
                 if parts.path.startswith(prefix):
@@ -179,3 +195,10 @@ class SimServer:
             "rate": self.exchange.rate,
         }
 
+
+
+def _with_headers(handler: HeaderHandler, headers: Mapping[str, str]) -> Handler:
+    def handle(path: str, query: Query) -> Reply:
+        return handler(path, query, headers)
+
+    return handle
