@@ -36,6 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from pmdash.catch_up import CATCH_UP_AFTER_S, CatchUp, catch_up_later
 from pmdash.config import Settings
@@ -43,6 +44,7 @@ from pmdash.endpoints import Endpoints
 from pmdash.models import Event, FeedStatus, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
+from pmdash.net.wsclient import exc_text
 from pmdash.state.book import OrderBook
 from pmdash.state.first_books import FirstBookWaits
 from pmdash.state.following import ResolvedStreams, announced, to_retire
@@ -221,6 +223,18 @@ class PmdashApp(App[int]):
         self.run_worker(
             self.connection.run(), name="feed:market", group="feeds", exit_on_error=False
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A feed worker that dies says so: its status turns failed (red) with the error's
+        type and text (the connection's own texts carry no secret); the other workers, and
+        the screen, run on."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.name != "feed:market":
+            return
+        error = worker.error
+        why = exc_text(error) if error is not None else "no error given"
+        self.connection.mark_failed(f"feed worker died: {why}")
+        self.refresh_status()
 
     # -- feed callbacks (called by the connection loop, once per frame) -----------------------
 

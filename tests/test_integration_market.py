@@ -32,7 +32,6 @@ class Client:
             "silence_timeout": 1.0,
             "backoff_base": 0.05,
             "backoff_cap": 0.3,
-            "healthy_after": 1.0,
             **policy,
         }
         self.connection = Connection(

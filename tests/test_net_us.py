@@ -230,7 +230,7 @@ async def test_429_backs_off_for_at_least_retry_after() -> None:
         await until(lambda: conn.state == "backoff")
         status = conn.status()
         assert status.backoff_until is not None and status.backoff_until - time.time() > 2.5
-        assert "HTTP 429" in status.detail and "retry after 3 s" in status.detail
+        assert "HTTP 429" in status.detail and "Retry-After 3 s" in status.detail
     finally:
         conn.stop()
         await asyncio.wait_for(task, 5.0)

@@ -56,7 +56,7 @@ async def get_bytes(
 ) -> bytes:
     """The body of a ``200`` answer to ``GET url``; any other outcome raises ``HttpError``.
     ``proxy``: ``True`` the one the environment sets for ``url``, ``False`` none, or that one.
-    ``headers``: extra request headers (signed ones too: no error message quotes them).
+    ``headers``: sent as well (e.g. signed auth headers; never part of an error message).
     """
     try:
         via = proxy_for(url) if proxy is True else (proxy if isinstance(proxy, Proxy) else None)
@@ -65,9 +65,11 @@ async def get_bytes(
     try:
         async with asyncio.timeout(timeout):
             extra = dict(headers or {})
-            return await _in_daemon_thread(
-                lambda u, t, m, v: _get(u, t, m, v, extra), url, timeout, max_bytes, via
-            )
+
+            def work(url: str, timeout: float, max_bytes: int, via: Proxy | None) -> bytes:
+                return _get(url, timeout, max_bytes, via, extra)
+
+            return await _in_daemon_thread(work, url, timeout, max_bytes, via)
     except TimeoutError:
         raise HttpError(None, url, f"no answer within {timeout:g} s") from None
 
@@ -118,10 +120,7 @@ async def get_json(
 
 
 def _get(
-    url: str,
-    timeout: float,
-    max_bytes: int,
-    via: Proxy | None,
+    url: str, timeout: float, max_bytes: int, via: Proxy | None,
     headers: Mapping[str, str] | None = None,
 ) -> bytes:
     request = urllib.request.Request(

@@ -9,6 +9,14 @@ IP address, a CIDR block, any of them with ``:PORT``. Loopback (``localhost``, 1
 
 Only ``http://`` proxies are supported. A proxy's credentials (``http://user:pass@host:port``)
 go into its ``Proxy-Authorization`` header and nowhere else: no message or ``repr`` shows them.
+
+Why not ``urllib.request.getproxies()`` / ``proxy_bypass()``: they do not behave the same
+(Python 3.11, checked): ``proxy_bypass_environment`` knows no CIDR block (``10.0.0.0/8`` does
+not match 10.1.2.3) and no ``host:PORT`` entry for a subdomain; ``getproxies_environment``
+lets an empty ``https_proxy`` hide a set ``HTTPS_PROXY`` and loses which variable a value came
+from (our messages name it); and ``getproxies()`` reads the system's settings on macOS and
+Windows when the environment sets none, which curl does not. The websockets library's own
+proxy support belongs to its asyncio client, not to the sans-I/O protocol used here.
 """
 
 from __future__ import annotations

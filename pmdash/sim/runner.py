@@ -16,17 +16,21 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
+from pmdash.credentials import ClobCredentials
 from pmdash.models import Level, MarketInfo
 from pmdash.output import OutputError, output_failed, write
 from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
+from pmdash.sim.price_feeds import PriceFeeds, add_price_feeds
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
+from pmdash.sim.sports import SportsFeed, SportsSettings
 from pmdash.sim.us import UsVenue, install_us
 from pmdash.sim.us_keys import UsKeySpecError, parse_us_key
+from pmdash.sim.user_channel import add_user_channel
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
@@ -35,12 +39,18 @@ DEFAULT_MARKETS = 8
 
 class ServingExchange:
     """A running exchange on the current loop: ``exchange`` (ground truth), ``faults``,
-    ``server``, and where it listens."""
+    ``server``, ``sports`` (the games), and where it listens."""
 
-    def __init__(self, exchange: Exchange, server: SimServer, us: UsVenue) -> None:
+    def __init__(
+        self, exchange: Exchange, server: SimServer, sports: SportsFeed, prices: PriceFeeds,
+        us: UsVenue,
+    ) -> None:
         self.exchange = exchange
         self.server = server
+        self.sports = sports
         self.faults: Faults = server.faults
+        self.prices = prices
+        """The reference-price engine, PolyBolt and RTDS feeds, and the credential registry."""
         self.us = us
         """Polymarket US: its keys, demo account and ground truth (``us.book(slug)``)."""
 
@@ -73,26 +83,43 @@ async def serve_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     clock: Callable[[], int] = wall_clock_ms,
+    sports: SportsSettings | None = None,
+    clob_keys: Iterable[ClobCredentials] = (),
+    price_interval: float = 1.0,
     us_keys: Sequence[str] = (),
     us_account_s: float | None = 0.5,
 ) -> AsyncIterator[ServingExchange]:
     """Serve an exchange until the block exits. ``paused=True`` starts with the flow paused
-    (drive it with ``exchange.step``). ``us_keys``: the ``KEY_ID:PUBLIC_KEY_BASE64`` keys the
-    US sockets accept; ``us_account_s``: seconds between the US demo account's moves (None:
-    only ``us.account_step()`` moves it)."""
+    (drive it with ``exchange.step``). ``sports``: the ``/sports`` socket's timings, and
+    whether its games get markets (default: none, so the market set is the flow's alone).
+    ``clob_keys``: the credentials PolyBolt, the user channel and the signed REST reads
+    accept (one registry); ``price_interval``: seconds between
+    reference-price ticks. ``us_keys``: the ``KEY_ID:PUBLIC_KEY_BASE64`` keys the US sockets
+    and signed US reads accept; ``us_account_s``: seconds between the US demo account's moves
+    (None: only ``us.account_step()`` moves it)."""
     exchange = Exchange(seed=seed, rate=rate, markets=markets, lifecycle_s=lifecycle_s,
                         clock=clock)
     if paused:
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
+    prices = add_price_feeds(server, seed=seed, clob_keys=clob_keys, interval=price_interval)
+    user = add_user_channel(server, prices.credentials)
+    games = SportsFeed(exchange, server.sessions, sports, max_queue=max_queue)
+    server.add_feed(games)
     us = install_us(server, us_keys, account_s=us_account_s)
     await server.start(host, port)
     try:
         await exchange.start()
+        await prices.start()
+        await user.start()
+        await games.start()
         await us.start()
-        yield ServingExchange(exchange, server, us)
+        yield ServingExchange(exchange, server, games, prices, us)
     finally:
         await us.stop()
+        await games.stop()
+        await user.stop()
+        await prices.stop()
         await exchange.stop()
         await server.stop()
 
@@ -248,17 +275,21 @@ def start_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     timeout: float = 10.0,
+    sports: SportsSettings | None = None,
+    clob_keys: Iterable[ClobCredentials] = (),
     us_keys: Sequence[str] = (),
 ) -> RunningExchange:
     """Run an exchange in a daemon thread with its own loop; return once it listens.
     Raises what the start raised (e.g. OSError when the port is taken)."""
+    keys = list(clob_keys)
     ready: concurrent.futures.Future[tuple[asyncio.AbstractEventLoop, ServingExchange,
                                            asyncio.Event]] = concurrent.futures.Future()
 
     async def body() -> None:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
                                   lifecycle_s=lifecycle_s, paused=paused,
-                                  max_queue=max_queue, us_keys=us_keys) as serving:
+                                  max_queue=max_queue, sports=sports,
+                                  clob_keys=keys, us_keys=us_keys) as serving:
             stop_event = asyncio.Event()
             ready.set_result((asyncio.get_running_loop(), serving, stop_event))
             await stop_event.wait()
@@ -279,7 +310,8 @@ def start_exchange(
 
 
 def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
-             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS, *,
+             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS,
+             clob_keys: Iterable[ClobCredentials] = (), *,
              us_keys: Sequence[str] = ()) -> int:
     """``pmdash sim``: print one JSON line of URLs, serve until SIGINT/SIGTERM, return 0
     (1 when it cannot listen, or cannot write that line: one line on stderr; 0 when its reader
@@ -291,7 +323,8 @@ def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
             print(f"pmdash sim: {exc}", file=sys.stderr)
             return 2
     try:
-        return asyncio.run(_sim_main(host, port, seed, rate, markets, us_keys))
+        return asyncio.run(_sim_main(host, port, seed, rate, markets, list(clob_keys),
+                                     us_keys))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
     except OutputError as exc:
@@ -299,7 +332,7 @@ def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
 
 
 async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int,
-                    us_keys: Sequence[str]) -> int:
+                    clob_keys: list[ClobCredentials], us_keys: Sequence[str]) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -308,7 +341,7 @@ async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int,
     started = False
     try:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
-                                  us_keys=us_keys) as serving:
+                                  clob_keys=clob_keys, us_keys=us_keys) as serving:
             started = True
             write(sys.stdout, json.dumps(serving.urls()) + "\n", flush=True)
             await stop.wait()

@@ -15,7 +15,8 @@ import email.utils
 import http
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,8 +31,12 @@ from pmdash.sim.market_channel import MarketChannel
 from pmdash.sim.rest import Handler, Query, Reply, RestApi
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
-HeadersHandler = Callable[[str, Query, Headers], Reply]
-"""A REST handler that needs the request headers too (signed US reads)."""
+HeaderHandler = Callable[[str, Query, Mapping[str, str]], Reply]
+"""A REST handler that also reads the request headers (signed calls)."""
+_WS_LOG = logging.getLogger("pmdash.sim.websockets")
+_WS_LOG.setLevel(logging.INFO)
+"""websockets logs every request header at DEBUG: the signed REST reads carry the passphrase
+in one, so that level never reaches any handler."""
 MAX_FRAME = 16 * 2**20
 CLOSE_TIMEOUT_S = 2.0
 
@@ -84,7 +89,7 @@ class SimServer:
         self._feeds: dict[str, Feed] = {}
         self._routes: dict[str, Handler] = {}
         self._prefixes: dict[str, Handler] = {}
-        self._headers_prefixes: dict[str, HeadersHandler] = {}
+        self._header_routes: dict[str, HeaderHandler] = {}
         self._server: Server | None = None
         self.host = ""
         self.port = 0
@@ -112,10 +117,9 @@ class SimServer:
     def add_route(self, path: str, handler: Handler, *, prefix: bool = False) -> None:
         (self._prefixes if prefix else self._routes)[path] = handler
 
-    def add_headers_route(self, prefix: str, handler: HeadersHandler) -> None:
-        """Paths starting with ``prefix`` go to ``handler`` with the request headers (checked
-        before the other routes)."""
-        self._headers_prefixes[prefix] = handler
+    def add_header_route(self, path: str, handler: HeaderHandler) -> None:
+        """A route whose handler gets the request headers too (L2-signed REST)."""
+        self._header_routes[path] = handler
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -131,6 +135,7 @@ class SimServer:
             max_size=MAX_FRAME,
             compression=None,
             close_timeout=CLOSE_TIMEOUT_S,
+            logger=_WS_LOG,
         )
         sock = self._server.sockets[0]
         self.host, self.port = sock.getsockname()[:2]
@@ -167,14 +172,10 @@ class SimServer:
         if refused is not None:
             return json_response(*refused)
         query: Query = parse_qs(parts.query, keep_blank_values=True)
-        for prefix, signed in self._headers_prefixes.items():
-            if parts.path.startswith(prefix):
-                try:
-                    status, body = signed(parts.path, query, request.headers)
-                except Exception as exc:  # a handler bug must not take the server down
-                    return json_response(500, {"error": f"{type(exc).__name__}: {exc}"})
-                return json_response(status, body)
         handler = self._routes.get(parts.path)
+        signed = self._header_routes.get(parts.path)
+        if signed is not None:
+            handler = _with_headers(signed, request.headers)
         if handler is None:
             for prefix, candidate in self._prefixes.items():
                 if parts.path.startswith(prefix):
@@ -208,3 +209,10 @@ class SimServer:
             "rate": self.exchange.rate,
         }
 
+
+
+def _with_headers(handler: HeaderHandler, headers: Mapping[str, str]) -> Handler:
+    def handle(path: str, query: Query) -> Reply:
+        return handler(path, query, headers)
+
+    return handle

@@ -368,7 +368,7 @@ class UsVenue:
             return 400, {"error": "limit must be an integer"}
         return 200, {"events": events[: max(limit, 1)]}
 
-    def rest_signed(self, path: str, query: Query, headers: Any) -> Reply:
+    def rest_signed(self, path: str, query: Query, headers: Mapping[str, str]) -> Reply:
         why = self.keys.check(headers, "GET", path)
         if why is not None:
             return 401, {"error": why}
@@ -528,6 +528,6 @@ def install_us(
     server.add_route("/v1/market/slug/", venue.rest_market, prefix=True)
     server.add_route("/v1/markets", venue.rest_markets, prefix=True)
     server.add_route("/v1/search", venue.rest_search)
-    for signed in ("/v1/portfolio/", "/v1/account/", "/v1/orders/"):
-        server.add_headers_route(signed, venue.rest_signed)
+    for signed in ("/v1/portfolio/positions", "/v1/account/balances", "/v1/orders/open"):
+        server.add_header_route(signed, venue.rest_signed)
     return venue
