@@ -364,6 +364,14 @@ def test_rest_positions_market_search_and_book() -> None:
     assert [m.slug for m in found] == [SLUG, "b"]
     book = us_rest.decode_book(json.dumps({"marketData": MARKET_DATA["marketData"]}))
     assert isinstance(book, BookSnapshot) and book.bids[0] == (612_000, 140_000_000)
+    got = us_rest.decode_open_orders(json.dumps({"orders": [ORDER, {"id": "bad"}]}))
+    assert not isinstance(got, FeedError)
+    orders, bad = got
+    assert [(o.order_id, o.kind, o.feed) for o in orders] == [("ord-7f3e", "SNAPSHOT", "us-rest")]
+    assert len(bad) == 1 and "bad" in bad[0].message
+    balances = us_rest.decode_balances('{"balances":[{"currentBalance":12.5,"buyingPower":10}]}')
+    assert not isinstance(balances, FeedError)
+    assert [(b.cash, b.buying_power) for b in balances] == [(12_500_000, 10_000_000)]
     assert isinstance(us_rest.decode_positions("{"), FeedError)
     assert isinstance(us_rest.decode_market('{"market": {}}'), FeedError)
 
@@ -392,5 +400,5 @@ def test_no_input_makes_a_codec_raise(frame: str | bytes) -> None:
         events = decode(frame)
         assert isinstance(events, list)
     for rest_decode in (us_rest.decode_positions, us_rest.decode_market, us_rest.decode_search,
-                        us_rest.decode_book):
+                        us_rest.decode_book, us_rest.decode_open_orders, us_rest.decode_balances):
         rest_decode(frame)

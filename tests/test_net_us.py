@@ -18,7 +18,14 @@ from pmdash.net.connection import Connection
 from pmdash.net.http import HttpError
 from pmdash.net.us import MARKETS_PATH, PRIVATE_PATH, us_markets_policy, us_private_policy
 from pmdash.net.us_auth import UsKey
-from pmdash.net.us_rest import fetch_book, fetch_positions, market_by_slug, search
+from pmdash.net.us_rest import (
+    fetch_balances,
+    fetch_book,
+    fetch_open_orders,
+    fetch_positions,
+    market_by_slug,
+    search,
+)
 from pmdash.net.wsclient import HandshakeRejected, connect
 from pmdash.sim.runner import ServingExchange, serve_exchange
 from pmdash.sim.us_keys import UsKeySpecError, parse_us_key
@@ -197,6 +204,12 @@ async def test_signed_positions_and_public_lookups(sim: ServingExchange) -> None
     assert [(p.asset_id, p.size) for p in positions] == [
         (slug, pos.shares) for slug, pos in sim.us.account.positions.items()]
     assert positions and positions[0].size == 10_000_000
+    sim.us.account_step()  # one more move: a SELL rests (or nothing), the account has orders
+    orders = await fetch_open_orders(base, KEY)
+    assert [o.order_id for o in orders] == [o.id for o in sim.us.account.open_orders()]
+    assert all(o.venue == "us" and o.kind == "SNAPSHOT" for o in orders)
+    [balance] = await fetch_balances(base, KEY)
+    assert (balance.cash, balance.open_orders) == (sim.us.account.cash, sim.us.account.held())
     with pytest.raises(HttpError) as caught:
         await fetch_positions(base, OTHER)
     assert caught.value.status == 401

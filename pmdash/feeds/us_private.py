@@ -361,7 +361,8 @@ def _position_update(update: PositionUpdate) -> Position:
 # --- balances --------------------------------------------------------------------------------
 
 
-def _balance(bal: UserBalance, timestamp: int) -> Balance:
+def balance_of(bal: UserBalance, timestamp: int) -> Balance:
+    """One ``UserBalance`` (socket or REST)."""
     return Balance(
         feed=FEED,
         venue=VENUE,
@@ -386,7 +387,7 @@ def _legacy_balance(cash: Decimal, buying_power: Decimal | None) -> Balance:
 
 def _balance_snapshot(snap: BalancesSnapshot) -> list[Event]:
     if snap.balances is not None:
-        return [_balance(b, 0) for b in snap.balances]
+        return [balance_of(b, 0) for b in snap.balances]
     if snap.balance is not None:
         return [_legacy_balance(snap.balance, snap.buyingPower)]
     raise FrameError("balance snapshot without balances")
@@ -398,7 +399,7 @@ def _balance_update(update: BalancesUpdate) -> Balance:
         after = change.afterBalance
         ts = us_wire.rfc3339_ms(change.updateTime)
         if isinstance(after, UserBalance):
-            return _balance(after, ts)
+            return balance_of(after, ts)
         if after is not None:
             return Balance(feed=FEED, venue=VENUE, currency="USD",
                            cash=us_wire.units(after, "afterBalance"), timestamp=ts)

@@ -6,6 +6,8 @@
   the condition id and the one token id: US books and trades are keyed by slug).
 - ``GET /v1/search?query=``: ``{"events": [{..., "markets": [...]}]}`` -> ``MarketInfo`` list.
 - ``GET /v1/markets/{slug}/book``: ``{"marketData": {...}}`` -> ``BookSnapshot``.
+- ``GET /v1/orders/open`` (signed): ``{"orders": [Order]}`` -> ``OrderEvent`` (``kind``
+  ``SNAPSHOT``); ``GET /v1/account/balances`` (signed): ``{"balances": [...]}`` -> ``Balance``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import msgspec
 
 from pmdash.feeds import us_markets, us_private, us_wire
 from pmdash.feeds.us_wire import FrameError
-from pmdash.models import BookSnapshot, FeedError, MarketInfo, Position
+from pmdash.models import Balance, BookSnapshot, FeedError, MarketInfo, OrderEvent, Position
 
 FEED = "us-rest"
 
@@ -31,6 +33,14 @@ class PositionsPage(msgspec.Struct, frozen=True):
     """Positions that could not be read (the others are kept)."""
     next_cursor: str = ""
     """Ask again with ``cursor=`` this for more (empty: this was the last page)."""
+
+
+class OpenOrdersBody(msgspec.Struct, frozen=True):
+    orders: list[us_private.Order] | None = None
+
+
+class BalancesBody(msgspec.Struct, frozen=True):
+    balances: list[us_private.UserBalance] | None = None
 
 
 class UsMarketBody(msgspec.Struct, frozen=True):
@@ -112,3 +122,31 @@ def decode_book(body: str | bytes) -> BookSnapshot | FeedError:
     except FrameError as exc:
         return us_wire.error(FEED, f"book {got.marketData.marketSlug}: {exc}", body)
 
+
+
+def decode_open_orders(body: str | bytes) -> tuple[list[OrderEvent], list[FeedError]] | FeedError:
+    """Your open orders (those that do not decode are returned as errors beside the rest)."""
+    got = us_wire.load(FEED, body, OpenOrdersBody)
+    if isinstance(got, FeedError):
+        return got
+    orders: list[OrderEvent] = []
+    errors: list[FeedError] = []
+    for order in got.orders or ():
+        try:
+            event = us_private.order_event(order, "SNAPSHOT", 0)
+        except FrameError as exc:
+            errors.append(us_wire.error(FEED, f"order {order.id}: {exc}", body))
+            continue
+        orders.append(msgspec.structs.replace(event, feed=FEED))
+    return orders, errors
+
+
+def decode_balances(body: str | bytes) -> list[Balance] | FeedError:
+    got = us_wire.load(FEED, body, BalancesBody)
+    if isinstance(got, FeedError):
+        return got
+    try:
+        return [msgspec.structs.replace(us_private.balance_of(b, 0), feed=FEED)
+                for b in got.balances or ()]
+    except FrameError as exc:
+        return us_wire.error(FEED, f"balances: {exc}", body)

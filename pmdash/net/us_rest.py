@@ -11,13 +11,15 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from pmdash.feeds import us_rest
-from pmdash.models import BookSnapshot, FeedError, MarketInfo, Position
+from pmdash.models import Balance, BookSnapshot, FeedError, MarketInfo, OrderEvent, Position
 from pmdash.net.http import HttpError, build_url, get_bytes
 from pmdash.net.us_auth import UsKey
 
 GATEWAY = "https://gateway.polymarket.us"
 API = "https://api.polymarket.us"
 POSITIONS_PATH = "/v1/portfolio/positions"
+OPEN_ORDERS_PATH = "/v1/orders/open"
+BALANCES_PATH = "/v1/account/balances"
 TIMEOUT = 10.0
 MAX_PAGES = 50
 """Positions pages followed at most (a cursor that never ends must not loop forever)."""
@@ -75,3 +77,29 @@ async def fetch_book(
     except HttpError as exc:
         return FeedError(feed=us_rest.FEED, message=f"book {slug}: {exc}")
     return us_rest.decode_book(body)
+
+
+async def fetch_open_orders(
+    api_base: str, key: UsKey, *, timeout: float = TIMEOUT, errors: list[FeedError] | None = None
+) -> list[OrderEvent]:
+    """Your open orders (``kind="SNAPSHOT"``), signed with ``key``: after a reconnect the
+    portfolio's open set is reconciled with them."""
+    url = build_url(api_base, OPEN_ORDERS_PATH)
+    body = await get_bytes(url, timeout=timeout, headers=key.headers("GET", OPEN_ORDERS_PATH))
+    got = us_rest.decode_open_orders(body)
+    if isinstance(got, FeedError):
+        raise HttpError(200, url, got.message)
+    orders, bad = got
+    if errors is not None:
+        errors.extend(bad)
+    return orders
+
+
+async def fetch_balances(api_base: str, key: UsKey, *, timeout: float = TIMEOUT) -> list[Balance]:
+    """Your cash, buying power and what open orders hold, signed with ``key``."""
+    url = build_url(api_base, BALANCES_PATH)
+    body = await get_bytes(url, timeout=timeout, headers=key.headers("GET", BALANCES_PATH))
+    got = us_rest.decode_balances(body)
+    if isinstance(got, FeedError):
+        raise HttpError(200, url, got.message)
+    return got
