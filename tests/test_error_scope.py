@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
+from conftest import MarketStore, market_store
+
 from pmdash.feeds.market import decode
 from pmdash.models import BookSnapshot, FeedError
-from pmdash.state.store import Store
 
 A, B, C = "11" * 20, "22" * 20, "33" * 20
 MARKET_AB, MARKET_C = "0x" + "ab" * 32, "0x" + "cc" * 32
@@ -19,8 +20,8 @@ def error_of(frame: str) -> FeedError:
     return events[0]
 
 
-def live_store() -> Store:
-    store = Store()
+def live_store() -> MarketStore:
+    store = market_store()
     store.watch([A, B], MARKET_AB)
     store.watch([C], MARKET_C)
     for asset, market in ((A, MARKET_AB), (B, MARKET_AB), (C, MARKET_C)):

@@ -26,7 +26,6 @@ from websockets.http11 import Request, Response
 from pmdash.sim.control import control_routes
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.faults import Faults
-from pmdash.sim.market_channel import MarketChannel
 from pmdash.sim.rest import Handler, Query, Reply, RestApi
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
@@ -78,7 +77,11 @@ class SimServer:
         self._server: Server | None = None
         self.host = ""
         self.port = 0
-        self.add_feed(MarketChannel(exchange, self.sessions, max_queue=max_queue))
+        from pmdash.registry import FEEDS  # the registry's factories import the sim lazily
+
+        for spec in FEEDS.values():
+            if spec.sim_route is not None:
+                self.add_feed(spec.sim_route(self))
         rest = RestApi(exchange)
         self._routes.update(rest.routes())
         self._prefixes.update(rest.prefixes())
