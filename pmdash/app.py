@@ -138,7 +138,7 @@ class PmdashApp(App[int]):
 
     def compose(self) -> ComposeResult:
         side = [g for g in self.groups if g.place == "side"]
-        with Horizontal(id="body"):
+        with Horizontal(id="body", classes="-with-side" if side else ""):
             for group in self.groups:
                 if group.place == "main":
                     yield group  # type: ignore[misc]  # a PanelGroup is a Widget
@@ -345,7 +345,12 @@ class PmdashApp(App[int]):
         screen.set_focus(target)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        more = tuple(
+            (group.key, f"{group.title}: show it (on a narrow terminal, in the main panels' place)")
+            for group in self.groups
+            if group.key
+        )
+        self.push_screen(HelpScreen(more))
 
     def _stop_feeds(self) -> None:
         for controller in self.controllers.values():

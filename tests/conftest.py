@@ -18,7 +18,7 @@ from pmdash.live.controller import Controller, FeedContext
 from pmdash.live.market import NO_BOOK_AFTER_S, MarketController
 from pmdash.models import Event, FeedStatus, MarketInfo
 from pmdash.net.policy import Heartbeat
-from pmdash.registry import FEEDS
+from pmdash.registry import FEEDS, FeedSpec
 from pmdash.state.market import MarketState
 from pmdash.state.store import Store
 from pmdash.widgets.group import PanelGroup
@@ -54,9 +54,11 @@ def dashboard_app(
     offline: bool = True,
     endpoints: Endpoints = NOWHERE,
     heartbeat: Heartbeat | None = None,
+    more_feeds: Sequence[FeedSpec] = (),
 ) -> PmdashApp:
-    """The dashboard with the market feed only, ``events`` already in its store, and the
-    dark theme; ``offline``: no socket, ``status`` (default live) is what the feed reports."""
+    """The dashboard with the market feed (and ``more_feeds`` after it), ``events`` already in
+    its store, and the dark theme; ``offline``: no socket, ``status`` (default live) is what
+    the market feed reports."""
     base = FEEDS["market"]
 
     def controller(ctx: FeedContext) -> Controller:
@@ -68,7 +70,8 @@ def dashboard_app(
         return [MarketGroup(ctl, settings=st, panel=panel)]
 
     spec = replace(base, controller=controller, panels=panels)
-    app = PmdashApp(endpoints, markets, settings=settings, refresh_hz=refresh_hz, feeds=[spec])
+    feeds = [spec, *more_feeds]
+    app = PmdashApp(endpoints, markets, settings=settings, refresh_hz=refresh_hz, feeds=feeds)
     app.theme = "textual-dark"
     if status is not None:
         offline_market(app).statuses = [status]

@@ -105,7 +105,7 @@ def test_dashboard_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-de
     marked resolved), a header for "Will the Fed cut rates in December?" (Yes, bid 0.62, ask
     0.65, spread 0.03), a ladder with 12 asks above and 12 bids below a spread line, a tape of 8
     trades with green BUY and red SELL, the status bar with a green dot for the live market
-    feed, and the footer keys q, ?, o, j/k, tab."""
+    feed, and the footer keys q, ?, j/k, tab, o and t."""
     assert snap_compare(dashboard(), terminal_size=(150, 40))
 
 

@@ -63,6 +63,7 @@ class MarketGroup(Horizontal):
         Binding("j,down", "market_down", "Move", key_display="↑↓ j k"),
         Binding("k,up", "market_up", "Move", show=False),
         Binding("o", "flip_outcome", "Flip"),
+        Binding("t", "trades", "Trades"),
     ]
 
     ladder: BookLadder
@@ -197,9 +198,15 @@ class MarketGroup(Horizontal):
     # -- cadence --------------------------------------------------------------------------------
 
     def _tape_due(self) -> bool:
+        """A tape change waits for the tape's cadence, and while the layout hides the tape,
+        for it to be shown (a hidden panel does no work)."""
         # Half a flush period of slack: timer jitter must not cost a whole extra period.
         wait = 1 / self.panel.tape_hz - 0.5 / self.dashboard.refresh_hz
-        return self._tape_pending and time.perf_counter() - self._tape_shown_at >= wait
+        return (
+            self._tape_pending
+            and self.tape.display
+            and time.perf_counter() - self._tape_shown_at >= wait
+        )
 
     def _list_due(self) -> bool:
         wait = 1 / self.panel.list_hz - 0.5 / self.dashboard.refresh_hz
@@ -291,6 +298,9 @@ class MarketGroup(Horizontal):
         return changed, book is not None and book.has_snapshot
 
     def _show_tape(self) -> None:
+        if not self.tape.display:  # hidden: no work; shown, it catches up (``_tape_due``)
+            self._tape_pending = True
+            return
         asset = self.selected_asset
         tape_state = self.market.tapes.get(asset) if asset is not None else None
         book = self.market.books.get(asset) if asset is not None else None
@@ -408,6 +418,24 @@ class MarketGroup(Horizontal):
             self.outcome_index = (self.outcome_index + 1) % len(market.token_ids)
             self._reset_scrolls()
             self._show_selected()
+
+    def action_trades(self) -> None:
+        """The trade tape: focused where it is shown; where the layout hides it (below 100
+        columns), shown in the ladder's place, and on the next press the ladder again."""
+        if self.has_class("-trades"):
+            self.remove_class("-trades")
+            self.call_after_refresh(self.ladder.focus)
+            return
+        if not self.tape.display:
+            self.add_class("-trades")
+            self._tape_pending = True  # caught up at once: it did no work while hidden
+            self.call_after_refresh(self._show_tape_now)
+            return
+        self.tape.focus()
+
+    def _show_tape_now(self) -> None:
+        self._show_tape()
+        self.tape.focus()
 
     def action_market_down(self) -> None:
         self.market_list.action_cursor_down()
