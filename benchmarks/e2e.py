@@ -55,9 +55,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import machine  # noqa: E402
 from pmdash.app import PmdashApp  # noqa: E402
-from pmdash.live.market import MarketController  # noqa: E402
 from pmdash.config import Settings  # noqa: E402
 from pmdash.endpoints import Endpoints  # noqa: E402
+from pmdash.live.market import MarketController  # noqa: E402
 from pmdash.models import MarketInfo  # noqa: E402
 from pmdash.selection import resolve_markets  # noqa: E402
 from pmdash.state.market import MarketState  # noqa: E402
