@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from pmdash.config import ConfigError, Settings, load_settings
-from pmdash.endpoints import Endpoints, check_ws_url, is_loopback
+from pmdash.endpoints import Endpoints, check_ws_url
+from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import OutputError, discard_stdout, output_failed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
@@ -150,7 +151,6 @@ def _sim_rate(text: str) -> float:
 
 def _sim_host(text: str) -> str:
     """``sim --host``: a loopback address only (``[::1]`` may keep its brackets)."""
-    from pmdash.sim.server import is_loopback_host
 
     host = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     if not is_loopback_host(host):
@@ -502,7 +502,7 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
 def _url_hint(feed_url: str | None, endpoints: Endpoints) -> str:
     """``tail --url ws://127.0.0.1:PORT/...`` with a lookup on the real Gamma: the user very
     likely meant the server at --url for both."""
-    if feed_url is None or endpoints.embedded or not is_loopback(feed_url):
+    if feed_url is None or endpoints.embedded or not is_loopback_url(feed_url):
         return ""
     parts = urlsplit(feed_url)
     base = f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import email.utils
 import http
-import ipaddress
 import json
 from collections.abc import Awaitable
 from typing import Any, Protocol
@@ -23,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from pmdash.loopback import is_loopback_host
 from pmdash.sim.control import control_routes
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.faults import Faults
@@ -31,17 +31,6 @@ from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
 MAX_FRAME = 16 * 2**20
 CLOSE_TIMEOUT_S = 2.0
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names this machine only: ``localhost``, ``127.0.0.0/8`` or ``::1``
-    (not ``""`` or ``0.0.0.0``, which listen on every interface)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Feed(Protocol):
