@@ -99,7 +99,8 @@ def test_store_keeps_books_for_a_bad_trade() -> None:
         {"event_type": "last_trade_price", "asset_id": A, "market": MARKET_AB,
          "price": "nope", "side": "BUY", "timestamp": "1"}
     )
-    store.apply(decode(frame))
+    events = decode(frame)
+    assert [type(e) for e in events] == [FeedError]
+    store.apply(events)
     assert not any(b.desynced for b in store.books.values())
     assert store.take_heals() == []
-    assert store.errors("market") == 1

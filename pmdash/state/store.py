@@ -3,8 +3,9 @@
 Pure: no asyncio, no I/O. Every feed's events go through one ``apply(events, arrival)``; each
 event goes to the slice that declared its type (``Slice.routes``), and the keys that slice
 marks dirty say which panels to redraw: the App's flush timer takes them with ``take_dirty()``.
-The Store holds no feed's state and no feed-specific branch: besides routing it keeps only what
-every feed has, its health (``FeedStatus``, ``FeedError``, unknown events).
+The Store holds no feed's state and no feed-specific branch. The events every feed has
+(``FeedStatus``, ``FeedError``, unknown events) mark ``status`` or ``errors`` dirty; a
+``FeedError`` is also offered to its feed's slices (``Slice.distrust``).
 
 Dirty keys carry the feed that owns them: ``<feed>:<what>[:<id>]`` (``market:book:<asset_id>``),
 and the Store's own ``status`` (a feed's state changed) and ``errors`` (a feed sent something
@@ -74,11 +75,6 @@ class Store:
     """The slices of every enabled feed, their health, and what changed."""
 
     def __init__(self, slices: Iterable[Slice] = ()) -> None:
-        self.statuses: dict[str, FeedStatus] = {}
-        """The last ``FeedStatus`` per feed."""
-        self.unknown_events: dict[str, int] = {}
-        """Per feed: events of a type this version does not know (not errors)."""
-        self._error_counts: dict[str, int] = {}
         self._slices: list[Slice] = []
         self._routes: dict[type[Any], Callable[[Any], bool]] = {}
         self._dirty: set[str] = set()
@@ -112,12 +108,6 @@ class Store:
             if isinstance(one, kind):
                 return one
         return None
-
-    # --- feed health ----------------------------------------------------------------------
-
-    def errors(self, feed: str) -> int:
-        """How many FeedError events this feed produced."""
-        return self._error_counts.get(feed, 0)
 
     # --- dirty keys -----------------------------------------------------------------------
 
@@ -154,17 +144,14 @@ class Store:
 
     def _apply_health(self, event: Event) -> bool:
         if isinstance(event, FeedStatus):
-            self.statuses[event.feed] = event
             self._dirty.add(STATUS)
         elif isinstance(event, FeedError):
-            self._error_counts[event.feed] = self._error_counts.get(event.feed, 0) + 1
             self._dirty.add(ERRORS)
             for one in self._slices:
                 if one.feed == event.feed:
                     one.distrust(event)
         elif isinstance(event, UnknownEvent):
-            self.unknown_events[event.feed] = self.unknown_events.get(event.feed, 0) + 1
-            self._dirty.add(STATUS)
+            self._dirty.add(STATUS)  # counted by the connection, shown on the status bar
         else:
             return False  # a type no slice takes (a feed not enabled here)
         return True
