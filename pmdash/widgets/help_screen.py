@@ -33,7 +33,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("home", "markets: the first; book: back to the top; trades: back to the newest"),
     ("end", "markets: the last"),
     ("o", "show the selected market's other outcome (the next one, if it has more)"),
-    ("t", "trades: focus the tape; below 100 columns, show it in the book's place (again: back)"),
+    ("t", "the trade tape; below 100 columns, in the book's place (again: back)"),
     ("ctrl+p", "command palette (theme, keys, screenshot)"),
     ("escape", "close this help"),
 )
