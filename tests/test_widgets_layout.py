@@ -21,8 +21,8 @@ def test_layout_full(snap_compare) -> None:
 def test_help_screen(snap_compare) -> None:
     """After "?": a centred "Keys" box over the dimmed dashboard listing q, ctrl+c ctrl+q, ?,
     tab (focus: markets, book, trades), arrows and j k (what each panel does with them), pgup
-    pgdn, home, end, o, t (the tape), ctrl+p and escape, with "escape closes" on its bottom border; the
-    help's own footer below: q Quit, esc Close, ↑↓ j k Scroll."""
+    pgdn, home, end, o, t (the tape), ctrl+p and escape, with "escape closes" on its bottom
+    border; the help's own footer below: q Quit, esc Close, ↑↓ j k Scroll."""
     assert snap_compare(LayoutApp(), press=["question_mark"], terminal_size=(100, 24))
 
 

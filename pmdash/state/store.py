@@ -30,10 +30,10 @@ ERRORS = "errors"
 class Slice(Protocol):
     """One feed's state (``state/<slice>.py``): a pure reducer over the events it declares.
 
+    When the slice joins the Store, ``bind(dirty)`` hands it the Store's set of dirty keys, then
     ``routes()`` maps each event type the slice takes to the function that folds one such event
-    in and returns whether anything changed; that function adds the dirty keys it changed (each
-    prefixed with ``feed + ":"``) to the set the Store handed over in ``bind``. Called once, when
-    the slice joins the Store; an event type belongs to one slice only.
+    in and returns whether anything changed; that function adds the keys it changed (each
+    prefixed with ``feed + ":"``) to that set. An event type belongs to one slice only.
 
     A ``FeedError`` is offered to every slice of its feed through ``distrust`` (input that could
     not be read may have carried a change: the slice decides what that puts in doubt).
@@ -87,11 +87,11 @@ class Store:
 
     def add_slice(self, new: Slice) -> None:
         """Route the event types ``new`` declares to it (each type to one slice only)."""
+        new.bind(self._dirty)  # first: its routes may hold the set
         routes = new.routes()
         taken = [t.__name__ for t in routes if t in self._routes]
         if taken:
             raise ValueError(f"event types already routed to another slice: {', '.join(taken)}")
-        new.bind(self._dirty)
         self._slices.append(new)
         self._routes.update(routes)
 
@@ -130,11 +130,13 @@ class Store:
         changed = False
         routes = self._routes
         for event in events:
-            fold = routes.get(type(event))
-            if fold is not None:
-                if fold(event):
+            try:  # a subscript, not .get(): no method call per event
+                fold = routes[type(event)]
+            except KeyError:
+                if self._apply_health(event):
                     changed = True
-            elif self._apply_health(event):
+                continue
+            if fold(event):
                 changed = True
         if changed and arrival is not None:
             if self._oldest is None or arrival < self._oldest:
