@@ -6,6 +6,7 @@ A hidden group does no work, and catches up when shown."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from conftest import dashboard_app, market_group
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -145,6 +147,14 @@ def notes_of(app: PmdashApp) -> NotesPanel:
     return app.query_one(NotesPanel)
 
 
+async def until(pilot: Pilot[int], condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait (bounded) for a layout change to be laid out and painted."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"condition not met within {seconds} s"
+        await pilot.pause(0.02)
+
+
 async def test_a_side_group_sits_right_of_the_market_panels_at_160_columns() -> None:
     app = notes_app()
     async with app.run_test(size=(160, 45)) as pilot:
@@ -179,18 +189,15 @@ async def test_a_hidden_side_group_does_no_work_and_its_key_shows_it_caught_up()
         assert notes.flushes == before  # hidden: not called
 
         await pilot.press("n")
-        await pilot.pause()
-        await pilot.pause()
-        assert notes.region.width == 120 and notes.text == "a | b"  # caught up when shown
+        await until(pilot, lambda: notes.region.width == 120 and notes.text == "a | b")
+        # Caught up when shown.
         assert group.region.width == 0  # the main panels make room
         app.store.apply([Note(feed="notes", text="c")])
         app.flush()
-        await pilot.pause()
-        assert notes.text == "a | b | c"
+        await until(pilot, lambda: notes.text == "a | b | c")
 
         await pilot.press("n")
-        await pilot.pause()
-        assert notes.region.width == 0 and group.region.width == 120
+        await until(pilot, lambda: notes.region.width == 0 and group.region.width == 120)
 
 
 async def test_the_tape_is_one_key_away_at_80_columns() -> None:
@@ -200,12 +207,10 @@ async def test_the_tape_is_one_key_away_at_80_columns() -> None:
         group = market_group(app)
         assert not group.tape.display and group.ladder.display
         await pilot.press("t")
-        await pilot.pause()
-        await pilot.pause()
+        await until(pilot, lambda: group.tape.region.width > 40 and app.focused is group.tape)
         assert group.tape.display and not group.ladder.display
-        assert group.tape.region.width > 40 and app.focused is group.tape
         await pilot.press("t")
-        await pilot.pause()
+        await until(pilot, lambda: group.ladder.region.width > 40)
         assert group.ladder.display and not group.tape.display
 
 
