@@ -123,7 +123,7 @@ def test_an_exchange_refuses_a_rate_out_of_range(rate: float) -> None:
      ("192.0.2.1", False), ("example.com", False)],
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
-    from pmdash.sim.server import is_loopback_host
+    from pmdash.loopback import is_loopback_host
 
     assert is_loopback_host(host) is loopback
 

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from pmdash.feeds import user
-from pmdash.feeds.market import json_type_name
+from pmdash.feeds.common import json_type_name
 from pmdash.feeds.rest_body import body_error, load_body
 from pmdash.models import Balance, FeedError, Fill, OrderEvent, Position
 from pmdash.units import SCALE

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from pmdash.feeds.market import json_type_name
+from pmdash.feeds.common import json_type_name
 from pmdash.feeds.rest_body import body_error, load_body
 from pmdash.models import FeedError, MarketInfo
 from pmdash.units import SCALE, UnitError, parse_price

@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from pmdash.feeds.market import sample_of
+from pmdash.feeds.common import sample_of
 from pmdash.feeds.price_values import BadValue, crypto_symbol, pick_value
 from pmdash.models import Event, FeedAck, FeedError, PriceGap, PriceKind, PriceTick
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from pmdash.feeds.market import sample_of
+from pmdash.feeds.common import sample_of
 from pmdash.models import FeedError, Side
 from pmdash.units import UnitError, parse_exact, parse_price, parse_size
 

@@ -32,7 +32,7 @@ from typing import Any
 import msgspec
 
 from pmdash.credentials import ClobCredentials
-from pmdash.feeds.market import json_type_name, sample_of
+from pmdash.feeds.common import json_type_name, sample_of
 from pmdash.models import FeedError, Fill, OrderEvent, Side
 from pmdash.units import UnitError, parse_price, parse_size
 

@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
+from pmdash.loopback import is_loopback_host
+
 _MAX_HEAD = 16 * 1024
 _DIRECT_SCHEMES = {"ws": "http", "http": "http", "wss": "https", "https": "https"}
 
@@ -119,7 +121,7 @@ def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> Proxy | Non
     except ValueError:
         return None  # the caller's own URL check says what is wrong with it
     kind = _DIRECT_SCHEMES.get(parts.scheme.lower())
-    if kind is None or not host or is_loopback(host):
+    if kind is None or not host or is_loopback_host(host):
         return None
     if port is None:
         port = 443 if kind == "https" else 80
@@ -131,16 +133,6 @@ def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> Proxy | Non
     if not value:
         return None
     return parse_proxy(value, source)
-
-
-def is_loopback(host: str) -> bool:
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _variable(env: Mapping[str, str], name: str) -> tuple[str, str]:

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmdash.models import Side
 from pmdash.sim import wire
-from pmdash.sim.book import Change, Side
+from pmdash.sim.book import Change
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.flow import Emission
 from pmdash.sim.markets import SimMarket

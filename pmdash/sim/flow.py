@@ -19,8 +19,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from pmdash.models import Side
 from pmdash.sim import wire
-from pmdash.sim.book import Change, MarketBook, Side, mirror_side
+from pmdash.sim.book import Change, MarketBook, mirror_side
 from pmdash.sim.markets import MarketFactory, SimMarket, default_tick
 from pmdash.units import SCALE
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import email.utils
 import http
-import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,10 +23,10 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from pmdash.loopback import is_loopback_host
 from pmdash.sim.control import control_routes
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.faults import Faults
-from pmdash.sim.market_channel import MarketChannel
 from pmdash.sim.rest import Handler, Query, Reply, RestApi
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
@@ -39,17 +38,6 @@ _WS_LOG.setLevel(logging.INFO)
 in one, so that level never reaches any handler."""
 MAX_FRAME = 16 * 2**20
 CLOSE_TIMEOUT_S = 2.0
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names this machine only: ``localhost``, ``127.0.0.0/8`` or ``::1``
-    (not ``""`` or ``0.0.0.0``, which listen on every interface)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Feed(Protocol):
@@ -93,7 +81,11 @@ class SimServer:
         self._server: Server | None = None
         self.host = ""
         self.port = 0
-        self.add_feed(MarketChannel(exchange, self.sessions, max_queue=max_queue))
+        from pmdash.registry import FEEDS  # the registry's factories import the sim lazily
+
+        for spec in FEEDS.values():
+            if spec.sim_route is not None:
+                self.add_feed(spec.sim_route(self))
         rest = RestApi(exchange)
         self._routes.update(rest.routes())
         self._prefixes.update(rest.prefixes())

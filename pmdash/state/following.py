@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from pmdash.models import MarketInfo
-from pmdash.state.store import Store
+from pmdash.state.market import MarketState
 
 KEEP_RESOLVED = 5
 """How many resolved markets stay listed (the last ones to resolve)."""
 
 
-def announced(store: Store, listed: Collection[str]) -> list[MarketInfo]:
+def announced(store: MarketState, listed: Collection[str]) -> list[MarketInfo]:
     """Markets the store knows that are not listed yet, not resolved, and have tokens: the
     ones the exchange announced since, to list and subscribe."""
     resolved = store.resolved
@@ -29,7 +29,7 @@ def announced(store: Store, listed: Collection[str]) -> list[MarketInfo]:
     ]
 
 
-def to_retire(store: Store, listed: Iterable[str], keep: str | None = None) -> list[str]:
+def to_retire(store: MarketState, listed: Iterable[str], keep: str | None = None) -> list[str]:
     """The listed markets resolved before the ``KEEP_RESOLVED`` last ones, oldest first, but
     ``keep`` (the one on screen): to unlist, unwatch and unsubscribe."""
     shown = set(listed)
@@ -43,7 +43,7 @@ class ResolvedStreams:
     def __init__(self) -> None:
         self._done: set[str] = set()
 
-    def take_new(self, store: Store) -> list[MarketInfo]:
+    def take_new(self, store: MarketState) -> list[MarketInfo]:
         """The resolved markets not handed out before: their tokens are to be unsubscribed."""
         resolved = store.resolved
         if len(self._done) > 2 * len(resolved) + 64:
