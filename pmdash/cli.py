@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
-from pmdash.config import ConfigError, Settings, load_settings
+from pmdash.config import VENUES, ConfigError, Settings, load_settings
 from pmdash.endpoints import Endpoints, check_ws_url
 from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import OutputError, discard_stdout, output_failed
@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against the embedded exchange on loopback (no network, no credentials)",
     )
     _add_selection(parser)
+    _add_venue(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sim = sub.add_parser("sim", help="run the embedded exchange alone")
@@ -205,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_sim_rate,
         default=20.0,
         help=f"messages per second, at most {SIM_MAX_RATE_TEXT} (default: %(default)g)",
+    )
+    sim.add_argument(
+        "--us-key",
+        action="append",
+        dest="us_keys",
+        default=[],
+        metavar="KEY_ID:PUBLIC_KEY_BASE64",
+        help="a Polymarket US key the exchange accepts (repeatable)",
     )
     # Only so that `pmdash sim --demo` gets a reason, not "unrecognized arguments".
     sim.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS,
@@ -247,8 +256,19 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="one JSON object per market")
     _add_base_url(search, sub=True, text="search an embedded exchange instead")
     _add_config(search, sub=True)
+    _add_venue(search, sub=True)
     _add_demo(search)
     return parser
+
+
+def _add_venue(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    parser.add_argument(
+        "--venue",
+        dest="sub_venue" if sub else "venue",
+        choices=VENUES,
+        default=argparse.SUPPRESS if sub else None,
+        help="clob (Polymarket, the default) or us (Polymarket US: --market takes its slugs)",
+    )
 
 
 def _add_demo(parser: argparse.ArgumentParser) -> None:
@@ -273,8 +293,8 @@ class _UsageError(Exception):
     """A command line argparse would misread (exit 2, like its own errors)."""
 
 
-_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--help")
-_TOP_VALUED = ("--market", "--base-url", "--config")
+_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--venue", "--help")
+_TOP_VALUED = ("--market", "--base-url", "--config", "--venue")
 
 
 def _top_option(arg: str) -> str | None:
@@ -414,6 +434,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         markets=list(dict.fromkeys(markets)),
         assets=list(dict.fromkeys(assets)),
         base_url=_base_url_flag(args),
+        venue=getattr(args, "sub_venue", None) or args.venue,
     )
 
 
@@ -483,12 +504,16 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
         yield settings, _endpoints(settings), False
         return
     # A flag wins over PMDASH_BASE_URL and the config file's base_url.
+    from pmdash.sim.demo import demo_keys
     from pmdash.sim.runner import start_exchange
 
-    exchange = start_exchange()
+    keys = demo_keys()  # its own, registered with its exchange, never shown
+    exchange = start_exchange(us_keys=keys.us_keys)
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"
+    settings.secrets.update(keys.secrets)
+    settings.secrets_win = True
     try:
         yield settings, _endpoints(settings), True
     except ConfigError as exc:
@@ -543,7 +568,8 @@ def _resolve(
 def cmd_sim(args: argparse.Namespace) -> int:
     from pmdash.sim.runner import sim_main
 
-    return sim_main(host=args.host, port=args.port, seed=args.seed, rate=args.rate)
+    return sim_main(host=args.host, port=args.port, seed=args.seed, rate=args.rate,
+                    us_keys=args.us_keys)
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
@@ -601,10 +627,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.text).strip()
     if not text:
         raise ConfigError("search needs TEXT to look for (it was empty)")
-    with _session(args) as (_, base, _demo):
-        _check_proxies(base.gamma_rest)
+    with _session(args) as (settings, base, _demo):
         try:
-            found = asyncio.run(rest.search(base.gamma_rest, text))
+            if settings.venue == "us":
+                from pmdash.live.us import us_urls
+                from pmdash.net.us_rest import search as search_us
+
+                gateway = us_urls(base).gateway
+                _check_proxies(gateway)
+                found = asyncio.run(search_us(gateway, text))
+            else:
+                _check_proxies(base.gamma_rest)
+                found = asyncio.run(rest.search(base.gamma_rest, text))
         except HttpError as exc:
             raise _Failure(str(exc)) from None
     out = sys.stdout

@@ -30,18 +30,24 @@ class Settings:
     ``base_url in FILE``."""
     markets_from: str = "--market"
     """Where ``markets`` came from, for messages: ``--market`` or ``markets in FILE``."""
+    venue: str = "clob"
+    """``clob`` (Polymarket's CLOB) or ``us`` (Polymarket US: ``markets`` are US slugs)."""
     refresh_hz: float = 30.0
     tape_len: int = 500
     config_path: Path | None = None
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials from the config file, by config key (``registry.Credential.config_key``);
     never shown."""
+    secrets_win: bool = False
+    """``secrets`` win over the environment (``--demo``: the keys it registered itself)."""
 
 
+VENUES = ("clob", "us")
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "markets": list,
     "assets": list,
     "base_url": str,
+    "venue": str,
     "refresh_hz": (int, float),
     "tape_len": int,
 }
@@ -49,6 +55,7 @@ _EXPECTED = {
     "markets": 'a list of slugs (["slug-a", "slug-b"])',
     "assets": 'a list of token ids (["123...", "456..."])',
     "base_url": 'a string ("http://HOST:PORT")',
+    "venue": 'a string ("clob" or "us")',
     "refresh_hz": "a number (like 30)",
     "tape_len": "a whole number (like 500)",
 }
@@ -115,6 +122,8 @@ def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
     for key in ("markets", "assets"):
         if any(not value.strip() for value in data.get(key, ())):
             raise ConfigError(f"{origin}: {key} has an empty entry (each is a {_ENTRY[key]})")
+    if "venue" in data and data["venue"] not in VENUES:
+        raise ConfigError(f"{origin}: venue must be one of {', '.join(VENUES)}")
     if "refresh_hz" in data and not 1 <= data["refresh_hz"] <= 120:
         raise ConfigError(f"{origin}: refresh_hz must be between 1 and 120")
     if "tape_len" in data and not 10 <= data["tape_len"] <= 100_000:
@@ -128,6 +137,7 @@ def load_settings(
     markets: list[str] | None = None,
     assets: list[str] | None = None,
     base_url: str | None = None,
+    venue: str | None = None,
 ) -> Settings:
     """Merge the file, the environment (``PMDASH_BASE_URL``, empty counts as unset) and flags.
     ``base_url=""`` (an empty flag) is kept, for the caller to refuse it by name; an empty or
@@ -164,4 +174,6 @@ def load_settings(
     if base_url is not None:
         settings.base_url = base_url
         settings.base_url_from = "--base-url"
+    if venue is not None:
+        settings.venue = venue
     return settings

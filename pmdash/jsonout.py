@@ -23,6 +23,15 @@ _DECIMAL_FIELDS = frozenset(
         "old_tick_size",
         "new_tick_size",
         "last_trade_price",
+        # the account's (orders, fills, positions, balances): micro-units too
+        "original_size",
+        "size_matched",
+        "avg_price",
+        "cost",
+        "realized_pnl",
+        "cash",
+        "buying_power",
+        "open_orders",
     }
 )
 _LEVEL_FIELDS = frozenset({"bids", "asks"})

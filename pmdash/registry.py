@@ -31,6 +31,7 @@ from pmdash.endpoints import Endpoints
 
 if TYPE_CHECKING:
     from pmdash.live.controller import Controller, FeedContext
+    from pmdash.live.us import UsUrls
     from pmdash.sim.server import Feed, SimServer
     from pmdash.state.store import Slice, Store
     from pmdash.widgets.group import PanelGroup
@@ -88,6 +89,12 @@ def missing_credentials(
     ]
 
 
+def _credential(c: Credential, settings: Settings, env: Mapping[str, str]) -> str:
+    if settings.secrets_win and settings.secrets.get(c.config_key):
+        return settings.secrets[c.config_key]
+    return env.get(c.env) or settings.secrets[c.config_key]
+
+
 def read_credentials(
     spec: FeedSpec, settings: Settings, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -98,7 +105,7 @@ def read_credentials(
         names = ", ".join(f"{c.env} (or {c.config_key} in the config file)" for c in missing)
         raise ConfigError(f"the {spec.id} feed needs credentials: set {names}")
     env = os.environ if environ is None else environ
-    return {c.name: env.get(c.env) or settings.secrets[c.config_key] for c in spec.credentials}
+    return {c.name: _credential(c, settings, env) for c in spec.credentials}
 
 
 def enabled_feeds(settings: Settings) -> list[FeedSpec]:
@@ -183,6 +190,133 @@ FEEDS: dict[str, FeedSpec] = {
         tail_end=_market_tail_end,
         tail_summary=_market_tail_summary,
         needs_markets=True,
+        enabled=lambda settings: settings.venue != "us",
     ),
 }
 """Feed id -> its spec, in the order the dashboard composes and starts them."""
+
+
+# --- Polymarket US: us-markets, us-private -------------------------------------------------------
+
+US_CREDENTIALS = (
+    Credential(name="key_id", env="POLYMARKET_KEY_ID", config_key="polymarket_key_id"),
+    Credential(name="secret_key", env="POLYMARKET_SECRET_KEY", config_key="polymarket_secret_key"),
+)
+
+
+def _has_us_key(settings: Settings) -> bool:
+    return not missing_credentials(FEEDS["us-private"], settings)
+
+
+def _us_markets_enabled(settings: Settings) -> bool:
+    """With ``--venue us``; beside the CLOB on an embedded exchange when a US key is set
+    (``--demo`` registers its own)."""
+    return settings.venue == "us" or (settings.base_url is not None and _has_us_key(settings))
+
+
+def _us_private_enabled(settings: Settings) -> bool:
+    return _has_us_key(settings) and (settings.venue == "us" or settings.base_url is not None)
+
+
+def _us_market_slices(settings: Settings) -> Sequence[Slice]:
+    from pmdash.state.market import MarketState
+
+    return [MarketState(tape_len=settings.tape_len)]  # shared with the market feed
+
+
+def _us_markets_controller(ctx: FeedContext) -> Controller:
+    from pmdash.live.us import UsMarketsController
+
+    return UsMarketsController.from_context(ctx)
+
+
+def _us_markets_panels(
+    controller: Controller, store: Store, settings: Settings
+) -> list[PanelGroup]:
+    """The market panels show the US books when the market feed does not run (``--venue
+    us``); beside it, its group lists the US markets after the CLOB's."""
+    from pmdash.live.us import UsMarketsController
+    from pmdash.widgets.market_group import MarketGroup
+
+    assert isinstance(controller, UsMarketsController)
+    if FEEDS["market"].enabled(settings):
+        return []
+    return [MarketGroup(controller, settings=settings)]
+
+
+def _us_markets_tail_summary(controller: Controller) -> dict[str, Any]:
+    from pmdash.live.us import UsMarketsController
+
+    assert isinstance(controller, UsMarketsController)
+    books = controller.state.books
+    return {"books": sum(1 for slug in controller.listed if slug in books)}
+
+
+def _account_slices(settings: Settings) -> Sequence[Slice]:
+    from pmdash.state.account import AccountState
+
+    return [AccountState()]  # shared by both venues' private feeds
+
+
+def _us_private_controller(ctx: FeedContext) -> Controller:
+    from pmdash.live.us import UsPrivateController
+
+    return UsPrivateController.from_context(ctx)
+
+
+def _account_panels(controller: Controller, store: Store, settings: Settings) -> list[PanelGroup]:
+    """One account group for both venues: the first private feed to ask makes it."""
+    from pmdash.state.account import AccountState
+    from pmdash.widgets.account_group import AccountGroup
+
+    account = store.slice(AccountState)
+    if account.panel_made:
+        return []
+    account.panel_made = True
+    return [AccountGroup(store)]
+
+
+def _us_private_tail_summary(controller: Controller) -> dict[str, Any]:
+    from pmdash.live.us import UsPrivateController
+
+    assert isinstance(controller, UsPrivateController)
+    portfolio = controller.account.portfolio
+    return {
+        "open_orders": len(portfolio.open_orders("us")),
+        "positions": sum(1 for venue, _ in portfolio.positions if venue == "us"),
+        "reconciled": controller.reconciled,
+    }
+
+
+FEEDS["us-markets"] = FeedSpec(
+    id="us-markets",
+    title="US markets",
+    path="/v1/ws/markets",
+    url=lambda endpoints: _us_urls(endpoints).markets_ws,
+    slices=_us_market_slices,
+    controller=_us_markets_controller,
+    panels=_us_markets_panels,
+    tail_events=("book_snapshot", "trade", "best_bid_ask"),
+    tail_summary=_us_markets_tail_summary,
+    credentials=US_CREDENTIALS,
+    enabled=_us_markets_enabled,
+)
+FEEDS["us-private"] = FeedSpec(
+    id="us-private",
+    title="US account",
+    path="/v1/ws/private",
+    url=lambda endpoints: _us_urls(endpoints).private_ws,
+    slices=_account_slices,
+    controller=_us_private_controller,
+    panels=_account_panels,
+    tail_events=("order", "fill", "position", "balance"),
+    tail_summary=_us_private_tail_summary,
+    credentials=US_CREDENTIALS,
+    enabled=_us_private_enabled,
+)
+
+
+def _us_urls(endpoints: Endpoints) -> UsUrls:
+    from pmdash.live.us import us_urls
+
+    return us_urls(endpoints)

@@ -38,7 +38,7 @@ from pmdash.state.market import (
     book_key,
     tape_key,
 )
-from pmdash.state.store import Dirty
+from pmdash.state.store import Dirty, Store
 from pmdash.state.tape import GAPS_KEPT, TradeTape
 
 YES = "71321045679252212594626385532706912750332728571942532289631379312455583992563"
@@ -569,9 +569,26 @@ def test_events_no_slice_takes_change_nothing() -> None:
 
 
 def test_an_event_type_routes_to_one_slice_only() -> None:
+    class OtherBooks(MarketState):
+        shared = False
+
     store = market_store()
     with pytest.raises(ValueError, match="BookDelta"):
-        store.add_slice(MarketState())
+        store.add_slice(OtherBooks())
+
+
+def test_a_shared_slice_joins_once() -> None:
+    """Two feeds folding into one state (the CLOB's and the US venue's books) each make the
+    slice; the first made is the one kept, and the events reach it."""
+    first, second = MarketState(), MarketState()
+    store = Store([first, second])
+    assert store.slice(MarketState) is first
+    first.watch(["a1"])
+    store.take_dirty()
+    store.apply([BookSnapshot(feed="us-markets", asset_id="a1", market="m", bids=(), asks=(),
+                              timestamp=1)])
+    assert first.books["a1"].has_snapshot
+    assert "market:book:a1" in store.take_dirty().slices
 
 
 # --- layering ------------------------------------------------------------------------------

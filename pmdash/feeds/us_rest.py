@@ -62,6 +62,10 @@ class EventBody(msgspec.Struct, frozen=True):
     markets: list[UsMarketBody] | None = None
 
 
+class MarketsBody(msgspec.Struct, frozen=True):
+    markets: list[UsMarketBody] | None = None
+
+
 class SearchBody(msgspec.Struct, frozen=True):
     events: list[EventBody] | None = None
 
@@ -104,6 +108,14 @@ def market_info(market: UsMarketBody, title: str = "") -> MarketInfo:
 def decode_market(body: str | bytes) -> MarketInfo | FeedError:
     got = us_wire.load(FEED, body, MarketBody)
     return got if isinstance(got, FeedError) else market_info(got.market)
+
+
+def decode_markets(body: str | bytes) -> list[MarketInfo] | FeedError:
+    """``GET /v1/markets``: the markets listed (open ones only)."""
+    got = us_wire.load(FEED, body, MarketsBody)
+    if isinstance(got, FeedError):
+        return got
+    return [market_info(m) for m in got.markets or () if m.active and not m.closed]
 
 
 def decode_search(body: str | bytes) -> list[MarketInfo] | FeedError:

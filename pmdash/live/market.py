@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import replace
-from typing import Self
+from typing import Protocol, Self
 
 from pmdash.catch_up import CATCH_UP_AFTER_S, CatchUp, catch_up_later
 from pmdash.live.controller import FeedContext, Tap
@@ -35,6 +35,21 @@ came is said to be missing (a token id the server does not know, or has no book 
 TRUST = "market:trust"
 """Dirty key: which books are to be shown stale or missing changed without an event (the feed
 went quiet or answered again; a wait for a first book ran out)."""
+
+class MarketSource(Protocol):
+    """What the market panels ask of the controller whose books they show (the market feed's,
+    or the US venue's when it runs alone)."""
+
+    state: MarketState
+    pinned: str | None
+
+    @property
+    def listed(self) -> list[str]:
+        """The markets it lists, in order."""
+        ...
+
+    def book_view(self, book: OrderBook, now: float | None = None) -> tuple[str, str]: ...
+
 
 class MarketController:
     """The market channel's connection plus its housekeeping (see the module docstring).
@@ -249,7 +264,7 @@ class MarketController:
         grow a list of markets it does not stream (nor drop one the user chose). The market on
         screen (``pinned``) stays until the user moves off it."""
         state = self.state
-        for market in announced(state, set(self.listed)):
+        for market in announced(state, {*self.listed, *state.more_listed}):
             self.listed.append(market.condition_id)
             state.watch(market.token_ids, market.condition_id)
             self.connection.subscribe(market.token_ids)

@@ -82,6 +82,9 @@ class MarketState:
     """Books, tapes and markets of the market feed, updated from its events (a ``Slice``)."""
 
     feed = FEED
+    shared = True
+    """Polymarket US books and trades (``us-markets``) fold in here too, keyed by US slug, so
+    both venues show in the same ladder and tape (``Store.add_slice``)."""
 
     def __init__(self, tape_len: int = 500, max_markets: int = 10_000) -> None:
         self.tape_len = tape_len
@@ -93,6 +96,9 @@ class MarketState:
         self.markets_version = 0
         """Counts changes to ``markets`` and ``resolved``: a controller compares it with the one
         it last saw to know whether to follow new markets or stop streaming resolved ones."""
+        self.more_listed: list[str] = []
+        """Markets another feed streams into this slice (the US venue's slugs), listed after
+        the market feed's own."""
         self._asset_market: dict[str, str] = {}
         self._book_keys: dict[str, str] = {}
         self._tape_keys: dict[str, str] = {}

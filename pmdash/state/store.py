@@ -86,7 +86,14 @@ class Store:
     # --- slices ---------------------------------------------------------------------------
 
     def add_slice(self, new: Slice) -> None:
-        """Route the event types ``new`` declares to it (each type to one slice only)."""
+        """Route the event types ``new`` declares to it (each type to one slice only).
+
+        A slice whose class says ``shared = True`` is one state several feeds fold into (the
+        account of both venues, the books of both venues): every feed's factory makes one, the
+        first to join is kept and the later ones are dropped (the feeds find the kept one with
+        ``slice(kind)``)."""
+        if getattr(new, "shared", False) and self.find(type(new)) is not None:
+            return
         new.bind(self._dirty)  # first: its routes may hold the set
         routes = new.routes()
         taken = [t.__name__ for t in routes if t in self._routes]

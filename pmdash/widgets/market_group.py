@@ -26,7 +26,7 @@ from textual.widget import Widget
 
 from pmdash.config import Settings
 from pmdash.latency import LatencyWindow
-from pmdash.live.market import TRUST, MarketController
+from pmdash.live.market import TRUST, MarketSource
 from pmdash.models import MarketInfo
 from pmdash.state.book import OrderBook
 from pmdash.state.market import MARKETS, book_key, tape_key
@@ -73,7 +73,7 @@ class MarketGroup(Horizontal):
 
     def __init__(
         self,
-        controller: MarketController,
+        controller: MarketSource,
         *,
         settings: Settings | None = None,
         panel: MarketPanelSettings | None = None,
@@ -105,8 +105,13 @@ class MarketGroup(Horizontal):
 
     @property
     def market_order(self) -> list[str]:
-        """The markets listed, in order."""
-        return self.controller.listed
+        """The markets listed, in order: the controller's, then those other feeds stream into
+        the same slice (``MarketState.more_listed``: the US venue's)."""
+        listed = self.controller.listed
+        more = self.market.more_listed
+        if not more:
+            return listed
+        return listed + [m for m in more if m not in listed]
 
     @property
     def dashboard(self) -> Dashboard:
@@ -367,6 +372,12 @@ class MarketGroup(Horizontal):
         rows = [
             row for condition_id in self.market_order if (row := self._market_row(condition_id))
         ]
+        if self.selected is None and rows:
+            # Nothing was listed when the group was made (markets looked up after start-up,
+            # the US venue's): the first one listed is shown.
+            self.selected = rows[0].condition_id
+            self.controller.pinned = self.selected
+            self.call_after_refresh(self._show_selected)
         return self.market_list.update_markets(rows)
 
     def _market_row(self, condition_id: str) -> MarketRow | None:
