@@ -48,7 +48,7 @@ def base_url() -> Iterator[str]:
         assert proc.stdout is not None
         urls = json.loads(proc.stdout.readline())
         assert urls["us-private"].endswith("/v1/ws/private")
-        yield urls["rest"] if "rest" in urls else "http://" + urls["us-private"].split("/")[2]
+        yield urls["rest"]
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
@@ -152,3 +152,20 @@ def test_venue_us_with_no_market_names_the_flag() -> None:
 def test_sim_refuses_a_malformed_us_key() -> None:
     line = one_line(run("sim", "--us-key", "no-colon-here"))
     assert "--us-key" in line and "no-colon-here" not in line
+
+
+def test_demo_signs_with_its_own_key_not_the_environments() -> None:
+    """``--demo`` registers a fresh key pair with its exchange: a key in the environment (one
+    that exchange does not know) is not what it signs with."""
+    result = run("--demo", "tail", "us-private", "--max-events", "2", env=US_ENV)
+    assert result.returncode == 0, result.stderr
+    assert '"feed":"us-private"' in result.stdout
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_config_venue_must_be_known(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "pmdash").mkdir(parents=True)
+    (home / "pmdash" / "config.toml").write_text('venue = "eu"\n')
+    line = one_line(run("search", "x", config_home=home))
+    assert "venue must be one of clob, us" in line
