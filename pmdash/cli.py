@@ -512,8 +512,7 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"
-    settings.secrets.update(keys.secrets)
-    settings.secrets_win = True
+    settings.given.update(keys.given)
     try:
         yield settings, _endpoints(settings), True
     except ConfigError as exc:

@@ -38,8 +38,9 @@ class Settings:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials from the config file, by config key (``registry.Credential.config_key``);
     never shown."""
-    secrets_win: bool = False
-    """``secrets`` win over the environment (``--demo``: the keys it registered itself)."""
+    given: dict[str, str] = field(default_factory=dict, repr=False)
+    """Credentials the command supplies itself, by config key (``--demo``'s own, registered
+    with its exchange): they win over the environment and the file; never shown."""
 
 
 VENUES = ("clob", "us")

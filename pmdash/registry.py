@@ -46,6 +46,8 @@ class Credential:
     """The key in ``FeedContext.credentials``."""
     env: str
     config_key: str
+    optional: bool = False
+    """Not required: left out of ``FeedContext.credentials`` when not set."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,16 +85,15 @@ def missing_credentials(
     spec: FeedSpec, settings: Settings, environ: Mapping[str, str] | None = None
 ) -> list[Credential]:
     """The credentials of ``spec`` set neither in the environment nor in the config file."""
+    return [c for c in spec.credentials if not c.optional and not _value(c, settings, environ)]
+
+
+def _value(c: Credential, settings: Settings, environ: Mapping[str, str] | None) -> str:
+    """Where a credential is set: given by the command (``--demo``), else the environment,
+    else the config file; ``""``: nowhere."""
     env = os.environ if environ is None else environ
-    return [
-        c for c in spec.credentials if not env.get(c.env) and not settings.secrets.get(c.config_key)
-    ]
-
-
-def _credential(c: Credential, settings: Settings, env: Mapping[str, str]) -> str:
-    if settings.secrets_win and settings.secrets.get(c.config_key):
-        return settings.secrets[c.config_key]
-    return env.get(c.env) or settings.secrets[c.config_key]
+    return (settings.given.get(c.config_key) or env.get(c.env)
+            or settings.secrets.get(c.config_key) or "")
 
 
 def read_credentials(
@@ -104,8 +105,8 @@ def read_credentials(
     if missing:
         names = ", ".join(f"{c.env} (or {c.config_key} in the config file)" for c in missing)
         raise ConfigError(f"the {spec.id} feed needs credentials: set {names}")
-    env = os.environ if environ is None else environ
-    return {c.name: _credential(c, settings, env) for c in spec.credentials}
+    values = {c.name: _value(c, settings, environ) for c in spec.credentials}
+    return {name: value for name, value in values.items() if value}
 
 
 def enabled_feeds(settings: Settings) -> list[FeedSpec]:
@@ -264,15 +265,16 @@ def _us_private_controller(ctx: FeedContext) -> Controller:
     return UsPrivateController.from_context(ctx)
 
 
-def _account_panels(controller: Controller, store: Store, settings: Settings) -> list[PanelGroup]:
-    """One account group for both venues: the first private feed to ask makes it."""
-    from pmdash.state.account import AccountState
+def _us_private_panels(
+    controller: Controller, store: Store, settings: Settings
+) -> list[PanelGroup]:
+    """The account group (both venues, one ``AccountState``), unless the CLOB ``user`` feed
+    runs too and makes it."""
     from pmdash.widgets.account_group import AccountGroup
 
-    account = store.slice(AccountState)
-    if account.panel_made:
+    user = FEEDS.get("user")
+    if user is not None and user.panels is not None and user.enabled(settings):
         return []
-    account.panel_made = True
     return [AccountGroup(store)]
 
 
@@ -308,7 +310,7 @@ FEEDS["us-private"] = FeedSpec(
     url=lambda endpoints: _us_urls(endpoints).private_ws,
     slices=_account_slices,
     controller=_us_private_controller,
-    panels=_account_panels,
+    panels=_us_private_panels,
     tail_events=("order", "fill", "position", "balance"),
     tail_summary=_us_private_tail_summary,
     credentials=US_CREDENTIALS,

@@ -78,16 +78,17 @@ def dashboard() -> PmdashApp:
     app = dashboard_app(MARKETS, events=[*_events(), *account_events()], status=LIVE,
                         more_feeds=[spec])
     account = app.store.slice(AccountState)
-    account.mark(US_SLUG, 600_000)
+    account.portfolio.mark(US_SLUG, 600_000)
     account.portfolio.take_notices()  # no toasts in a snapshot: a fill test shows those
     return app
 
 
 def test_account_beside_the_market_panels(snap_compare) -> None:  # type: ignore[no-untyped-def]
     """You should see: the market panels, and on the right the Account group: "CLOB cash
-    $1,234.56  US cash $250.00", two open orders (CLOB BUY 0.41 on "Will the Fed cut rates in
-    December? · Yes", US SELL 0.61 on "Lakers vs Celtics"), two fills and two positions, each
-    row with its venue; the status bar names market and us-private, both green."""
+    $1,234.56  US cash $248.90" (the US fill of 2 @ 0.55 paid from $250), two open orders (CLOB
+    BUY 0.41 on "Will the Fed cu…", US SELL 0.61 on the US slug), two fills and two positions
+    ("Lakers vs Celti…" 22.00 @ 0.55), each row with its venue, names cut to fit the column;
+    the status bar names market and us-private, both green."""
     assert snap_compare(dashboard(), terminal_size=(160, 45))
 
 

@@ -342,14 +342,18 @@ class UsPrivateController:
         self.connection.mark_failed(reason)
 
     def housekeep(self, now: float) -> None:
-        """Mark the US positions to the mids of the US books (unrealised P&L)."""
+        """Mark the positions to the mids of the live books (unrealised P&L; the US books are
+        in the market slice too)."""
         market = self.store.find(MarketState)
         if market is None:
             return
-        for venue, asset_id in list(self.account.portfolio.positions):
-            if venue == "us":
-                book = market.books.get(asset_id)
-                self.account.mark(asset_id, book.mid if book is not None else None)
+        books = market.books
+
+        def mid(asset_id: str) -> int | None:
+            book = books.get(asset_id)
+            return book.mid if book is not None else None
+
+        self.account.mark_to(mid)
 
     # --- REST ---------------------------------------------------------------------------------
 

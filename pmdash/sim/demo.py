@@ -1,6 +1,6 @@
 """The keys ``--demo`` makes for itself: registered with the embedded exchange it starts, and
-handed to pmdash's feeds as if read from the config file (never shown, never on a command
-line). Fresh on every run."""
+handed to pmdash's feeds as given credentials (``Settings.given``: never shown, never on a
+command line, winning over the environment). Fresh on every run."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from pmdash.sim.us import DEMO_KEY_ID
 class DemoKeys:
     us_keys: tuple[str, ...]
     """``KEY_ID:PUBLIC_KEY_BASE64`` for the exchange's US keyring."""
-    secrets: dict[str, str] = field(repr=False)
-    """Config key -> value (``Settings.secrets``): what the feeds sign with."""
+    given: dict[str, str] = field(repr=False)
+    """Config key -> value (``Settings.given``: wins over the environment): what the feeds
+    sign with."""
 
 
 def demo_keys() -> DemoKeys:
@@ -26,6 +27,6 @@ def demo_keys() -> DemoKeys:
     key = UsKey.from_seed(DEMO_KEY_ID, seed)
     return DemoKeys(
         us_keys=(f"{DEMO_KEY_ID}:{key.public_key_b64}",),
-        secrets={KEY_ID_CONFIG: DEMO_KEY_ID,
+        given={KEY_ID_CONFIG: DEMO_KEY_ID,
                  SECRET_KEY_CONFIG: base64.b64encode(seed).decode()},
     )

@@ -1,11 +1,14 @@
-"""The account slice: your orders, fills, positions and cash on both venues, one ``Portfolio``.
+"""The account slice: one ``Portfolio`` (both venues) in the Store, fed by any feed.
 
-Pure: no asyncio, no I/O. The CLOB ``user`` feed and the Polymarket US ``us-private`` feed both
-fold into it, so it is ``shared`` (``Store.add_slice`` keeps the first one made: each feed's
-``FeedSpec.slices`` makes one and finds the kept one with ``store.slice(AccountState)``). Its
-dirty keys are ``account:<what>`` (``orders``, ``fills``, ``positions``, ``cash``), whichever
-venue changed them; controllers that reconcile from REST call ``reconcile`` here so the same
-keys are marked.
+Every feed that carries your account (the CLOB ``user`` channel, the Polymarket US private
+feed) emits the same events (``OrderEvent``, ``Fill``, ``Position``, ``Balance``, each with its
+``venue``). An event type goes to one slice only, so the account is ONE slice that takes those
+events from every feed: ``shared = True`` makes the Store keep the first ``AccountState`` it is
+given and skip another (each feed's ``FeedSpec.slices`` may return one; the dashboard holds one
+portfolio). A feed's controller finds it with ``store.slice(AccountState)``.
+
+Dirty keys: ``account:orders``, ``account:fills``, ``account:positions``, ``account:cash``
+(``ACCOUNT_KEYS``). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -14,47 +17,48 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pmdash.models import Balance, Event, FeedError, Fill, OrderEvent, Position, Venue
-from pmdash.state.portfolio import Portfolio
+from pmdash.state.portfolio import TAKES, Portfolio
 
 FEED = "account"
-"""The prefix of the slice's dirty keys (not a feed id: both venues' private feeds share it)."""
 PREFIX = FEED + ":"
-
-
-def account_key(what: str) -> str:
-    """The dirty key of one part of the account (``orders``, ``fills``, ``positions``,
-    ``cash``)."""
-    return PREFIX + what
+ORDERS = PREFIX + "orders"
+FILLS = PREFIX + "fills"
+POSITIONS = PREFIX + "positions"
+CASH = PREFIX + "cash"
+ACCOUNT_KEYS = frozenset({ORDERS, FILLS, POSITIONS, CASH})
 
 
 class AccountState:
-    """A ``Slice`` over one ``Portfolio`` (see the module docstring)."""
+    """The Store's slice around one ``Portfolio`` (see the module docstring)."""
 
     feed = FEED
     shared = True
+    """One instance per Store, whichever feeds ask for it."""
 
-    def __init__(self) -> None:
-        self.portfolio = Portfolio()
-        self.panel_made = False
-        """Set by the first feed that made the account panel: the others make none."""
+    def __init__(self, portfolio: Portfolio | None = None) -> None:
+        self.portfolio = portfolio or Portfolio()
         self._dirty: set[str] = set()
 
-    # --- the Slice protocol ------------------------------------------------------------------
-
     def bind(self, dirty: set[str]) -> None:
-        dirty |= self._dirty
         self._dirty = dirty
 
     def routes(self) -> Mapping[type[Any], Callable[[Any], bool]]:
-        return {OrderEvent: self.apply, Fill: self.apply, Position: self.apply,
-                Balance: self.apply}
+        return dict.fromkeys(TAKES, self.apply)
 
     def distrust(self, error: FeedError) -> bool:
-        return False  # what the account holds is reconciled from REST after a reconnect
+        """Nothing: an unreadable account frame is healed by the REST reconcile after a
+        reconnect, not by distrusting what is held."""
+        return False
 
-    # --- folding -----------------------------------------------------------------------------
+    def _mark(self, keys: Iterable[str]) -> bool:
+        changed = False
+        for key in keys:
+            self._dirty.add(PREFIX + key)
+            changed = True
+        return changed
 
     def apply(self, event: Event) -> bool:
+        """Fold one account event in (what the Store's routes do)."""
         return self._mark(self.portfolio.apply(event))
 
     def reconcile(
@@ -62,19 +66,24 @@ class AccountState:
         venue: Venue,
         *,
         orders: Iterable[OrderEvent] | None = None,
+        fills: Iterable[Fill] = (),
         positions: Iterable[Position] | None = None,
         balance: Balance | None = None,
         as_of_ms: int | None = None,
     ) -> bool:
-        """``Portfolio.reconcile`` of one venue's REST snapshot, its changes marked dirty."""
+        """Merge a REST snapshot of one venue (``Portfolio.reconcile``); marks what changed."""
         return self._mark(self.portfolio.reconcile(
-            venue, orders=orders, positions=positions, balance=balance, as_of_ms=as_of_ms))
+            venue, orders=orders, fills=fills, positions=positions, balance=balance,
+            as_of_ms=as_of_ms))
 
-    def mark(self, asset_id: str, mid: int | None) -> bool:
-        """The mid a position's unrealised P&L is marked to (``Portfolio.mark``)."""
-        return self._mark(self.portfolio.mark(asset_id, mid))
+    def mark_to(self, mids: Callable[[str], int | None]) -> bool:
+        """Mark every position to ``mids(asset_id)`` (None: no live mid, forget the mark)."""
+        changed = False
+        for _, asset_id in list(self.portfolio.positions):
+            if self._mark(self.portfolio.mark(asset_id, mids(asset_id))):
+                changed = True
+        return changed
 
-    def _mark(self, changed: set[str]) -> bool:
-        for what in changed:
-            self._dirty.add(PREFIX + what)
-        return bool(changed)
+    def take_notices(self) -> list[str]:
+        """Fills to tell the user about since the last call (``Portfolio.take_notices``)."""
+        return self.portfolio.take_notices()

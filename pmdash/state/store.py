@@ -37,6 +37,10 @@ class Slice(Protocol):
 
     A ``FeedError`` is offered to every slice of its feed through ``distrust`` (input that could
     not be read may have carried a change: the slice decides what that puts in doubt).
+
+    A slice class with ``shared = True`` is state that several feeds feed (the account of both
+    venues, ``state.account``): each of those feeds' ``FeedSpec.slices`` may make one, and the
+    Store keeps the first and skips the others.
     """
 
     feed: str
@@ -86,12 +90,8 @@ class Store:
     # --- slices ---------------------------------------------------------------------------
 
     def add_slice(self, new: Slice) -> None:
-        """Route the event types ``new`` declares to it (each type to one slice only).
-
-        A slice whose class says ``shared = True`` is one state several feeds fold into (the
-        account of both venues, the books of both venues): every feed's factory makes one, the
-        first to join is kept and the later ones are dropped (the feeds find the kept one with
-        ``slice(kind)``)."""
+        """Route the event types ``new`` declares to it (each type to one slice only). A
+        ``shared`` slice whose class already joined is skipped (the first one serves)."""
         if getattr(new, "shared", False) and self.find(type(new)) is not None:
             return
         new.bind(self._dirty)  # first: its routes may hold the set
