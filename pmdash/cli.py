@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
-from pmdash.config import VENUES, ConfigError, Settings, load_settings
+from pmdash.config import ConfigError, Settings, load_settings
 from pmdash.endpoints import Endpoints, check_ws_url
 from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import OutputError, discard_stdout, output_failed
@@ -207,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=20.0,
         help=f"messages per second, at most {SIM_MAX_RATE_TEXT} (default: %(default)g)",
     )
+    # Only so that `pmdash sim --demo` gets a reason, not "unrecognized arguments".
+    sim.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS,
+                     default=argparse.SUPPRESS)
     sim.add_argument(
         "--us-key",
         action="append",
@@ -215,9 +218,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY_ID:PUBLIC_KEY_BASE64",
         help="a Polymarket US key the exchange accepts (repeatable)",
     )
-    # Only so that `pmdash sim --demo` gets a reason, not "unrecognized arguments".
-    sim.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS,
-                     default=argparse.SUPPRESS)
 
     tail = sub.add_parser("tail", help="stream one feed headless as NDJSON")
     tail.add_argument("feed", metavar="FEED", help=f"feed id: {', '.join(FEEDS)}")
@@ -262,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_venue(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    from pmdash.config import VENUES
+
     parser.add_argument(
         "--venue",
         dest="sub_venue" if sub else "venue",
