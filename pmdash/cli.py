@@ -30,7 +30,7 @@ from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import OutputError, discard_stdout, output_failed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
-from pmdash.registry import FEEDS, FeedSpec, enabled_feeds, read_credentials
+from pmdash.registry import FEEDS, FeedSpec, demo_credentials, enabled_feeds, read_credentials
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -483,12 +483,15 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
         yield settings, _endpoints(settings), False
         return
     # A flag wins over PMDASH_BASE_URL and the config file's base_url.
+    from pmdash.sim.credentials import new_credentials
     from pmdash.sim.runner import start_exchange
 
-    exchange = start_exchange()
+    demo_key = new_credentials()  # registered with the exchange; the feeds that need it use it
+    exchange = start_exchange(clob_keys=[demo_key])
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"
+    settings.given = demo_credentials(demo_key)
     try:
         yield settings, _endpoints(settings), True
     except ConfigError as exc:
@@ -578,6 +581,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
             markets=markets,
             url=args.url,
             credentials=credentials,
+            options=args,
         )
         return run_tail(
             spec,
