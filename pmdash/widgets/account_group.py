@@ -101,8 +101,7 @@ class AccountGroup(Vertical):
 
     def on_resize(self) -> None:
         """Names take the room there is (the column, or the whole body on ``a``)."""
-        if self._shown is not None:
-            self._push()
+        self._push()
 
     # --- keys --------------------------------------------------------------------------------
 
@@ -133,7 +132,9 @@ class AccountGroup(Vertical):
 
     def _push(self) -> None:
         width = self.size.width
-        chars = max(NARROW_NAME, min(NAME_CHARS, width - OTHER_COLUMNS)) if width else NAME_CHARS
+        if not width:  # not laid out yet: ``on_resize`` pushes (a table's columns never narrow)
+            return
+        chars = max(NARROW_NAME, min(NAME_CHARS, width - OTHER_COLUMNS))
         view = account_view(self.account.portfolio, names=self._names, private=self.private,
                             name_chars=chars)
         if view != self._shown:
