@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pmdash.config import ConfigError, Settings
+from pmdash.credentials import ClobCredentials
 from pmdash.endpoints import Endpoints
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ SIGNER_ADDRESS = Credential(
 """The address your API key signs for (``POLY_ADDRESS``); unset: the profile address."""
 
 
-def demo_credentials(creds: Any) -> dict[str, str]:
+def demo_credentials(creds: ClobCredentials) -> dict[str, str]:
     """What ``--demo`` gives its feeds (``Settings.given``), by config key: the CLOB key it
     registered with its exchange (a ``ClobCredentials``) and the addresses that exchange gives
     that key."""
