@@ -124,3 +124,24 @@ def test_demo_uses_its_own_key() -> None:
     assert result.returncode == 0, result.stderr
     counted = [o for o in lines(result.stdout) if o["type"] != "feed_status"]
     assert len(counted) == 3 and {o["type"] for o in counted} <= {"order", "fill"}
+
+
+def test_a_sim_process_accepts_the_keys_given_with_clob_key() -> None:
+    key = f"{CREDS.api_key}:{SECRET}:{PASSPHRASE}"
+    sim = subprocess.Popen([*PMDASH, "sim", "--port", "0", "--seed", "3", "--clob-key", key],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=env_of(None), cwd=REPO)
+    try:
+        assert sim.stdout is not None
+        urls = json.loads(sim.stdout.readline())
+        result = tail("--base-url", urls["rest"], "--seconds", "3", env=env_of())
+        assert result.returncode == 0, result.stderr
+        assert any(o["type"] == "order" for o in lines(result.stdout))
+    finally:
+        sim.terminate()
+        _, sim_err = sim.communicate(timeout=10)
+    assert_no_secret(sim_err)
+    bad = subprocess.run([*PMDASH, "sim", "--clob-key", f"{CREDS.api_key}:{SECRET}"],
+                         capture_output=True, text=True, timeout=30, env=env_of(None), cwd=REPO)
+    assert bad.returncode == 2 and "--clob-key" in bad.stderr
+    assert_no_secret(bad.stderr)
