@@ -36,6 +36,9 @@ class Settings:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials from the config file, by config key (``registry.Credential.config_key``);
     never shown."""
+    given: dict[str, str] = field(default_factory=dict, repr=False)
+    """Credentials the command supplies itself, by config key (``--demo``'s own, registered
+    with its exchange): they win over the environment and the file; never shown."""
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {

@@ -37,6 +37,10 @@ class Slice(Protocol):
 
     A ``FeedError`` is offered to every slice of its feed through ``distrust`` (input that could
     not be read may have carried a change: the slice decides what that puts in doubt).
+
+    A slice class with ``shared = True`` is state that several feeds feed (the account of both
+    venues, ``state.account``): each of those feeds' ``FeedSpec.slices`` may make one, and the
+    Store keeps the first and skips the others.
     """
 
     feed: str
@@ -86,7 +90,10 @@ class Store:
     # --- slices ---------------------------------------------------------------------------
 
     def add_slice(self, new: Slice) -> None:
-        """Route the event types ``new`` declares to it (each type to one slice only)."""
+        """Route the event types ``new`` declares to it (each type to one slice only). A
+        ``shared`` slice whose class already joined is skipped (the first one serves)."""
+        if getattr(new, "shared", False) and self.find(type(new)) is not None:
+            return
         new.bind(self._dirty)  # first: its routes may hold the set
         routes = new.routes()
         taken = [t.__name__ for t in routes if t in self._routes]

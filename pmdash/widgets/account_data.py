@@ -55,7 +55,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 14 else f"{text[:6]}…{text[-6:]}"
 
 
-def _name(names: Mapping[str, str], *ids_and_fallback: str) -> str:
+def _name(names: Mapping[str, str], chars: int, *ids_and_fallback: str) -> str:
     *ids, fallback = ids_and_fallback
     for key in ids:
         if key and key in names:
@@ -64,7 +64,7 @@ def _name(names: Mapping[str, str], *ids_and_fallback: str) -> str:
     else:
         label = fallback or _short(next((k for k in ids if k), "?"))
     label = printable(label)
-    return label if len(label) <= NAME_CHARS else label[: NAME_CHARS - 1] + "…"
+    return label if len(label) <= chars else label[: chars - 1] + "…"
 
 
 def account_view(
@@ -73,12 +73,15 @@ def account_view(
     names: Mapping[str, str] | None = None,
     private: bool = False,
     recent_fills: int = RECENT_FILLS,
+    name_chars: int = NAME_CHARS,
 ) -> AccountView:
+    """``name_chars``: the most characters a market's name takes (a narrow panel gives less)."""
     names = names or {}
+    n = max(4, name_chars)
     orders = tuple(
         Row(
             f"{o.venue}:{o.order_id}",
-            (o.venue.upper(), _name(names, o.asset_id, o.market, o.outcome), o.side,
+            (o.venue.upper(), _name(names, n, o.asset_id, o.market, o.outcome), o.side,
              fmt_price(o.price), fmt_size(o.original_size), fmt_size(o.size_matched),
              printable(o.status)),
         )
@@ -88,7 +91,7 @@ def account_view(
     fills = tuple(
         Row(
             f"{venue}:{trade_id}:{order_id}",
-            (venue.upper(), _name(names, r.fill.asset_id, r.fill.market, r.fill.outcome),
+            (venue.upper(), _name(names, n, r.fill.asset_id, r.fill.market, r.fill.outcome),
              r.fill.side, fmt_price(r.fill.price), fmt_size(r.fill.size), r.fill.role,
              printable(r.fill.status)),
         )
@@ -101,7 +104,7 @@ def account_view(
         mark = portfolio.marks.get(asset_id)
         positions.append(Row(
             f"{venue}:{asset_id}",
-            (venue.upper(), _name(names, asset_id, h.market, h.title), fmt_size(h.size),
+            (venue.upper(), _name(names, n, asset_id, h.market, h.title), fmt_size(h.size),
              fmt_price(h.avg_price) if h.size else "-", money(h.cost, private),
              fmt_price(mark), money(h.unrealized(mark), private), money(h.realized, private)),
         ))
