@@ -205,6 +205,8 @@ class PmdashApp(App[int]):
     def flush(self) -> None:
         """Let each controller do its housekeeping, then push what changed since the last
         flush into the groups on screen."""
+        if not self.screen_stack:  # the timer can fire once more while the App exits
+            return
         now = time.perf_counter()
         for controller in self.controllers.values():
             controller.housekeep(now)

@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from pmdash.config import ConfigError, Settings, load_settings
+from pmdash.credentials import CLOB_KEY_FORM, ClobCredentials, parse_clob_key
 from pmdash.endpoints import Endpoints, check_ws_url
 from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import OutputError, discard_stdout, output_failed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
-from pmdash.registry import FEEDS, FeedSpec, enabled_feeds, read_credentials
+from pmdash.registry import FEEDS, FeedSpec, demo_credentials, enabled_feeds, read_credentials
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -149,6 +150,14 @@ def _sim_rate(text: str) -> float:
     return value
 
 
+def _clob_key(text: str) -> ClobCredentials:
+    """``sim --clob-key API_KEY:SECRET:PASSPHRASE``: the error never quotes the value."""
+    try:
+        return parse_clob_key(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--clob-key").lstrip(": ")) from None
+
+
 def _sim_host(text: str) -> str:
     """``sim --host``: a loopback address only (``[::1]`` may keep its brackets)."""
 
@@ -206,6 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_sim_rate,
         default=20.0,
         help=f"messages per second, at most {SIM_MAX_RATE_TEXT} (default: %(default)g)",
+    )
+    sim.add_argument(
+        "--clob-key",
+        type=_clob_key,
+        action="append",
+        default=[],
+        metavar=CLOB_KEY_FORM,
+        help="CLOB API credentials the user channel, PolyBolt and the signed account reads "
+        "accept; each gets a demo account that trades (repeatable)",
     )
     # Only so that `pmdash sim --demo` gets a reason, not "unrecognized arguments".
     sim.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS,
@@ -506,15 +524,18 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
         yield settings, _endpoints(settings), False
         return
     # A flag wins over PMDASH_BASE_URL and the config file's base_url.
+    from pmdash.sim.credentials import new_credentials
     from pmdash.sim.demo import demo_keys
     from pmdash.sim.runner import start_exchange
 
-    keys = demo_keys()  # its own, registered with its exchange, never shown
-    exchange = start_exchange(us_keys=keys.us_keys)
+    demo_key = new_credentials()  # registered with the exchange; the feeds that need it use it
+    us = demo_keys()  # its own US key pair too, registered likewise, never shown
+    exchange = start_exchange(clob_keys=[demo_key], us_keys=us.us_keys)
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"
-    settings.given.update(keys.given)
+    settings.given = demo_credentials(demo_key)
+    settings.given.update(us.given)
     try:
         yield settings, _endpoints(settings), True
     except ConfigError as exc:
@@ -570,7 +591,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
     from pmdash.sim.runner import sim_main
 
     return sim_main(host=args.host, port=args.port, seed=args.seed, rate=args.rate,
-                    us_keys=args.us_keys)
+                    clob_keys=args.clob_key, us_keys=args.us_keys)
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
@@ -605,6 +626,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
             markets=markets,
             url=args.url,
             credentials=credentials,
+            options=args,
         )
         return run_tail(
             spec,

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pmdash.config import ConfigError, Settings
+from pmdash.credentials import ClobCredentials
 from pmdash.endpoints import Endpoints
 
 if TYPE_CHECKING:
@@ -195,6 +196,108 @@ FEEDS: dict[str, FeedSpec] = {
     ),
 }
 """Feed id -> its spec, in the order the dashboard composes and starts them."""
+
+
+# --- the CLOB user feed (your account) ---------------------------------------------------------
+
+CLOB_CREDENTIALS = (
+    Credential(name="api_key", env="CLOB_API_KEY", config_key="clob_api_key"),
+    Credential(name="secret", env="CLOB_SECRET", config_key="clob_secret"),
+    Credential(name="passphrase", env="CLOB_PASS_PHRASE", config_key="clob_pass_phrase"),
+)
+"""The CLOB API credentials (PolyBolt authenticates with them too)."""
+PROFILE_ADDRESS = Credential(
+    name="profile_address", env="POLYMARKET_PROFILE_ADDRESS", config_key="profile_address"
+)
+"""Your Polymarket profile (proxy/funder) address: whose positions the Data API lists."""
+SIGNER_ADDRESS = Credential(
+    name="signer_address", env="POLYMARKET_SIGNER_ADDRESS", config_key="signer_address",
+    optional=True,
+)
+"""The address your API key signs for (``POLY_ADDRESS``); unset: the profile address."""
+
+
+def demo_credentials(creds: ClobCredentials) -> dict[str, str]:
+    """What ``--demo`` gives its feeds (``Settings.given``), by config key: the CLOB key it
+    registered with its exchange (a ``ClobCredentials``) and the addresses that exchange gives
+    that key."""
+    from pmdash.sim.account import demo_addresses
+
+    signer, profile = demo_addresses(creds.api_key)
+    values = (creds.api_key, creds.secret, creds.passphrase)
+    given = {c.config_key: v for c, v in zip(CLOB_CREDENTIALS, values, strict=True)}
+    given[PROFILE_ADDRESS.config_key] = profile
+    given[SIGNER_ADDRESS.config_key] = signer
+    return given
+
+
+def _user_slices(settings: Settings) -> Sequence[Slice]:
+    from pmdash.state.account import AccountState
+
+    return [AccountState()]
+
+
+def _user_controller(ctx: FeedContext) -> Controller:
+    from pmdash.live.user import UserController
+
+    return UserController.from_context(ctx)
+
+
+def _user_panels(controller: Controller, store: Store, settings: Settings) -> list[PanelGroup]:
+    from pmdash.widgets.account_group import AccountGroup
+
+    return [AccountGroup(store)]
+
+
+def _user_tail_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--condition", nargs="+", action="append", metavar="ID",
+        help="user: only these markets (condition ids; default: every market of your key)",
+    )
+
+
+def _user_tail_summary(controller: Controller) -> dict[str, Any]:
+    from pmdash.live.user import UserController
+
+    assert isinstance(controller, UserController)
+    portfolio = controller.portfolio
+    return {"open_orders": len(portfolio.open_orders("clob")),
+            "fills": sum(1 for key in portfolio.fills if key[0] == "clob"),
+            "rest_loads": controller.loads}
+
+
+def _user_spec() -> FeedSpec:
+    credentials = (*CLOB_CREDENTIALS, PROFILE_ADDRESS, SIGNER_ADDRESS)
+
+    def enabled(settings: Settings) -> bool:
+        return not missing_credentials(spec, settings)
+
+    spec = FeedSpec(
+        id="user",
+        title="Account",
+        path="/ws/user",
+        url=lambda endpoints: _user_url(endpoints),
+        slices=_user_slices,
+        controller=_user_controller,
+        panels=_user_panels,
+        # served by ``sim.runner.serve_exchange`` (``add_user_channel``): it shares the CLOB
+        # key registry with PolyBolt
+        tail_options=_user_tail_options,
+        tail_events=("order", "fill"),
+        tail_summary=_user_tail_summary,
+        credentials=credentials,
+        enabled=enabled,
+    )
+    return spec
+
+
+def _user_url(endpoints: Endpoints) -> str:
+    from pmdash.net.user import user_url
+
+    return user_url(endpoints)
+
+
+FEEDS["user"] = _user_spec()
 
 
 # --- Polymarket US: us-markets, us-private -------------------------------------------------------

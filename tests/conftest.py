@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
@@ -25,6 +27,15 @@ from pmdash.widgets.group import PanelGroup
 from pmdash.widgets.market_group import MarketGroup, MarketPanelSettings
 
 NOWHERE = Endpoints.from_base_url("http://127.0.0.1:9")
+
+
+@pytest.fixture(autouse=True)
+def _no_credentials_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own credentials (``CLOB_API_KEY``, ...) do not reach the tests: a feed
+    that needs them runs only where a test sets them."""
+    for spec in FEEDS.values():
+        for credential in spec.credentials:
+            monkeypatch.delenv(credential.env, raising=False)
 """Endpoints nothing listens on (an offline app never connects)."""
 
 

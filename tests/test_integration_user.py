@@ -16,6 +16,7 @@ import msgspec
 import pytest
 
 from pmdash.credentials import ClobCredentials
+from pmdash.live.user import UserController
 from pmdash.models import Event
 from pmdash.net.account_rest import AccountRest
 from pmdash.net.clob_auth import l2_headers
@@ -23,10 +24,11 @@ from pmdash.net.connection import Connection
 from pmdash.net.http import HttpError, build_url, get_bytes
 from pmdash.net.market import market_policy
 from pmdash.net.policy import ClientPing
-from pmdash.net.user_account import UserAccountSync
 from pmdash.sim.account import SimAccount, demo_addresses
 from pmdash.sim.runner import ServingExchange, serve_exchange
 from pmdash.sim.user_channel import UserChannel
+from pmdash.state.account import AccountState
+from pmdash.state.store import Store
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -58,13 +60,23 @@ def rest_for(running: ServingExchange, creds: ClobCredentials = CREDS) -> Accoun
 
 
 class Recorder:
+    """The controller's tap: sees every batch of events before the Store."""
+
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.batches = 0
 
-    def __call__(self, events: list[Event], dirty: set[str]) -> None:
+    def __call__(self, events: list[Event]) -> list[Event]:
         self.events.extend(events)
         self.batches += 1
+        return events
+
+
+def controller(running: ServingExchange, creds: ClobCredentials, rest: AccountRest,
+               rec: Recorder, **options: Any) -> UserController:
+    """The user feed's controller on a Store of its own, with the test's quick timings."""
+    return UserController(Store([AccountState()]), running.urls()["user"], creds, rest,
+                          tap=rec, **{**FAST, **options})
 
 
 async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -86,7 +98,7 @@ async def quiet(rec: Recorder, seconds: float = 0.3) -> None:
         assert time.monotonic() < deadline
 
 
-def assert_portfolio_equals_account(sync: UserAccountSync, account: SimAccount) -> None:
+def assert_portfolio_equals_account(sync: UserController, account: SimAccount) -> None:
     p = sync.portfolio
     got_open = {o.order_id: (o.size_matched, o.original_size, o.price, o.side)
                 for o in p.open_orders("clob")}
@@ -110,12 +122,10 @@ async def test_full_lifecycle_and_a_reconnect_end_equal_to_the_exchange(
     channel = channel_of(running)
     account = channel.desk.account(CREDS.api_key)
     rec = Recorder()
-    sync = UserAccountSync(running.urls()["user"], CREDS, rest_for(running), on_change=rec,
-                           **FAST)
+    sync = controller(running, CREDS, rest_for(running), rec)
     task = asyncio.ensure_future(sync.run())
     try:
-        await until(lambda: sync.loads >= 1 and sync.status is not None
-                    and sync.status.state == "live")
+        await until(lambda: sync.loads >= 1 and sync.status().state == "live")
         for _ in range(40):
             channel.step()
             await asyncio.sleep(0.01)
@@ -186,8 +196,7 @@ async def test_wrong_credentials_fail_once_and_other_feeds_run_on(
     channel = channel_of(running)
     wrong = ClobCredentials(CREDS.api_key, SECRET, "wrong-" + PASSPHRASE)
     rec = Recorder()
-    sync = UserAccountSync(running.urls()["user"], wrong, rest_for(running, wrong),
-                           on_change=rec, **FAST)
+    sync = controller(running, wrong, rest_for(running, wrong), rec)
     market_events: list[Event] = []
     market = Connection(market_policy(running.urls()["market"], running.exchange.asset_ids()),
                         lambda events, _: market_events.extend(events))
@@ -196,8 +205,8 @@ async def test_wrong_credentials_fail_once_and_other_feeds_run_on(
         await asyncio.wait_for(tasks[0], 5)  # the user feed ends by itself: refused
         await asyncio.sleep(1.0)  # several backoff caps: no second attempt comes
         assert channel.refused == 1
-        status = sync.status
-        assert status is not None and status.state == "failed"
+        status = sync.status()
+        assert status.state == "failed"
         assert status.detail.startswith("authentication rejected")
         assert sync.guard.rejected
         assert market.state == "live"
@@ -217,15 +226,15 @@ async def test_a_failing_rest_read_says_why_and_is_retried(running: ServingExcha
     wrong_rest = ClobCredentials(CREDS.api_key, SECRET, "stale-" + PASSPHRASE)
     rec = Recorder()
     rest = rest_for(running, wrong_rest)
-    sync = UserAccountSync(running.urls()["user"], CREDS, rest, on_change=rec,
-                           reload_base=0.05, reload_cap=0.2, **FAST)
+    sync = controller(running, CREDS, rest, rec, reload_base=0.05, reload_cap=0.2)
     task = asyncio.ensure_future(sync.run())
     try:
         await until(lambda: "401" in sync.rest_error)
         assert "Unauthorized" in sync.rest_error and "/balance-allowance" in sync.rest_error
         calls = rest.calls
         await until(lambda: rest.calls > calls + 3)  # loaded again, with backoff
-        assert sync.status is not None and sync.status.state == "live"
+        assert sync.status().state == "live"
+        assert "account REST" in sync.status().detail and "401" in sync.status().detail
         errors = [e for e in rec.events if type(e).__name__ == "FeedError"]
         assert errors and all(e.feed == "user-rest" for e in errors)  # type: ignore[attr-defined]
         blob = "\n".join(msgspec.json.encode(e).decode() for e in rec.events) + sync.rest_error

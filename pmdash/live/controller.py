@@ -10,6 +10,7 @@ tick. No Textual here.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -39,6 +40,9 @@ class FeedContext:
     credentials: dict[str, str] = field(default_factory=dict)
     """The feed's credentials by name (``FeedSpec.credentials``), read before it starts."""
     tap: Tap | None = None
+    options: argparse.Namespace = field(default_factory=argparse.Namespace)
+    """``tail``'s parsed flags (the feed's own, from ``FeedSpec.tail_options``); empty for the
+    dashboard."""
 
 
 class Controller(Protocol):

@@ -21,14 +21,32 @@ from collections.abc import Callable, Iterable, Sequence
 from msgspec.structs import replace
 
 from pmdash.credentials import ClobCredentials
+from pmdash.endpoints import PATHS, Endpoints
 from pmdash.feeds import user as codec
 from pmdash.models import Event, FeedError, FeedStatus
+from pmdash.net.account_rest import DATA_API
 from pmdash.net.connection import Connection, OnEvents
 from pmdash.net.policy import ClientPing, FeedPolicy
 from pmdash.net.subscriptions import SetSubscriptions
 
 FEED = codec.FEED
 REJECTED = "authentication rejected"
+USER_WS = "wss://ws-subscriptions-clob.polymarket.com/ws/user"
+
+
+def user_url(endpoints: Endpoints) -> str:
+    """The user channel of ``endpoints``: the real one, or the embedded exchange's path on the
+    server the market feed is on."""
+    if not endpoints.embedded:
+        return USER_WS
+    root = endpoints.market_ws.removesuffix(PATHS["market"])
+    return root + PATHS[FEED]
+
+
+def user_rest_bases(endpoints: Endpoints) -> tuple[str, str]:
+    """(CLOB REST base, Data API base) for the account reads: the real hosts, or the one
+    server laid out like the embedded exchange."""
+    return endpoints.clob_rest, endpoints.clob_rest if endpoints.embedded else DATA_API
 
 
 def user_subscriptions(creds: ClobCredentials, markets: Iterable[str] = ()) -> SetSubscriptions:
