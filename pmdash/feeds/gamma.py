@@ -163,16 +163,24 @@ def _name(market: Any, where: str) -> str:
     return where or "market"
 
 
-def _markets(values: Any, where: str, body: Any) -> list[MarketInfo | FeedError]:
-    """Every order-book market of a ``markets`` array; others skipped, bad ones as errors."""
+def _markets(
+    values: Any, where: str, body: Any, limit: int | None = None
+) -> list[MarketInfo | FeedError]:
+    """Every order-book market of a ``markets`` array (the first ``limit``, when given: a
+    server that ignores ``limit`` costs the parse of its body, not the walk of every entry);
+    others skipped, bad ones as errors."""
     if values is None:
         return []
     if not isinstance(values, list):
         return [_error(f"{where}: a JSON {json_type_name(values)}, not an array", body)]
     out: list[MarketInfo | FeedError] = []
+    found = 0
     for i, market in enumerate(values):
+        if limit is not None and found >= limit:
+            break
         try:
             out.append(_market_info(market))
+            found += 1
         except _NotOrderBook:
             continue
         except _Bad as exc:
@@ -239,14 +247,15 @@ def decode_market(body: str | bytes) -> MarketInfo | FeedError:
     return _guarded(body, work)
 
 
-def decode_markets(body: str | bytes) -> list[MarketInfo | FeedError]:
-    """An array of Market objects (``GET /markets?slug=...``)."""
+def decode_markets(body: str | bytes, limit: int | None = None) -> list[MarketInfo | FeedError]:
+    """An array of Market objects (``GET /markets?slug=...``); the first ``limit`` markets
+    when given (the errors before them too)."""
 
     def work() -> list[MarketInfo | FeedError]:
         value = _checked(body)
         if isinstance(value, FeedError):
             return [value]
-        return _markets(value, "markets", body)
+        return _markets(value, "markets", body, limit)
 
     return _guarded_list(body, work)
 
