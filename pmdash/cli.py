@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from pmdash.config import ConfigError, Settings, load_settings
 from pmdash.endpoints import Endpoints, check_ws_url, is_loopback
-from pmdash.output import OutputError, discard_stdout, output_failed
+from pmdash.output import CLOSED, OutputError, discard_stdout, output_failed, stdout_closed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
 
@@ -625,10 +625,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    closed = stdout_closed()
     try:
         args = parse_args(argv)
     except OutputError as exc:  # --help to a stdout that failed
         return output_failed(exc)
+    if closed and args.command is not None:  # its output would go nowhere: say so, exit 1
+        return output_failed(OutputError(CLOSED))
     try:
         _check_selection_applies(args)
         _check_demo(args)
