@@ -33,7 +33,7 @@ from pmdash.printable import printable
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-    from pmdash.models import MarketInfo
+    from pmdash.models import FeedError, MarketInfo
 
 FEEDS_AVAILABLE = ("market",)
 COMMANDS = ("sim", "tail", "search")
@@ -591,8 +591,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise ConfigError("search needs TEXT to look for (it was empty)")
     with _session(args) as (_, base, _demo):
         _check_proxies(base.gamma_rest)
+        skipped: list[FeedError] = []
         try:
-            found = asyncio.run(rest.search(base.gamma_rest, text))
+            found = asyncio.run(rest.search(base.gamma_rest, text, errors=skipped))
         except HttpError as exc:
             raise _Failure(str(exc)) from None
     out = sys.stdout
@@ -608,9 +609,19 @@ def cmd_search(args: argparse.Namespace) -> int:
                 shown = fmt_price(price, market.tick_size)
                 write_out(out, printable(f"    {outcome:<12} {shown:>6}  {token}") + "\n")
     write_out(out, "", flush=True)
+    if skipped:  # the rest are shown: one line says what was left out, and the first reason
+        print(f"pmdash: {_skipped_note(skipped)}", file=sys.stderr)
     if not found and not args.json:  # nothing matched is an answer, not a failure
         print(f"pmdash: no market matches {printable(repr(text))}", file=sys.stderr)
     return 0
+
+
+def _skipped_note(skipped: Sequence[FeedError]) -> str:
+    count = len(skipped)
+    return printable(
+        f"skipped {count} market{'' if count == 1 else 's'} the server sent that could not be "
+        f"read ({skipped[0].message[:200]})"
+    )
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:

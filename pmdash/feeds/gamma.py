@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from pmdash.feeds.market import json_type_name
-from pmdash.feeds.rest_body import body_error, load_body
+from pmdash.feeds.rest_body import body_error, has_lone_surrogate, load_body
 from pmdash.models import FeedError, MarketInfo
 from pmdash.units import SCALE, UnitError, parse_price
 
@@ -47,6 +47,8 @@ def _string_list(market: dict[str, Any], key: str) -> tuple[str, ...] | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
+        if has_lone_surrogate(value):
+            raise _Bad(f"{key}: holds a lone surrogate (not Unicode text)")
         try:
             value = msgspec.json.decode(value)
         except msgspec.DecodeError:
@@ -56,6 +58,8 @@ def _string_list(market: dict[str, Any], key: str) -> tuple[str, ...] | None:
     for item in value:
         if not isinstance(item, str):
             raise _Bad(f"{key}: an item is a JSON {json_type_name(item)}, not a string: {item!r}")
+        if has_lone_surrogate(item):
+            raise _Bad(f"{key}: an item holds a lone surrogate (not Unicode text)")
     return tuple(value)
 
 
@@ -113,6 +117,8 @@ def _text(market: dict[str, Any], key: str) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _Bad(f"{key}: a JSON {json_type_name(value)}, not a string")
+    if isinstance(value, str) and has_lone_surrogate(value):
+        raise _Bad(f"{key}: holds a lone surrogate (not Unicode text)")
     return str(value)
 
 
