@@ -74,9 +74,10 @@ MAX_CONFIG_BYTES = 1 << 20
 
 def read_config_text(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> str:
     """The text of the config file at ``path``: a regular file (a symlink to one is fine) of
-    at most ``max_bytes``, in UTF-8. Raises ``FileNotFoundError`` when nothing is there, and
-    ``ConfigError`` naming the problem otherwise: a FIFO, a device (``/dev/zero``), a
-    directory, a symlink loop, a file too big. The file is opened without blocking (a FIFO
+    at most ``max_bytes``, in UTF-8; the null device reads as empty. Raises
+    ``FileNotFoundError`` when nothing is there, and ``ConfigError`` naming the problem
+    otherwise: a FIFO, another device (``/dev/zero``), a directory, a symlink loop, a file too
+    big. The file is opened without blocking (a FIFO
     with no writer would hang ``open``) and checked before anything is read from it."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -91,7 +92,10 @@ def read_config_text(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> str:
             reason = exc.strerror or str(exc)
         raise ConfigError(f"cannot read config file {path}: {reason}") from None
     try:
-        mode = os.fstat(fd).st_mode
+        info = os.fstat(fd)
+        mode = info.st_mode
+        if _is_null_device(info):  # ``PMDASH_CONFIG=/dev/null``: no settings, as with git
+            return ""
         if not stat.S_ISREG(mode):
             raise ConfigError(
                 f"config file {path} is {_file_kind(mode)}, not a regular file"
@@ -114,6 +118,16 @@ def read_config_text(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> str:
         return b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"cannot read config file {path}: not UTF-8 text") from None
+
+
+def _is_null_device(info: os.stat_result) -> bool:
+    if not stat.S_ISCHR(info.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return (info.st_rdev, info.st_ino, info.st_dev) == (null.st_rdev, null.st_ino, null.st_dev)
 
 
 def _file_kind(mode: int) -> str:
