@@ -1,0 +1,82 @@
+"""``pmdash sim`` is a server too: hostile clients against it. Subscriptions of ids it does
+not know are kept only up to a cap (peak memory of the sim process), and JSON nested deeper
+than the parser goes is answered as unreadable, as any other unreadable message is."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from pmdash.sim.market_channel import INVALID_SUBSCRIPTION
+from pmdash.sim.runner import ServingExchange, serve_exchange
+
+NESTED = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[ServingExchange]:
+    async with serve_exchange(seed=7, markets=4, paused=True, lifecycle_s=0) as serving:
+        yield serving
+
+
+async def test_deeply_nested_json_first_is_refused_like_any_bad_subscription(
+    running: ServingExchange,
+) -> None:
+    async with connect(running.urls()["market"], max_size=None) as ws:
+        await ws.send(NESTED)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, INVALID_SUBSCRIPTION)
+
+
+async def test_deeply_nested_json_later_gets_an_error_frame_and_the_socket_stays(
+    running: ServingExchange,
+) -> None:
+    async with connect(running.urls()["market"], max_size=None) as ws:
+        await ws.send(json.dumps({"type": "market", "assets_ids": []}))
+        await ws.send(NESTED)
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert reply == {"event_type": "error", "error": "invalid message: not JSON"}
+        await ws.send("PING")
+        assert await asyncio.wait_for(ws.recv(), 5) == "PONG"
+
+
+def test_a_million_unknown_ids_do_not_grow_the_sim() -> None:
+    """Before, every id was kept (4 million took the sim to 1.6 GB)."""
+    env = {**os.environ, "PMDASH_CONFIG": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pmdash", "sim", "--rate", "5"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        urls = json.loads(proc.stdout.readline())
+        market_url = urls["market"]
+
+        async def flood() -> None:
+            async with connect(market_url, max_size=None) as ws:
+                await ws.send(json.dumps({"type": "market", "assets_ids": ["0"]}))
+                for chunk in range(5):
+                    ids = [f"{chunk}-{i}" for i in range(200_000)]
+                    await ws.send(json.dumps({"operation": "subscribe", "assets_ids": ids}))
+                await ws.send("PING")
+                while await asyncio.wait_for(ws.recv(), 30) != "PONG":
+                    pass
+
+        asyncio.run(flood())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    peak_mb = usage.ru_maxrss / 1024
+    assert os.waitstatus_to_exitcode(status) in (0, 130)
+    assert peak_mb < 200, peak_mb
