@@ -57,8 +57,11 @@ from benchmarks import machine  # noqa: E402
 from pmdash.app import PmdashApp  # noqa: E402
 from pmdash.config import Settings  # noqa: E402
 from pmdash.endpoints import Endpoints  # noqa: E402
+from pmdash.live.market import MarketController  # noqa: E402
 from pmdash.models import MarketInfo  # noqa: E402
 from pmdash.selection import resolve_markets  # noqa: E402
+from pmdash.state.market import MarketState  # noqa: E402
+from pmdash.widgets.market_group import MarketGroup  # noqa: E402
 
 WARMUP_S = 1.5
 
@@ -177,9 +180,12 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
                 await pilot.pause(0.01)
             first_ms = (app.first_frame_at - started) * 1000 if app.first_frame_at else None
             await asyncio.sleep(WARMUP_S)
-            for window in (app.latency, app.latency_newest, app.tape_latency):
+            feed = app.controllers["market"]
+            assert isinstance(feed, MarketController)
+            group = app.query_one(MarketGroup)
+            for window in (app.latency, app.latency_newest, group.tape_latency):
                 window.samples.clear()
-            frames0 = app.connection.status().frames
+            frames0 = feed.status().frames
             watch.on = True
             cpu0, wall0 = time.process_time(), time.perf_counter()
             end = wall0 + seconds
@@ -189,12 +195,12 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
                 lags.append((time.perf_counter() - t - 0.01) * 1000)
             cpu1, wall1 = time.process_time(), time.perf_counter()
             watch.on = False
-            status = app.connection.status()
+            status = feed.status()
             frames = status.frames - frames0
             samples = list(app.latency.samples)
             newest = list(app.latency_newest.samples)
-            tape = list(app.tape_latency.samples)
-            heals = sum(book.heals for book in app.store.books.values())
+            tape = list(group.tape_latency.samples)
+            heals = sum(book.heals for book in app.store.slice(MarketState).books.values())
             await asyncio.sleep(seconds / 2)  # no probe: the App's own share
             cpu_quiet = (time.process_time() - cpu1) / (time.perf_counter() - wall1)
             await pilot.press("q")

@@ -55,6 +55,7 @@ from pmdash.feeds import market as market_codec
 from pmdash.feeds.market import decode
 from pmdash.models import BookDelta, MarketEvent
 from pmdash.state.book import OrderBook
+from pmdash.state.market import MarketState
 from pmdash.state.store import Store
 from pmdash.units import parse_price
 
@@ -133,13 +134,14 @@ def touched_assets(events: list[MarketEvent]) -> dict[str, None]:
 
 def pmdash_client(
     rec: Recording, build_lines: bool = True
-) -> tuple[Store, Callable[[list[str]], int]]:
+) -> tuple[MarketState, Callable[[list[str]], int]]:
     """pmdash's loop: decode, ``Store.apply``, then for every book the frame touched the
     guide's line (``build_lines``) or only the three reads it makes."""
-    store = Store()
-    store.watch(rec.asset_ids)
+    market = MarketState()
+    store = Store([market])
+    market.watch(rec.asset_ids)
     store.apply(decode(rec.initial))
-    books = store.books
+    books = market.books
     apply = store.apply
 
     # The two loops differ only in what they do per book; each is written out in full (a
@@ -188,10 +190,10 @@ def pmdash_client(
                     lines += 1
         return lines
 
-    return store, run if build_lines else run_reads
+    return market, run if build_lines else run_reads
 
 
-def pmdash_reads_client(rec: Recording) -> tuple[Store, Callable[[list[str]], int]]:
+def pmdash_reads_client(rec: Recording) -> tuple[MarketState, Callable[[list[str]], int]]:
     return pmdash_client(rec, build_lines=False)
 
 
@@ -310,10 +312,11 @@ def apply_rate(rec: Recording, repeats: int) -> float:
     decoded = [decode(frame) for frame in rec.frames]
     best = float("inf")
     for _ in range(repeats):
-        store = Store()
-        store.watch(rec.asset_ids)
+        market = MarketState()
+        store = Store([market])
+        market.watch(rec.asset_ids)
         store.apply(decode(rec.initial))
-        books: dict[str, OrderBook] = store.books
+        books: dict[str, OrderBook] = market.books
         apply = store.apply
         gc.collect()
         start = time.process_time()
@@ -327,7 +330,7 @@ def apply_rate(rec: Recording, repeats: int) -> float:
     return len(decoded) / best
 
 
-def check_agree(store: Store, client: SeedClient, reference: ReferenceClient) -> str:
+def check_agree(store: MarketState, client: SeedClient, reference: ReferenceClient) -> str:
     """All three must end with the same best prices on every book, and pmdash in sync."""
     for asset_id, book in store.books.items():
         seed = client.books[asset_id]

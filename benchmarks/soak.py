@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.e2e import percentile, source_markets, start_source  # noqa: E402
 from pmdash.app import PmdashApp  # noqa: E402
+from pmdash.state.market import MarketState  # noqa: E402
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -53,18 +54,19 @@ async def soak(source: str, rate: float, minutes: float, window_s: float) -> lis
             windows = max(1, round(minutes * 60 / window_s))
             for index in range(windows):
                 app.latency.samples.clear()
-                frames0 = app.connection.status().frames
+                feed = app.controllers["market"]
+                frames0 = feed.status().frames
                 cpu0, wall0 = time.process_time(), time.perf_counter()
                 await asyncio.sleep(window_s)
                 wall = time.perf_counter() - wall0
-                store = app.store
+                store = app.store.slice(MarketState)
                 p99 = percentile(list(app.latency.samples), 0.99)
                 rows.append({
                     "t": time.perf_counter() - start,
                     "rss": rss_mb(),
                     "cpu": 100 * (time.process_time() - cpu0) / wall,
                     "p99": float("nan") if p99 is None else p99,  # nothing new on screen
-                    "msgs": (app.connection.status().frames - frames0) / wall,
+                    "msgs": (feed.status().frames - frames0) / wall,
                     "books": len(store.books),
                     "markets": len(store.markets),
                     "tapes": sum(len(tape) for tape in store.tapes.values()),

@@ -1,13 +1,16 @@
 """Per-frame cost of the WebSocket client alone: websockets' asyncio client against pmdash's
-``pmdash.net.wsclient``, reading the same frames from the same loopback server.
+``pmdash.net.wsclient`` (websockets' sans-I/O ``ClientProtocol`` under pmdash's lean asyncio
+``Protocol``: one synchronous callback per message), reading the same frames from the same
+loopback server.
 
 A websockets server runs in its own process. On each connection it waits for the text
 ``go``, then writes N pre-encoded market-channel frames (``benchmarks/market_frames.py``, about
 700 bytes each, one message per frame) as fast as the client reads them, then ``END``. Each
 client counts the messages it gets (the handler does nothing else) and the clock runs from
 ``go`` to ``END``: frames/s and the CPU time per frame of this process. The clients alternate,
-``--rounds`` times each; the best round counts. Also printed: the pure frame parser
-(``FrameParser.feed`` over the same bytes in 64 KiB chunks, no socket).
+``--rounds`` times each; the best round counts. Also printed: the sans-I/O layer alone
+(``ClientProtocol.receive_data`` and ``events_received`` over the same bytes in 64 KiB chunks,
+each text message decoded, no socket).
 
     python benchmarks/ws_reader.py                    # 200,000 frames, 3 rounds
     python benchmarks/ws_reader.py --frames 50000 --rounds 2
@@ -28,11 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 from websockets.asyncio.server import ServerConnection, serve  # noqa: E402
+from websockets.client import ClientProtocol  # noqa: E402
 from websockets.frames import Frame, Opcode  # noqa: E402
+from websockets.protocol import State  # noqa: E402
+from websockets.uri import parse_uri  # noqa: E402
 
 from benchmarks.market_frames import record  # noqa: E402
 from pmdash.net import wsclient  # noqa: E402
-from pmdash.net.wsframes import FrameParser  # noqa: E402
 
 HIGH_WATER = 1 << 20
 CHUNK = 200
@@ -110,19 +115,18 @@ async def _pmdash_client(url: str) -> tuple[int, float, float]:
 
 def _parser_only(count: int) -> tuple[int, float]:
     data = b"".join(_wire(_frames(count)))
+    uri = parse_uri("ws://127.0.0.1/")
     seen = 0
-
-    def on_message(message: str | bytes) -> None:
-        nonlocal seen
-        seen += 1
-
     best = float("inf")
     for _ in range(3):
         seen = 0
-        parser = FrameParser(on_message, lambda opcode, payload: None, None)
+        protocol = ClientProtocol(uri, state=State.OPEN, max_size=None)
         start = time.process_time()
         for i in range(0, len(data), 65536):
-            parser.feed(data[i : i + 65536])
+            protocol.receive_data(data[i : i + 65536])
+            for frame in protocol.events_received():
+                str(frame.data, "utf-8")  # type: ignore[union-attr]
+                seen += 1
         best = min(best, time.process_time() - start)
     return seen - 1, best
 
@@ -155,7 +159,10 @@ async def _run(args: argparse.Namespace) -> None:
     (ra, ua), (rb, ub) = best["websockets"], best["pmdash wsclient"]
     print(f"ratio pmdash/websockets: {rb / ra:.2f}x frames/s, {ua / ub:.2f}x less cpu per frame")
     parsed, seconds = _parser_only(args.frames)
-    print(f"FrameParser.feed alone: {seconds / parsed * 1e6:.2f} us/frame ({parsed} frames)")
+    print(
+        f"ClientProtocol.receive_data alone: {seconds / parsed * 1e6:.2f} us/frame"
+        f" ({parsed} frames)"
+    )
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from pmdash.models import MarketInfo, MarketResolved
 from pmdash.net import rest
 from pmdash.net.http import HttpError
 from pmdash.selection import MAX_WATCHED_MARKETS
-from pmdash.state.store import Store
+from pmdash.state.market import MarketState
 from pmdash.units import SCALE
 
 CATCH_UP_AFTER_S = 5.0
@@ -36,7 +36,7 @@ class CatchUp:
     """Open markets the exchange lists that the store does not know (following it whole)."""
 
 
-def waiting_markets(store: Store) -> list[str]:
+def waiting_markets(store: MarketState) -> list[str]:
     """Condition ids of the markets with a book still waiting for a snapshot (stale, or never
     given one) and not final, in the order the store holds the books."""
     waiting: dict[str, None] = {}
@@ -66,7 +66,7 @@ def resolution(market: MarketInfo, timestamp_ms: int) -> MarketResolved:
 
 
 async def catch_up(
-    gamma_base: str, store: Store, *, follow_all: bool, timeout: float = rest.TIMEOUT
+    gamma_base: str, store: MarketState, *, follow_all: bool, timeout: float = rest.TIMEOUT
 ) -> CatchUp:
     """Ask Gamma what happened while the socket was down (see the module). Raises
     ``HttpError`` when Gamma gives no usable answer: the books then stay STALE, which is
@@ -97,7 +97,7 @@ async def catch_up(
 
 async def catch_up_later(
     gamma_base: str,
-    store: Store,
+    store: MarketState,
     *,
     follow_all: bool,
     apply: Callable[[CatchUp], None],

@@ -25,17 +25,18 @@ from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from pmdash.config import ConfigError, Settings, load_settings
-from pmdash.endpoints import Endpoints, check_ws_url, is_loopback
+from pmdash.endpoints import Endpoints, check_ws_url
+from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import CLOSED, OutputError, discard_stdout, output_failed, stdout_closed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
+from pmdash.registry import FEEDS, FeedSpec, enabled_feeds, read_credentials
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
     from pmdash.models import FeedError, MarketInfo
 
-FEEDS_AVAILABLE = ("market",)
 COMMANDS = ("sim", "tail", "search")
 DEMO_NAME = "the demo exchange"
 """How messages name the exchange ``--demo`` runs (its port means nothing to the user)."""
@@ -150,7 +151,6 @@ def _sim_rate(text: str) -> float:
 
 def _sim_host(text: str) -> str:
     """``sim --host``: a loopback address only (``[::1]`` may keep its brackets)."""
-    from pmdash.sim.server import is_loopback_host
 
     host = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     if not is_loopback_host(host):
@@ -211,10 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
                      default=argparse.SUPPRESS)
 
     tail = sub.add_parser("tail", help="stream one feed headless as NDJSON")
-    tail.add_argument("feed", metavar="FEED", help=f"feed id: {', '.join(FEEDS_AVAILABLE)}")
+    tail.add_argument("feed", metavar="FEED", help=f"feed id: {', '.join(FEEDS)}")
     tail.add_argument(
         "--url",
-        help="WebSocket URL of the feed, with its path (/ws/market); it moves only the feed: "
+        help="WebSocket URL of the feed, with its path ("
+        + ", ".join(f"{spec.path} for {spec.id}" for spec in FEEDS.values())
+        + "); it moves only the feed: "
         "--market slugs are still looked up on Gamma (or on --base-url's server)",
     )
     _add_selection(tail, sub=True)
@@ -231,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="stop after S seconds (the market lookup included)",
     )
-    tail.add_argument("--books", action="store_true", help="print every book's state at exit")
+    for spec in FEEDS.values():
+        if spec.tail_options is not None:
+            spec.tail_options(tail)
     tail.add_argument(
         "--quiet", action="store_true", help="no per-event lines: book states and a summary"
     )
@@ -498,7 +502,7 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
 def _url_hint(feed_url: str | None, endpoints: Endpoints) -> str:
     """``tail --url ws://127.0.0.1:PORT/...`` with a lookup on the real Gamma: the user very
     likely meant the server at --url for both."""
-    if feed_url is None or endpoints.embedded or not is_loopback(feed_url):
+    if feed_url is None or endpoints.embedded or not is_loopback_url(feed_url):
         return ""
     parts = urlsplit(feed_url)
     base = f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
@@ -544,37 +548,45 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 def cmd_tail(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    if args.feed not in FEEDS_AVAILABLE:
-        raise ConfigError(
-            f"unknown feed {args.feed!r} for tail (available: {', '.join(FEEDS_AVAILABLE)})"
-        )
+    spec = FEEDS.get(args.feed)
+    if spec is None:
+        raise ConfigError(f"unknown feed {args.feed!r} for tail (available: {', '.join(FEEDS)})")
     if args.url is not None:
         try:
             check_ws_url(args.url, "--url", feed=args.feed)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+    from pmdash.live.controller import FeedContext
     from pmdash.tail import run_tail
 
     with _session(args) as (settings, endpoints, demo):
-        url = args.url or endpoints.market_ws
+        credentials = read_credentials(spec, settings)
+        url = args.url or spec.url(endpoints)
         _check_proxies(url, endpoints.gamma_rest, endpoints.clob_rest)
         # --seconds bounds the whole run, the market lookup included.
-        markets = _resolve(endpoints, settings, timeout=args.seconds, feed_url=args.url)
+        markets = (
+            _resolve(endpoints, settings, timeout=args.seconds, feed_url=args.url)
+            if spec.needs_markets
+            else []
+        )
         seconds = args.seconds
         if seconds is not None:
             seconds = max(seconds - (time.monotonic() - started), 0.0)
+        ctx = FeedContext(
+            endpoints=endpoints,
+            settings=settings,
+            markets=markets,
+            url=args.url,
+            credentials=credentials,
+        )
         return run_tail(
-            url,
-            markets,
+            spec,
+            ctx,
+            options=args,
             max_events=args.max_events,
             seconds=seconds,
-            books=args.books,
             quiet=args.quiet,
-            follow_new_markets=endpoints.embedded and not (settings.markets or settings.assets),
             shown_url=DEMO_NAME if demo else None,
-            # After a reconnect, ask where the markets were looked up what the socket missed,
-            # when that is the feed's own exchange (not with --url).
-            gamma_rest=endpoints.gamma_rest if args.url is None else None,
         )
 
 
@@ -626,11 +638,16 @@ def _skipped_note(skipped: Sequence[FeedError]) -> str:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     with _session(args) as (settings, endpoints, _demo):
-        _check_proxies(endpoints.market_ws, endpoints.gamma_rest, endpoints.clob_rest)
-        markets = _resolve(endpoints, settings, name_assets=True)
+        feeds: list[FeedSpec] = enabled_feeds(settings)
+        for spec in feeds:
+            read_credentials(spec, settings)  # a missing one is exit 2 before the screen opens
+        _check_proxies(*(spec.url(endpoints) for spec in feeds), endpoints.gamma_rest,
+                       endpoints.clob_rest)
+        needs_markets = any(spec.needs_markets for spec in feeds)
+        markets = _resolve(endpoints, settings, name_assets=True) if needs_markets else []
         from pmdash.app import PmdashApp
 
-        app = PmdashApp(endpoints, markets, settings=settings)
+        app = PmdashApp(endpoints, markets, settings=settings, feeds=feeds)
         app.run()
         return app.return_code or 0
 

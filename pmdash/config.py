@@ -35,6 +35,9 @@ class Settings:
     refresh_hz: float = 30.0
     tape_len: int = 500
     config_path: Path | None = None
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    """Credentials from the config file, by config key (``registry.Credential.config_key``);
+    never shown."""
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -165,11 +168,23 @@ def load_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
     return data, path
 
 
+def secret_keys() -> set[str]:
+    """The config keys the registered feeds read credentials from."""
+    from pmdash.registry import FEEDS  # the registry imports this module
+
+    return {c.config_key for spec in FEEDS.values() for c in spec.credentials}
+
+
 def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
+    secrets = secret_keys()
     for key, value in data.items():
+        if key in secrets:
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{origin}: {key} must be a non-empty string")
+            continue
         expected = _KEYS.get(key)
         if expected is None:
-            known = ", ".join(sorted(_KEYS))
+            known = ", ".join(sorted({*_KEYS, *secrets}))
             raise ConfigError(f"{origin}: unknown key {key!r} (known keys: {known})")
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{origin}: {key} must be {_EXPECTED[key]}, got {_toml_type(value)}")
@@ -202,8 +217,16 @@ def load_settings(
     raw, used_path = load_file(config_path)
     data = validate(raw, str(used_path) if used_path else "config")
     settings = Settings(config_path=used_path)
+    secrets = secret_keys()
     for key, value in data.items():
-        setattr(settings, key, value)
+        if key in secrets:
+            settings.secrets[key] = value
+        else:
+            setattr(settings, key, value)
+    if settings.secrets and used_path is not None and used_path.stat().st_mode & 0o077:
+        raise ConfigError(
+            f"{used_path} holds credentials but others can read it (chmod 600 {used_path})"
+        )
     if "markets" in data:
         settings.markets_from = f"markets in {used_path}"
     if "base_url" in data:

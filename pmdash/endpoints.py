@@ -3,7 +3,6 @@ embedded exchange (``--base-url``, ``--demo``)."""
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import SplitResult, urlsplit
 
 import msgspec
@@ -110,17 +109,3 @@ def check_ws_url(url: str, origin: str = "--url", *, feed: str | None = None) ->
             f"(e.g. {parts.scheme}://{parts.netloc}{path}), got {_shown(url)}"
         )
     return url
-
-
-def is_loopback(url: str) -> bool:
-    """Whether ``url``'s host is this machine (``localhost``, ``127.0.0.0/8``, ``::1``)."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

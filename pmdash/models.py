@@ -10,6 +10,7 @@ Units: every price and size is an ``int`` of micro-units (see ``pmdash.units``):
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 import msgspec
@@ -200,6 +201,106 @@ class Balance(_Event, tag="balance", frozen=True, kw_only=True, gc=False):
 AccountEvent = OrderEvent | Fill | Position | Balance
 
 
+
+# --- Live games (the sports socket, PROTOCOLS §4) -----------------------------------------
+# Informational: Polymarket's own documentation warns these scores may be delayed or wrong.
+
+ScoreFormat = Literal["points", "esports", "sets", "raw"]
+
+
+class Score(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """A game's score as the feed wrote it (``raw``) and, where its format is known, parsed.
+
+    ``points``: ``"88-91"``: ``home``/``away`` are the two numbers in wire order (the feed
+    lists the home team first; unconfirmed). ``esports``: ``"000-000|2-1|Bo3"``: ``home``/``away``
+    are maps won, ``parts`` holds the current map's rounds, ``best_of`` the series length.
+    ``sets`` (tennis): ``"6-4, 3-6, 2-1"``: ``parts`` holds every set's games, ``home``/``away``
+    the sets decided so far. ``raw``: none of these; only ``raw`` is meaningful."""
+
+    raw: str
+    format: ScoreFormat = "raw"
+    home: int | None = None
+    away: int | None = None
+    parts: tuple[tuple[int, int], ...] = ()
+    best_of: int | None = None
+
+
+class GameScore(_Event, tag="game", frozen=True, kw_only=True, gc=False):
+    """One game's state as the sports socket last sent it (every message is the whole game)."""
+
+    game_id: int
+    league: str
+    """``leagueAbbreviation``, lower case (``nba``, ``cs2``, ...)."""
+    slug: str = ""
+    home_team: str = ""
+    away_team: str = ""
+    status: str
+    """As sent (``InProgress``, ``Final``, ``running``, ...): unknown words are kept."""
+    score: Score
+    period: str = ""
+    elapsed: str = ""
+    live: bool = False
+    ended: bool = False
+    turn: str = ""
+    """The team with possession (NFL/CFB), else empty."""
+    finished_ms: int | None = None
+    """``finished_timestamp`` / ``finishedTimestamp`` in Unix ms, when the game ended."""
+
+
+# --- Reference prices (PolyBolt §3b, RTDS §3) ----------------------------------------------
+# Both price feeds decode into these; one ``PriceBoard`` reduces them. A price is an exact
+# ``Decimal`` (a Chainlink TWAP carries up to 18 places: micro-units would round it).
+
+PriceKind = Literal["spot", "twap"]
+
+
+class PriceTick(_Event, tag="price", frozen=True, kw_only=True, gc=False):
+    """One reference price: an update, or one point of a subscribe snapshot (``snapshot``)."""
+
+    source: str
+    """Who priced it: ``pyth``, ``chainlink``, ``binance``, ``massive``... (``""``: the frame
+    did not say, as in the 2026-09 PolyBolt capture)."""
+    symbol: str
+    """Normalised to lowercase ``<coin>usd`` for crypto (``btcusdt``, ``btc/usd`` -> ``btcusd``);
+    equity symbols lowercase (``aapl``)."""
+    kind: PriceKind
+    channel: str
+    """The wire channel or topic (``price.crypto``, ``crypto_prices_chainlink``, ...)."""
+    value: Decimal
+    """Exact: ``full_accuracy_value`` when the frame has it, else the JSON number as written."""
+    timestamp: int
+    """The price's own time (ms), not the frame's."""
+    seq: int | None = None
+    """PolyBolt's per-connection, per-channel sequence number of the frame (``None``: RTDS)."""
+    snapshot: bool = False
+    window_s: int | None = None
+    """A TWAP's window in seconds."""
+
+
+class PriceGap(_Event, tag="price_gap", frozen=True, kw_only=True, gc=False):
+    """The server dropped frames of ``channel`` (PolyBolt ``dropped: n``): no replay comes."""
+
+    channel: str
+    dropped: int
+    timestamp: int
+    symbol: str = ""
+    """The symbol of the frame that carried the count; the loss is on the whole channel."""
+
+
+class FeedAck(_Event, tag="feed_ack", frozen=True, kw_only=True, gc=False):
+    """A control answer from the server: ``authed``, ``subscribed``, ``unsubscribed``, ``pong``,
+    ``challenge`` or ``error`` (with its ``code``: ``auth_invalid``, ``bad_filter``, ...)."""
+
+    op: str
+    rid: str = ""
+    channel: str = ""
+    code: str = ""
+    provider: str = ""
+
+
+PriceEvent = PriceTick | PriceGap | FeedAck
+
+
 # --- Connection and decoding status --------------------------------------------------------
 
 FeedState = Literal["connecting", "live", "stale", "backoff", "failed", "stopped"]
@@ -259,6 +360,8 @@ class MarketInfo(msgspec.Struct, frozen=True):
     outcome_prices: tuple[int, ...] = ()
     """Gamma's displayed price of each outcome (micro-units, index-aligned with ``outcomes``):
     a snapshot from the REST lookup, not live; empty when Gamma gave none usable."""
+    game_id: int | None = None
+    """The sports game the market is on (Gamma ``gameId``, on the market or its event)."""
 
     def outcome_of(self, asset_id: str) -> str:
         try:
@@ -278,4 +381,4 @@ MarketEvent = (
     | UnknownEvent
     | FeedError
 )
-Event = MarketEvent | AccountEvent | FeedStatus
+Event = MarketEvent | AccountEvent | PriceEvent | GameScore | FeedStatus

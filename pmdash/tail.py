@@ -15,38 +15,29 @@ run). An event of an ``event_type`` pmdash does not know is not printed: the sum
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import re
 import signal
 import sys
 import time
-from collections.abc import Sequence
-from functools import partial
+from dataclasses import replace
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 import msgspec
 
-from pmdash.catch_up import CATCH_UP_AFTER_S, CatchUp, catch_up_later
-from pmdash.endpoints import PATHS
-from pmdash.jsonout import book_state, event_to_json
-from pmdash.models import (
-    Event,
-    FeedError,
-    FeedStatus,
-    MarketInfo,
-    MarketResolved,
-    NewMarket,
-    UnknownEvent,
-)
-from pmdash.net.connection import Connection
-from pmdash.net.market import market_policy
+from pmdash.jsonout import event_to_json
+from pmdash.live.controller import FeedContext
+from pmdash.models import Event, FeedError, FeedStatus, UnknownEvent
 from pmdash.output import OutputError
 from pmdash.printable import printable
-from pmdash.state.following import ResolvedStreams, announced, to_retire
+from pmdash.registry import FeedSpec
 from pmdash.state.store import Store
 
+TICK_S = 0.05
+"""How often the controller does its housekeeping (heals, following) during a run."""
 _encode = msgspec.json.Encoder().encode
 
 _ENDED_BY = {
@@ -71,37 +62,31 @@ def _counted(event: Event) -> bool:
 
 
 class TailRun:
-    """One headless run: a connection, a store, and the NDJSON writer.
-
-    ``follow_new_markets``: the run watches a whole embedded exchange (no selection), so a
-    market it announces with ``new_market`` is subscribed too, and a resolved one is no longer
-    streamed (its book stays, final; only the last ``KEEP_RESOLVED`` are kept), by the
-    dashboard's policy (``state.following``)."""
+    """One headless run of one feed: its controller (the dashboard's), a store, and the
+    NDJSON writer. ``ctx`` says what the controller is given (its ``store`` and ``tap`` are
+    the run's); ``options`` are the parsed flags, for the feed's own (``FeedSpec.tail_end``)."""
 
     def __init__(
         self,
-        url: str,
-        markets: Sequence[MarketInfo],
+        spec: FeedSpec,
+        ctx: FeedContext,
         *,
         out: IO[str],
+        options: argparse.Namespace | None = None,
         max_events: int | None = None,
         seconds: float | None = None,
-        books: bool = False,
         quiet: bool = False,
-        follow_new_markets: bool = False,
         shown_url: str | None = None,
-        gamma_rest: str | None = None,
-        catch_up_after_s: float = CATCH_UP_AFTER_S,
     ) -> None:
-        self.url = url
-        self.shown_url = shown_url or url
+        self.spec = spec
+        self.url = ctx.url or spec.url(ctx.endpoints)
+        self.shown_url = shown_url or self.url
         """How problems name the feed (``--demo``: "the demo exchange", not its port)."""
         self.out = out
+        self.options = options or argparse.Namespace()
         self.max_events = max_events
         self.seconds = seconds
-        self.books = books
         self.quiet = quiet
-        self.follow_new_markets = follow_new_markets
         self.events = 0
         """Events printed (or, with ``--quiet``, that would be) other than ``feed_status``:
         what ``--max-events`` counts. ``feed_error`` lines included."""
@@ -125,25 +110,8 @@ class TailRun:
         self.write_error: OSError | None = None
         self.problem: str | None = None
         """Why the run exits 1 (one line), else ``None``."""
-        self.store = Store()
-        assets = [token for market in markets for token in market.token_ids]
-        for market in markets:
-            self.store.add_market(market)
-            self.store.watch(market.token_ids, market.condition_id)
-        self._listed: dict[str, None] = {m.condition_id: None for m in markets}
-        """Following: the markets streamed or kept (in the order they came)."""
-        self._unstreamed = ResolvedStreams()
-        self.connection = Connection(
-            market_policy(url, assets),
-            on_events=self._on_events,
-            on_reconnect=self._on_reconnect,
-            on_lost=partial(self.store.mark_feed_lost, "market"),
-        )
-        self.gamma_rest = gamma_rest
-        """Where the markets were looked up (None: not the feed's exchange, e.g. ``--url``):
-        asked after a reconnect what the socket missed (``catch_up``)."""
-        self.catch_up_after_s = catch_up_after_s
-        self._catch_up: asyncio.Task[None] | None = None
+        self.store = Store(spec.slices(ctx.settings))
+        self.controller = spec.controller(replace(ctx, store=self.store, tap=self._tap))
         self._done = asyncio.Event()
 
     # --- ending -----------------------------------------------------------------------------
@@ -168,9 +136,11 @@ class TailRun:
 
     # --- events -----------------------------------------------------------------------------
 
-    def _on_events(self, events: list[Event], arrival: float) -> None:
+    def _tap(self, events: list[Event]) -> list[Event]:
+        """Print a frame's events; return the ones the store is to take (none once the run
+        ended; a frame cut short at ``--max-events``)."""
         if self._done.is_set():
-            return
+            return []
         if self.max_events is not None:
             left = self.max_events - self.events
             for i, event in enumerate(events):
@@ -180,9 +150,7 @@ class TailRun:
                         events = events[: i + 1]
                         self.finish("max-events")
                         break
-        self.store.apply(events, arrival)
         lines: list[str] = []
-        followed = False
         for event in events:
             if isinstance(event, UnknownEvent):
                 self.unknown += 1
@@ -199,20 +167,12 @@ class TailRun:
                 self.events += 1
                 if isinstance(event, FeedError):
                     self.errors += 1
-                elif isinstance(event, NewMarket | MarketResolved):
-                    followed = True
             if not self.quiet:
                 lines.append(_encode(event_to_json(event)).decode())
         if lines:
             lines.append("")
             self._write("\n".join(lines))
-        if self._done.is_set():
-            return
-        if followed and self.follow_new_markets:
-            self._follow()
-        heals = self.store.take_heals()
-        if heals:
-            self.connection.resync(heals)
+        return events
 
     def _note_status(self, status: FeedStatus) -> None:
         if status.state == "stopped":
@@ -223,46 +183,12 @@ class TailRun:
         elif status.state in ("backoff", "failed"):
             self.lost_reason = _RETRY_NOTE.sub("", status.detail)
 
-    def _on_reconnect(self) -> None:
-        self.store.mark_feed_reconnected("market")
-        if self.gamma_rest is None:
-            return
-        if self._catch_up is not None:
-            self._catch_up.cancel()
-        self._catch_up = asyncio.get_running_loop().create_task(
-            catch_up_later(
-                self.gamma_rest,
-                self.store,
-                follow_all=self.follow_new_markets,
-                apply=self._caught_up,
-                delay=self.catch_up_after_s,
-            )
-        )
-
-    def _caught_up(self, found: CatchUp) -> None:
-        """Markets resolved while the socket was down are printed and applied like the
-        feed's own ``market_resolved``; markets listed meanwhile are followed."""
-        for market in found.listed:
-            self.store.add_market(market)
-        if found.resolved:
-            self._on_events(list(found.resolved), time.perf_counter())
-        elif found.listed and self.follow_new_markets:
-            self._follow()
-
-    def _follow(self) -> None:
-        """Subscribe announced markets; stop streaming resolved ones, keep the last few."""
-        store = self.store
-        for market in announced(store, self._listed):
-            self._listed[market.condition_id] = None
-            store.watch(market.token_ids, market.condition_id)
-            self.connection.subscribe(market.token_ids)
-        for market in self._unstreamed.take_new(store):
-            self.connection.unsubscribe(market.token_ids)
-        for cid in to_retire(store, self._listed):
-            del self._listed[cid]
-            retired = store.markets.get(cid)
-            if retired is not None:
-                store.unwatch(retired.token_ids)
+    async def _tick(self) -> None:
+        """The controller's housekeeping, as the dashboard's flush timer does it."""
+        while True:
+            await asyncio.sleep(TICK_S)
+            self.controller.housekeep(time.perf_counter())
+            self.store.take_dirty()  # nothing draws: keep the dirty set from growing
 
     # --- the run ----------------------------------------------------------------------------
 
@@ -278,8 +204,9 @@ class TailRun:
                 loop.add_signal_handler(sig, self.finish, sig.name)
                 handled.append((sig, previous))
         try:
-            worker = asyncio.create_task(self.connection.run())
+            worker = asyncio.create_task(self.controller.run())
             waiter = asyncio.create_task(self._done.wait())
+            ticker = asyncio.create_task(self._tick())
             try:
                 done, _ = await asyncio.wait(
                     {worker, waiter}, timeout=self.seconds, return_when=asyncio.FIRST_COMPLETED
@@ -287,13 +214,9 @@ class TailRun:
                 self.finish("feed" if worker in done else "seconds")
             finally:
                 waiter.cancel()
-                self.connection.stop()
-                worker.cancel()
-                tasks = [worker, waiter]
-                if self._catch_up is not None:
-                    self._catch_up.cancel()
-                    tasks.append(self._catch_up)
-                await asyncio.gather(*tasks, return_exceptions=True)
+                ticker.cancel()
+                self.controller.stop()
+                await asyncio.gather(worker, waiter, ticker, return_exceptions=True)
             self._print_end(time.monotonic() - started)
         finally:
             for sig, previous in handled:
@@ -305,26 +228,29 @@ class TailRun:
         return self._verdict()
 
     def _print_end(self, elapsed: float) -> None:
+        spec = self.spec
         lines: list[str] = []
-        if self.books:
-            for asset_id in sorted(self.store.books):
-                lines.append(_encode(book_state(self.store.books[asset_id])).decode())
+        if spec.tail_end is not None:
+            for line in spec.tail_end(self.controller, self.options):
+                lines.append(_encode(line).decode())
         if self.quiet:
-            status = self.connection.status()
-            summary = {
+            status = self.controller.status()
+            summary: dict[str, Any] = {
                 "type": "summary",
-                "feed": "market",
+                "feed": spec.id,
                 "events": self.events,
                 "errors": self.errors,
                 "statuses": self.statuses,
                 "unknown": self.unknown,
-                "books": len(self.store.books),
-                "reconnects": status.reconnects,
-                "decode_errors": status.decode_errors,
-                "heals": sum(book.heals for book in self.store.books.values()),
-                "seconds": round(elapsed, 3),
-                "state": self.last_status.state if self.last_status is not None else None,
             }
+            if spec.tail_summary is not None:
+                summary.update(spec.tail_summary(self.controller))
+            summary.update(
+                reconnects=status.reconnects,
+                decode_errors=status.decode_errors,
+                seconds=round(elapsed, 3),
+                state=self.last_status.state if self.last_status is not None else None,
+            )
             lines.append(_encode(summary).decode())
         if lines:
             lines.append("")
@@ -340,19 +266,20 @@ class TailRun:
             state = f" (last {last.state}{detail})" if last is not None else ""
             by = _ENDED_BY.get(self.ended_by or "", "")
             self.problem = printable(
-                f"the market feed never went live at {self.shown_url}{state}{by}"
+                f"the {self.spec.id} feed never went live at {self.shown_url}{state}{by}"
             )
             return 1
         if last is None:
             return 0
         if last.state == "failed":
-            self.problem = printable(f"the market feed at {self.shown_url} failed{detail}")
+            self.problem = printable(f"the {self.spec.id} feed at {self.shown_url} failed{detail}")
             return 1
         if last.state in _NOT_LIVE:
             words, before_reason = _NOT_LIVE[last.state]
             reason = f"{before_reason}{self.lost_reason}" if self.lost_reason else ""
             self.problem = printable(
-                f"the market feed at {self.shown_url} was not live at exit ({words}{reason})"
+                f"the {self.spec.id} feed at {self.shown_url} was not live at exit"
+                f" ({words}{reason})"
             )
             return 1
         return 0
@@ -363,7 +290,10 @@ class TailRun:
             path = urlsplit(self.url).path or "/"
         except ValueError:
             return ""
-        return f"; nothing serves path {path!r} there (the market feed's path is {PATHS['market']})"
+        return (
+            f"; nothing serves path {path!r} there (the {self.spec.id} feed's path is"
+            f" {self.spec.path})"
+        )
 
     def skipped_note(self) -> str | None:
         """One line on the unknown events left out, or ``None`` when there were none."""
@@ -377,10 +307,10 @@ class TailRun:
         )
 
 
-def run_tail(url: str, markets: Sequence[MarketInfo], **options: object) -> int:
+def run_tail(spec: FeedSpec, ctx: FeedContext, **options: Any) -> int:
     """Run ``pmdash tail`` on stdout; a problem is one line on stderr. Raises ``OutputError``
     when stdout fails."""
-    run = TailRun(url, markets, out=sys.stdout, **options)  # type: ignore[arg-type]
+    run = TailRun(spec, ctx, out=sys.stdout, **options)
     code = asyncio.run(run.run())
     note = run.skipped_note()
     if note and not run.quiet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conftest import market_controller, market_group
 from textual.widgets import Footer
 
 from pmdash.app import PmdashApp
@@ -42,15 +43,15 @@ async def test_demo_dashboard_fills_and_keys_work() -> None:
             assert await _wait_for(pilot, live_ladder), "the ladder never filled with live levels"
             first = ladder.data
             assert first is not None
-            truth_bids, truth_asks = running.exchange.book(app.selected_asset)
+            truth_bids, truth_asks = running.exchange.book(market_group(app).selected_asset)
             assert truth_bids or truth_asks
-            assert app.connection.status().state == "live"
+            assert market_controller(app).connection.status().state == "live"
 
             # o flips the outcome: the ladder now shows the other token of the same market.
-            market_before = app.selected
+            market_before = market_group(app).selected
             await pilot.press("o")
             await pilot.pause(0.1)
-            assert app.selected == market_before
+            assert market_group(app).selected == market_before
             assert ladder.data is not None and ladder.data.outcome != first.outcome
             await pilot.press("o")
             await pilot.pause(0.1)
@@ -59,11 +60,11 @@ async def test_demo_dashboard_fills_and_keys_work() -> None:
             # j moves to the next market, k back.
             await pilot.press("j")
             await pilot.pause(0.1)
-            assert app.selected == app.market_order[1]
-            assert app.query_one(MarketList).highlighted_id == app.market_order[1]
+            assert market_group(app).selected == market_group(app).market_order[1]
+            assert app.query_one(MarketList).highlighted_id == market_group(app).market_order[1]
             await pilot.press("k")
             await pilot.pause(0.1)
-            assert app.selected == app.market_order[0]
+            assert market_group(app).selected == market_group(app).market_order[0]
 
             # ? opens help, escape closes it.
             await pilot.press("question_mark")
@@ -112,10 +113,11 @@ async def test_dashboard_survives_any_terminal_size() -> None:
                 assert app.is_running, f"the dashboard stopped at {width}x{height}"
                 assert app.size == (width, height)
                 if (width, height) == (80, 24):  # the narrow layout: no tape, the book's room
-                    assert ladder.outer_size.width == 56 and not app.tape.display
-                    assert app.focused is app.market_list  # back from the tiny layout
+                    assert ladder.outer_size.width == 56 and not market_group(app).tape.display
+                    assert app.focused is market_group(app).market_list  # back from the tiny layout
                 if (width, height) == (48, 14):  # the tiny layout: the book alone, keys shown
-                    assert ladder.outer_size.width == 48 and not app.market_list.display
+                    assert ladder.outer_size.width == 48
+                    assert not market_group(app).market_list.display
                     await pilot.pause()
                     shown = [
                         getattr(key, "description", "")

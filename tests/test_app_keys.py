@@ -2,13 +2,14 @@
 first and fits the keys at 60 columns and more, the help screen's footer lists only the keys
 that work there, and the help lists only keys that are bound.
 
-The real App with no sockets and fixed books (``FocusHarness``, see test_app_focus.py).
+The real App with no sockets and fixed books (``focus_app``, see test_app_focus.py).
 """
 
 from __future__ import annotations
 
 import pytest
-from test_app_focus import SIZE, FocusHarness
+from conftest import market_group
+from test_app_focus import SIZE, focus_app
 from textual.binding import Binding
 from textual.pilot import Pilot
 
@@ -34,7 +35,8 @@ def screen_row(app: PmdashApp, row: int) -> str:
 
 
 def focused_panel(app: PmdashApp) -> str | None:
-    panels = {app.market_list: "list", app.ladder: "ladder", app.tape: "tape"}
+    group = market_group(app)
+    panels = {group.market_list: "list", group.ladder: "ladder", group.tape: "tape"}
     return panels.get(app.focused) if app.focused is not None else None
 
 
@@ -49,7 +51,7 @@ async def _help(pilot: Pilot[int]) -> None:
 async def test_ctrl_c_and_ctrl_q_quit_with_exit_code_0(key: str, where: str) -> None:
     """Before, ctrl+c only showed Textual's "Press ctrl+q to quit the app". The App's own quit
     runs (it stops the feeds and returns 0; Textual's returns None)."""
-    app = FocusHarness()
+    app = focus_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         if where == "help":
@@ -65,7 +67,7 @@ async def test_ctrl_c_and_ctrl_q_quit_with_exit_code_0(key: str, where: str) -> 
 async def test_footer_leads_with_q_and_help_and_fits_from_60_columns(width: int) -> None:
     """Before, the footer listed the focused panel's keys first and docked "^p palette" at
     the right: at 80 columns it ended "o Flip o", at 50 "? Hel"."""
-    app = FocusHarness()
+    app = focus_app()
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.pause()
         seen = set()
@@ -87,7 +89,7 @@ async def test_footer_leads_with_q_and_help_and_fits_from_60_columns(width: int)
 async def test_help_footer_lists_only_the_help_keys(size: tuple[int, int]) -> None:
     """Before, the dashboard's footer stayed under the help, offering keys (o Flip outcome,
     tab Focus) that do nothing there."""
-    app = FocusHarness()
+    app = focus_app()
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await _help(pilot)
@@ -109,10 +111,11 @@ async def test_help_lists_the_quit_keys_and_only_keys_that_are_bound() -> None:
     """Every key the help names is bound on the dashboard (App, screen or a panel) or the help
     screen; the three quit keys and the command palette (no longer in the footer) are listed;
     enter is not (the highlighted market is already the one shown)."""
-    app = FocusHarness()
+    app = focus_app()
+    panels = market_group(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        nodes = [app, app.screen, app.market_list, app.ladder, app.tape]
+        nodes = [app, app.screen, panels.market_list, panels.ladder, panels.tape]
         bound = {key for node in nodes for key in node._bindings.key_to_bindings}
         await _help(pilot)
         for node in (app.screen, app.screen.query_one(HelpBox)):

@@ -8,11 +8,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import pytest
+from conftest import dashboard_app, market_controller, market_group, market_state
 from textual.pilot import Pilot
 
-from pmdash import app as app_module
-from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.models import BookSnapshot
@@ -38,37 +36,37 @@ async def until(pilot: Pilot[int], condition: Callable[[], bool], seconds: float
         await pilot.pause(0.05)
 
 
-async def test_a_book_the_server_never_sends_is_said_missing_until_one_comes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(app_module, "NO_BOOK_AFTER_S", WAIT_S)
+async def test_a_book_the_server_never_sends_is_said_missing_until_one_comes() -> None:
     async with serve_exchange(seed=7, rate=50) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
         real = running.exchange.asset_ids()[0]
         settings = Settings(assets=[UNKNOWN, real])
         markets = await resolve_markets(endpoints, settings)
-        app = PmdashApp(endpoints, markets, settings=settings)
+        app = dashboard_app(
+            markets, settings=settings, offline=False, endpoints=endpoints, no_book_after_s=WAIT_S
+        )
         async with app.run_test(size=(160, 45)) as pilot:
-            ladder, header, market_list = app.ladder, app.header, app.market_list
+            group = market_group(app)
+            ladder, header, market_list = group.ladder, group.header, group.market_list
             await pilot.pause()
-            assert app.selected_asset == UNKNOWN
+            assert market_group(app).selected_asset == UNKNOWN
             assert "waiting for book" in screen_text(ladder)  # the feed is not even open yet
 
             # Both are subscribed on one socket: the server sends the real book at once.
-            await until(pilot, lambda: app.store.books[real].has_snapshot)
+            await until(pilot, lambda: market_state(app).books[real].has_snapshot)
             opened = time.monotonic()
             await until(pilot, lambda: MISSING in screen_text(ladder))
             assert time.monotonic() - opened > WAIT_S / 2  # not before the wait
-            assert app.connection.state == "live"
+            assert market_controller(app).connection.state == "live"
             assert ladder.data is not None and ladder.data.state == "missing"
             assert "book not sent" in screen_text(header)
             await until(pilot, lambda: "no book from server" in screen_text(market_list))
 
             # A new socket: the wait starts again (stale until then, as every book).
             assert running.faults.drop() == 1
-            await until(pilot, lambda: app.connection.status().reconnects >= 1)
+            await until(pilot, lambda: market_controller(app).connection.status().reconnects >= 1)
             reopened = time.monotonic()
-            await until(pilot, lambda: app.store.books[real].state == "live")
+            await until(pilot, lambda: market_state(app).books[real].state == "live")
             await pilot.pause(0.1)
             assert "STALE" in screen_text(ladder) and MISSING not in screen_text(ladder)
             await until(pilot, lambda: MISSING in screen_text(ladder))
@@ -99,25 +97,26 @@ async def test_a_book_the_server_never_sends_is_said_missing_until_one_comes(
             assert "no book" not in screen_text(market_list)
 
 
-async def test_a_reconnect_during_the_wait_still_ends_in_missing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_a_reconnect_during_the_wait_still_ends_in_missing() -> None:
     """Found in review: only the earliest end of a wait was kept, and cleared when it came;
     a socket reopened during the first wait started a later one that was then never looked
     at, so the ladder said "waiting for book" for good."""
     wait = 3.0  # longer than the reconnect's backoff: the socket reopens inside the wait
-    monkeypatch.setattr(app_module, "NO_BOOK_AFTER_S", wait)
     missing = f"no book from the server after {wait:g} s — is the token id right?"
     async with serve_exchange(seed=7, rate=50) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
         settings = Settings(assets=[UNKNOWN])
-        app = PmdashApp(endpoints, await resolve_markets(endpoints, settings), settings=settings)
+        markets = await resolve_markets(endpoints, settings)
+        app = dashboard_app(
+            markets, settings=settings, offline=False, endpoints=endpoints, no_book_after_s=wait
+        )
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: app.connection.state == "live")
+            await until(pilot, lambda: market_controller(app).connection.state == "live")
             await pilot.pause(wait / 6)
             assert running.faults.drop() == 1  # well inside the first wait
-            await until(pilot, lambda: app.connection.status().reconnects >= 1)
-            await until(pilot, lambda: app.connection.state == "live")
-            reopened = app.connection.status()
+            await until(pilot, lambda: market_controller(app).connection.status().reconnects >= 1)
+            await until(pilot, lambda: market_controller(app).connection.state == "live")
+            reopened = market_controller(app).connection.status()
             assert reopened.reconnects == 1
-            await until(pilot, lambda: missing in screen_text(app.ladder), seconds=3 * wait)
+            ladder = market_group(app).ladder
+            await until(pilot, lambda: missing in screen_text(ladder), seconds=3 * wait)

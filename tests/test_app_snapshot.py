@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import dashboard_app
+
 from pmdash.app import PmdashApp
-from pmdash.endpoints import Endpoints
 from pmdash.models import (
     BookSnapshot,
     FeedStatus,
@@ -84,28 +85,19 @@ def _events() -> list:  # type: ignore[type-arg]
     ]
 
 
-class DashboardHarness(PmdashApp):
-    """The real App with the feeds switched off and fixed data in its store."""
+LIVE = FeedStatus(
+    feed="market",
+    state="live",
+    frames=4_210,
+    frames_per_s=42.0,
+    last_frame_age_s=0.2,
+    latency_ms=38.0,
+)
 
-    def __init__(self) -> None:
-        super().__init__(Endpoints.from_base_url("http://127.0.0.1:9"), MARKETS)
-        self.theme = "textual-dark"
-        self.store.apply(_events())
 
-    def start_feeds(self) -> None:
-        """No sockets in a snapshot."""
-
-    def feed_statuses(self) -> list[FeedStatus]:
-        return [
-            FeedStatus(
-                feed="market",
-                state="live",
-                frames=4_210,
-                frames_per_s=42.0,
-                last_frame_age_s=0.2,
-                latency_ms=38.0,
-            )
-        ]
+def dashboard() -> PmdashApp:
+    """The real App with no sockets and fixed data in its store."""
+    return dashboard_app(MARKETS, events=_events(), status=LIVE)
 
 
 def test_dashboard_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-def]
@@ -113,12 +105,12 @@ def test_dashboard_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-de
     marked resolved), a header for "Will the Fed cut rates in December?" (Yes, bid 0.62, ask
     0.65, spread 0.03), a ladder with 12 asks above and 12 bids below a spread line, a tape of 8
     trades with green BUY and red SELL, the status bar with a green dot for the live market
-    feed, and the footer keys q, ?, o, j/k, tab."""
-    assert snap_compare(DashboardHarness(), terminal_size=(150, 40))
+    feed, and the footer keys q, ?, j/k, tab, o and t."""
+    assert snap_compare(dashboard(), terminal_size=(150, 40))
 
 
 def test_dashboard_snapshot_resolved_market(snap_compare) -> None:  # type: ignore[no-untyped-def]
     """You should see: the Bitcoin market selected (j), its header with a RESOLVED badge naming
     "Up" as the winner and "book final", and a one-level ladder under a green RESOLVED banner
     (the book as it closed), drawn in muted colours."""
-    assert snap_compare(DashboardHarness(), terminal_size=(150, 40), press=["j"])
+    assert snap_compare(dashboard(), terminal_size=(150, 40), press=["j"])

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import MarketStore, market_store
 
 from pmdash.catch_up import catch_up, resolution, waiting_markets
 from pmdash.config import Settings
@@ -19,12 +20,11 @@ from pmdash.net.http import HttpError
 from pmdash.net.rest import IDS_PER_REQUEST, markets_by_condition, markets_by_token
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import serve_exchange
-from pmdash.state.store import Store
 from pmdash.units import SCALE
 
 
-def _store_of(markets: list[MarketInfo]) -> Store:
-    store = Store()
+def _store_of(markets: list[MarketInfo]) -> MarketStore:
+    store = market_store()
     for market in markets:
         store.add_market(market)
         store.watch(market.token_ids, market.condition_id)
@@ -46,7 +46,7 @@ async def test_markets_closed_while_down_resolve_and_listed_ones_are_found() -> 
         first, second, third = (m.condition_id for m in markets)
         for market in markets:  # every book live, then the socket goes and comes back
             store.apply([_snapshot(token, market.condition_id) for token in market.token_ids])
-        store.mark_feed_reconnected("market")
+        store.mark_feed_reconnected()
         # While the socket was down: one market resolved, one was listed; and one book of
         # the third market got its snapshot again (its market is not waiting any more).
         running.exchange.resolve(first)

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmdash.feeds import market, market_hot
+from pmdash.feeds import common, market
+from pmdash.feeds.market import decoding
+from pmdash.feeds.market import hot_path as market_hot
 from pmdash.models import (
     BestBidAsk,
     BookDelta,
@@ -352,7 +354,7 @@ def test_malformed_frame_gives_a_specific_error(text: str | bytes, expected: str
     assert isinstance(error, FeedError)
     assert error.feed == "market"
     assert expected in error.message
-    assert error.sample == market.sample_of(text)
+    assert error.sample == common.sample_of(text)
     error.sample.encode("utf-8")  # always safe to log or print
     error.message.encode("utf-8")
 
@@ -362,7 +364,7 @@ def test_sample_is_the_first_120_characters() -> None:
     error = only(text)
     assert isinstance(error, FeedError)
     assert error.sample == text[:120]
-    assert market.sample_of(text.encode()) == text[:120]
+    assert common.sample_of(text.encode()) == text[:120]
 
 
 def test_array_salvages_good_items_with_an_error_per_bad_one() -> None:
@@ -421,7 +423,7 @@ def check_events(events: Any) -> None:
         )
         if isinstance(e, FeedError):
             assert not e.message.startswith("internal"), e.message
-            assert len(e.sample) <= market.SAMPLE_CHARS
+            assert len(e.sample) <= common.SAMPLE_CHARS
             e.message.encode()
             e.sample.encode()
 
@@ -469,7 +471,7 @@ def test_never_raises_on_damaged_events(
 def test_fast_and_slow_paths_agree() -> None:
     frames = [frame(price_change()), frame(book(), trade()), frame(trade(size="", side=""))]
     for text in frames:
-        assert market.decode(text) == market._decode_slow(text)
+        assert market.decode(text) == decoding._decode_slow(text)
 
 
 # --- The hot path ------------------------------------------------------------------------------
@@ -522,22 +524,22 @@ def test_a_book_reads_alike_in_a_short_frame_and_in_a_long_one() -> None:
     short = frame(item)
     long = frame(item, *(book(asset_id=str(i)) for i in range(30)))
     assert len(short) < market_hot.SHORT_FRAME <= len(long)
-    expected = market._decode_typed(short)
+    expected = decoding._decode_typed(short)
     assert market.decode(short) == expected
     assert market.decode(long)[0] == expected[0]
-    assert market.decode(long) == market._decode_typed(long)
+    assert market.decode(long) == decoding._decode_typed(long)
 
 
 def test_hot_path_takes_the_server_frames_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """The common frames never reach the typed path (once their prices are known), and give
     the events the typed path gives."""
     frames = hot_frames()
-    expected = [market._decode_typed(text) for text in frames]  # also caches their prices
+    expected = [decoding._decode_typed(text) for text in frames]  # also caches their prices
 
     def no_typed_path(text: str | bytes) -> list[Any]:
         raise AssertionError(f"took the typed path: {text[:60]!r}")
 
-    monkeypatch.setattr(market, "_decode_typed", no_typed_path)
+    monkeypatch.setattr(decoding, "_decode_typed", no_typed_path)
     assert [market.decode(text) for text in frames] == expected
     assert [market.decode(text.encode()) for text in frames] == expected
 
@@ -559,7 +561,7 @@ def test_hot_path_takes_the_server_frames_alone(monkeypatch: pytest.MonkeyPatch)
 def test_frames_the_hot_path_leaves_decode_as_on_the_typed_path(item: dict[str, Any]) -> None:
     text = frame(item)
     events = market.decode(text)
-    assert events == market._decode_typed(text)
+    assert events == decoding._decode_typed(text)
     assert not any(isinstance(e, FeedError) for e in events), events
 
 
@@ -589,7 +591,7 @@ def test_hot_and_typed_paths_agree_on_sizes(sizes: list[str], cents: int) -> Non
     for item in (change, trade(size=sizes[0]), book(bids=levels, asks=[])):
         text = frame(item)
         events = market.decode(text)
-        assert events == market._decode_typed(text)
+        assert events == decoding._decode_typed(text)
     exact = [exact_units(text) for text in sizes]
     delta = market.decode(frame(change))[0]
     if None in exact[:2]:
@@ -636,7 +638,7 @@ def test_level_texts_are_never_misread(trap: dict[str, Any], compact: bool) -> N
     text = json.dumps(item, separators=(",", ":") if compact else None)
     for _ in range(2):  # cold, then warm
         market.clear_value_caches()
-        expected = market._decode_typed(text)
+        expected = decoding._decode_typed(text)
         assert market.decode(text) == expected
         assert market.decode(text) == expected
 
@@ -655,7 +657,7 @@ def test_hot_and_typed_paths_agree_on_odd_levels(
         {"price": f"0.{60 + i}", "size": str(i + 1), **extra} for i, extra in enumerate(extras)
     ]
     text = json.dumps(book(bids=levels, asks=[]), separators=(",", ":") if compact else None)
-    expected = market._decode_typed(text)
+    expected = decoding._decode_typed(text)
     assert market.decode(text) == expected
     assert market.decode(text) == expected  # with its levels cached
 
@@ -663,7 +665,7 @@ def test_hot_and_typed_paths_agree_on_odd_levels(
 def test_layouts_the_hot_path_does_not_split_decode_as_on_the_typed_path() -> None:
     for text in (json.dumps(book(), indent=1), json.dumps(book()).replace("}, {", "} ,{")):
         events = market.decode(text)
-        assert events == market._decode_typed(text)
+        assert events == decoding._decode_typed(text)
         assert isinstance(events[0], BookSnapshot)
 
 
@@ -698,7 +700,7 @@ def test_long_sides_agree_with_the_typed_path_book_after_book(
         elif what == "swap":
             levels[at], levels[-1] = levels[-1], levels[at]
         text = json.dumps(msg)
-        assert market.decode(text) == market._decode_typed(text)
+        assert market.decode(text) == decoding._decode_typed(text)
 
 
 def test_value_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -709,7 +711,7 @@ def test_value_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         msg = deep_book(asset_id=asset)
         msg["bids"][-1]["size"] = str(i + 1)
         text = json.dumps(msg)
-        assert market.decode(text) == market._decode_typed(text)
+        assert market.decode(text) == decoding._decode_typed(text)
         assert len(market_hot._levels) <= 16
         assert len(market_hot._sides) <= 3
     market.clear_value_caches()
@@ -727,7 +729,7 @@ def test_json_number_sizes_on_every_path() -> None:
         hot = only(frame(item))
         assert not isinstance(hot, FeedError), hot
         salvaged = market.decode(json.dumps([item, 7]))[0]  # the slow path, item by item
-        assert hot == salvaged == market._decode_typed(frame(item))[0]
+        assert hot == salvaged == decoding._decode_typed(frame(item))[0]
     assert only(frame(change)).changes[0].size == 520_250_000
     assert only(frame(trade(size=219.217767))).size == 219_217_767
     assert only(frame(book(bids=levels))).bids == ((610_000, 1_200_000_000), (600_000, 1))

@@ -34,8 +34,14 @@ def body(value: Any) -> str:
 # --- CLOB /book ----------------------------------------------------------------------------
 
 
+def one_book(text: str | bytes) -> BookSnapshot | FeedError:
+    """The one result of a body holding one book summary (``GET /book``)."""
+    (result,) = clob_rest.decode_books(text)
+    return result
+
+
 def test_book_body_normalised_best_first() -> None:
-    snap = clob_rest.decode_book(body(BOOK))
+    snap = one_book(body(BOOK))
     assert isinstance(snap, BookSnapshot)
     assert snap.feed == "rest"
     assert snap.bids == ((490_000, 310_200_000), (150_000, 100_000_000))
@@ -43,30 +49,29 @@ def test_book_body_normalised_best_first() -> None:
     assert (snap.tick_size, snap.last_trade_price) == (10_000, 500_000)
     assert snap.timestamp == 1790909400123
     assert snap.hash == BOOK["hash"]
-    assert clob_rest.decode_book(body(BOOK).encode()) == snap
+    assert one_book(body(BOOK).encode()) == snap
 
 
 def test_book_404_body_names_the_server_error() -> None:
-    error = clob_rest.decode_book('{"error":"No orderbook exists for the requested token id"}')
+    error = one_book('{"error":"No orderbook exists for the requested token id"}')
     assert isinstance(error, FeedError)
     assert error.feed == "rest"
-    assert error.message == "book: server error: 'No orderbook exists for the requested token id'"
+    assert error.message == "books: server error: 'No orderbook exists for the requested token id'"
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("<html>502</html>", "not JSON: "),
-        ("[]", "book: a JSON array, not a book object"),
-        (body({**BOOK, "bids": [{"price": "1.2", "size": "1"}]}), "book.bids[0].price: price "),
-        (body({**BOOK, "asks": [{"price": "0.5", "size": "-1"}]}), "book.asks[0].size: negative"),
-        (body({**BOOK, "timestamp": "2026-01-01T00:00:00Z"}), "book.timestamp: expected `int`"),
+        (body({**BOOK, "bids": [{"price": "1.2", "size": "1"}]}), "books.bids[0].price: price "),
+        (body({**BOOK, "asks": [{"price": "0.5", "size": "-1"}]}), "books.asks[0].size: negative"),
+        (body({**BOOK, "timestamp": "2026-01-01T00:00:00Z"}), "books.timestamp: expected `int`"),
         (body({k: v for k, v in BOOK.items() if k != "bids"}), "missing required field `bids`"),
-        (body({**BOOK, "tick_size": "x"}), "book.tick_size: not a decimal number: 'x'"),
+        (body({**BOOK, "tick_size": "x"}), "books.tick_size: not a decimal number: 'x'"),
     ],
 )
 def test_bad_book_bodies(text: str, expected: str) -> None:
-    error = clob_rest.decode_book(text)
+    error = one_book(text)
     assert isinstance(error, FeedError)
     assert expected in error.message
     assert error.sample == text[:120]
@@ -273,7 +278,7 @@ KEYS = ["clobTokenIds", "outcomes", "conditionId", "orderPriceMinTickSize", "act
         "id", "slug", "question", "enableOrderBook", "markets", "events"]  # fmt: skip
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DECODERS = [gamma.decode_market, gamma.decode_markets, gamma.decode_search, gamma.decode_event,
-            clob_rest.decode_book, clob_rest.decode_books]  # fmt: skip
+            clob_rest.decode_books]  # fmt: skip
 
 
 def check(result: Any) -> None:
@@ -304,4 +309,4 @@ def test_gamma_never_raises_on_damaged_markets(changes: dict[str, Any]) -> None:
     damaged = market(**changes)
     check(gamma.decode_market(body(damaged)))
     check(gamma.decode_search(body({"events": [{"markets": [damaged, market()]}]})))
-    check(clob_rest.decode_book(body({**BOOK, **changes})))
+    check(one_book(body({**BOOK, **changes})))

@@ -140,7 +140,7 @@ def test_every_market_fixture_decodes(name: str) -> None:
 def decode_rest(name: str, body: bytes, raw: Any) -> list[Any]:
     """Pick the decoder a REST body's shape calls for."""
     if isinstance(raw, dict) and "bids" in raw:
-        return [clob_rest.decode_book(body)]
+        return clob_rest.decode_books(body)
     if isinstance(raw, dict) and "events" in raw and "conditionId" not in raw:
         return gamma.decode_search(body)
     if isinstance(raw, list) and raw and "markets" in raw[0]:
@@ -319,13 +319,18 @@ def test_market_resolved_winning_asset() -> None:
     assert resolved.asset_ids == (YES, NO)
 
 
+def one_book(body: bytes) -> object:
+    (book,) = clob_rest.decode_books(body)
+    return book
+
+
 def test_rest_books_best_first() -> None:
-    book = clob_rest.decode_book(real_bytes("rest", "py_book.json"))
+    book = one_book(real_bytes("rest", "py_book.json"))
     assert isinstance(book, BookSnapshot)
     assert book.bids[0] == (100_000, 125_000_000)
     assert book.asks[0] == (140_000, 705_000_000)
     assert (len(book.bids), len(book.asks)) == (5, 7)
-    crates = clob_rest.decode_book(real_bytes("rest", "crates_clob_book_response.json"))
+    crates = one_book(real_bytes("rest", "crates_clob_book_response.json"))
     assert isinstance(crates, BookSnapshot)
     assert (crates.bids[0][0], crates.asks[0][0]) == (500_000, 510_000)
 

@@ -20,6 +20,8 @@ NAMED = (
     "pmdash.feeds.market",
     "pmdash.feeds.gamma",
     "pmdash.feeds.clob_rest",
+    "pmdash.strike",
+    "pmdash.credentials",
 )
 
 SCRIPT = """

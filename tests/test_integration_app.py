@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable
-from functools import partial
 
+from conftest import dashboard_app, market_controller, market_group, market_state
 from textual.pilot import Pilot
 
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
-from pmdash.net.connection import Connection
 from pmdash.net.policy import ClientPing
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import ServingExchange, serve_exchange
@@ -46,27 +44,28 @@ async def live_dashboard(
         endpoints = Endpoints.from_base_url(running.base_url)
         app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(lambda: all(b.state == "live" for b in app.store.books.values()))
+            await until(lambda: all(b.state == "live" for b in market_state(app).books.values()))
             yield running, app, pilot
 
 
 async def test_new_market_is_followed_and_resolution_is_shown() -> None:
     async with live_dashboard(seed=5, markets=3) as (running, app, pilot):
-        reconnects = app.connection.status().reconnects
+        reconnects = market_controller(app).connection.status().reconnects
 
         fresh = running.exchange.add_market()
-        await until(lambda: fresh.condition_id in app.market_order)
+        await until(lambda: fresh.condition_id in market_group(app).market_order)
         await until(
             lambda: all(
-                token in app.store.books and app.store.books[token].state == "live"
+                token in market_state(app).books and market_state(app).books[token].state == "live"
                 for token in fresh.token_ids
             )
         )
-        assert app.connection.status().reconnects == reconnects  # subscribed in place
+        # Subscribed in place.
+        assert market_controller(app).connection.status().reconnects == reconnects
 
-        first = app.market_order[0]
+        first = market_group(app).market_order[0]
         running.exchange.resolve(first)
-        await until(lambda: first in app.store.resolved)
+        await until(lambda: first in market_state(app).resolved)
         await pilot.pause(0.2)
         assert "RESOLVED" in screen_text(app.query_one(MarketHeader))
 
@@ -78,22 +77,22 @@ async def test_explicit_selection_does_not_follow_new_markets() -> None:
         settings = Settings(markets=[chosen[0].slug])
         app = PmdashApp(endpoints, chosen, settings=settings)
         async with app.run_test(size=(160, 45)):
-            await until(lambda: all(b.state == "live" for b in app.store.books.values()))
+            await until(lambda: all(b.state == "live" for b in market_state(app).books.values()))
             fresh = running.exchange.add_market()
-            await until(lambda: fresh.condition_id in app.store.markets)  # announced...
+            await until(lambda: fresh.condition_id in market_state(app).markets)  # announced...
             await asyncio.sleep(0.3)
-            assert app.market_order == [chosen[0].condition_id]  # ...but not listed
-            assert not set(fresh.token_ids) & set(app.store.books)
+            assert market_group(app).market_order == [chosen[0].condition_id]  # ...but not listed
+            assert not set(fresh.token_ids) & set(market_state(app).books)
 
 
 async def test_lost_connection_shows_every_book_stale_until_it_is_back() -> None:
     async with live_dashboard(seed=7, markets=2) as (running, app, pilot):
-        books = app.store.books
+        books = market_state(app).books
         await pilot.pause(0.2)
         assert "stale" not in screen_text(app.query_one(MarketHeader))
 
         await running.server.stop()  # the exchange is gone: every reconnect is refused
-        await until(lambda: app.connection.state in ("connecting", "backoff"))
+        await until(lambda: market_controller(app).connection.state in ("connecting", "backoff"))
         assert {b.state for b in books.values()} == {"stale"}
         reasons = {b.stale_reason or "" for b in books.values()}
         assert all(r.startswith("connection lost: ") for r in reasons), reasons
@@ -102,58 +101,59 @@ async def test_lost_connection_shows_every_book_stale_until_it_is_back() -> None
         assert "stale" in screen_text(app.query_one(MarketHeader))
         assert "STALE" in screen_text(app.query_one(MarketList))
 
-        await until(lambda: app.connection.retries >= 2)
+        await until(lambda: market_controller(app).connection.retries >= 2)
         assert {b.state for b in books.values()} == {"stale"}  # still, while it retries
 
 
 async def test_old_resolved_markets_leave_the_list_and_the_subscription() -> None:
     async with live_dashboard(seed=8, markets=KEEP_RESOLVED + 3) as (running, app, pilot):
-        shown = app.market_order[0]
-        others = app.market_order[1:]  # resolved in this order, oldest first
+        shown = market_group(app).market_order[0]
+        others = market_group(app).market_order[1:]  # resolved in this order, oldest first
         for cid in [shown, *others]:
             running.exchange.resolve(cid)
-            await until(lambda cid=cid: cid in app.store.resolved)
+            await until(lambda cid=cid: cid in market_state(app).resolved)
 
         kept = others[-KEEP_RESOLVED:]
         retired = others[: len(others) - KEEP_RESOLVED]
-        await until(lambda: app.market_order == [shown, *kept])
+        await until(lambda: market_group(app).market_order == [shown, *kept])
         await pilot.pause(0.6)  # a list repaint (LIST_HZ)
         sessions = running.server.sessions.on("/ws/market")
         assert len(sessions) == 1
         subscribed: set[str] = sessions[0].assets  # type: ignore[attr-defined]
         for cid in retired:
-            tokens = app.store.markets[cid].token_ids
-            assert not set(tokens) & set(app.store.books)
+            tokens = market_state(app).markets[cid].token_ids
+            assert not set(tokens) & set(market_state(app).books)
             await until(lambda tokens=tokens: not set(tokens) & subscribed)
         for cid in [shown, *kept]:
-            assert set(app.store.markets[cid].token_ids) <= set(app.store.books)
+            assert set(market_state(app).markets[cid].token_ids) <= set(market_state(app).books)
         rows = screen_text(app.query_one(MarketList))
         assert rows.count("RESOLVED") == KEEP_RESOLVED + 1
-        assert app.selected == shown  # on screen, so kept though it resolved first
+        assert market_group(app).selected == shown  # on screen, so kept though it resolved first
 
         await pilot.press("j")  # move off it: the next market event retires it too
-        await until(lambda: app.selected != shown)
+        await until(lambda: market_group(app).selected != shown)
         running.exchange.add_market()
-        await until(lambda: shown not in app.market_order)
-        assert len([c for c in app.market_order if c in app.store.resolved]) == KEEP_RESOLVED
+        await until(lambda: shown not in market_group(app).market_order)
+        resolved = market_state(app).resolved
+        assert len([c for c in market_group(app).market_order if c in resolved]) == KEEP_RESOLVED
 
 
 async def test_a_resolved_market_is_final_and_no_reconnect_makes_it_stale() -> None:
     """Before, a resolved market stayed subscribed, so every reconnect marked its books stale
     for good: the exchange sends no snapshot for a closed market."""
     async with live_dashboard(seed=9, markets=3) as (running, app, pilot):
-        shown = app.market_order[0]
-        tokens = set(app.store.markets[shown].token_ids)
+        shown = market_group(app).market_order[0]
+        tokens = set(market_state(app).markets[shown].token_ids)
         running.exchange.resolve(shown)
-        await until(lambda: all(app.store.books[t].state == "final" for t in tokens))
+        await until(lambda: all(market_state(app).books[t].state == "final" for t in tokens))
         session = running.server.sessions.on("/ws/market")[0]
         await until(lambda: not tokens & session.assets)  # type: ignore[attr-defined]
 
         assert running.faults.drop() == 1
-        await until(lambda: app.connection.status().reconnects >= 1)
-        others = [b for t, b in app.store.books.items() if t not in tokens]
+        await until(lambda: market_controller(app).connection.status().reconnects >= 1)
+        others = [b for t, b in market_state(app).books.items() if t not in tokens]
         await until(lambda: all(b.state == "live" for b in others))
-        assert {app.store.books[t].state for t in tokens} == {"final"}
+        assert {market_state(app).books[t].state for t in tokens} == {"final"}
         fresh = running.server.sessions.on("/ws/market")[-1]
         assert not tokens & fresh.assets  # type: ignore[attr-defined]  # not asked for again
         await pilot.pause(0.3)
@@ -169,17 +169,18 @@ async def test_what_the_socket_missed_while_down_is_caught_up_from_gamma() -> No
     one listed meanwhile never appeared. After a reconnect the App asks Gamma (``catch_up``)."""
     async with live_dashboard(seed=12, markets=3) as (running, app, pilot):
         app.catch_up_after_s = 0.3
-        gone = app.market_order[0]  # on screen
-        tokens = set(app.store.markets[gone].token_ids)
+        gone = market_group(app).market_order[0]  # on screen
+        tokens = set(market_state(app).markets[gone].token_ids)
         running.exchange.pause()  # nothing may announce either change on a socket
         assert running.faults.drop() == 1
         running.exchange.resolve(gone)
         new = running.exchange.add_market()
         running.exchange.resume()
-        await until(lambda: gone in app.store.resolved)
-        assert {app.store.books[t].state for t in tokens} == {"final"}
-        await until(lambda: new.condition_id in app.market_order)
-        await until(lambda: all(t in app.store.books and app.store.books[t].state == "live"
+        await until(lambda: gone in market_state(app).resolved)
+        assert {market_state(app).books[t].state for t in tokens} == {"final"}
+        await until(lambda: new.condition_id in market_group(app).market_order)
+        books = market_state(app).books
+        await until(lambda: all(t in books and books[t].state == "live"
                                 for t in new.token_ids))
         await pilot.pause(0.3)
         ladder = screen_text(app.query_one(BookLadder))
@@ -190,12 +191,12 @@ async def test_what_the_socket_missed_while_down_is_caught_up_from_gamma() -> No
 async def test_a_market_that_resolves_while_out_of_sync_says_so_and_settles() -> None:
     """Before, it showed "DESYNCED … requesting snapshot" for good: none comes once closed."""
     async with live_dashboard(seed=13, markets=2) as (running, app, pilot):
-        shown = app.market_order[0]
-        asset = app.selected_asset
+        shown = market_group(app).market_order[0]
+        asset = market_group(app).selected_asset
         assert asset is not None
-        app.store.books[asset].mark_desynced("best bid mismatch")
+        market_state(app).books[asset].mark_desynced("best bid mismatch")
         running.exchange.resolve(shown)
-        await until(lambda: app.store.books[asset].state == "final")
+        await until(lambda: market_state(app).books[asset].state == "final")
         await pilot.pause(0.3)
         ladder = screen_text(app.query_one(BookLadder))
         assert "RESOLVED — out of sync when it closed (best bid mismatch)" in ladder
@@ -206,19 +207,18 @@ async def test_a_server_that_stops_answering_is_shown_stale_at_once_and_live_aft
     """Before, a silent server looked live until the watchdog dropped the socket (30 s)."""
     async with serve_exchange(seed=10, rate=100, markets=2, lifecycle_s=0) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
-        app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
         quick = ClientPing(interval=0.1, timeout=20.0, late=0.3)
-        app.connection = Connection(
-            dataclasses.replace(app.connection.policy, heartbeat=quick),
-            on_events=app._on_events,
-            on_reconnect=partial(app.store.mark_feed_reconnected, "market"),
-            on_lost=partial(app.store.mark_feed_lost, "market"),
+        app = dashboard_app(
+            await resolve_markets(endpoints, Settings()),
+            offline=False,
+            endpoints=endpoints,
+            heartbeat=quick,
         )
         async with app.run_test(size=(160, 45)) as pilot:
-            books = app.store.books
+            books = market_state(app).books
             await until(lambda: all(b.state == "live" for b in books.values()))
             running.faults.stall(1.5)
-            await until(lambda: app.connection.state == "stale")
+            await until(lambda: market_controller(app).connection.state == "stale")
             await pilot.pause(0.6)  # a flush and a list repaint
             ladder = screen_text(app.query_one(BookLadder))
             assert "STALE — no PONG or data for 0.3 s after a PING" in ladder
@@ -226,9 +226,9 @@ async def test_a_server_that_stops_answering_is_shown_stale_at_once_and_live_aft
             assert "STALE" in screen_text(app.query_one(MarketList))
             assert {b.state for b in books.values()} == {"live"}  # the books need no snapshot
 
-            await until(lambda: app.connection.state == "live")
+            await until(lambda: market_controller(app).connection.state == "live")
             await pilot.pause(0.6)
             assert "STALE" not in screen_text(app.query_one(BookLadder))
             assert "STALE" not in screen_text(app.query_one(MarketList))
-            status = app.connection.status()
+            status = market_controller(app).connection.status()
             assert status.reconnects == 0 and sum(b.heals for b in books.values()) == 0

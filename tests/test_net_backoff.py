@@ -1,4 +1,4 @@
-"""Backoff delays: doubling, cap, jitter bounds, reset after a healthy connection."""
+"""Backoff delays: doubling, cap, jitter bounds, reset by a connection that delivered data."""
 
 from __future__ import annotations
 
@@ -8,14 +8,6 @@ import pytest
 
 from pmdash.net.backoff import Backoff
 from pmdash.net.rate import RateMeter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def top(backoff: Backoff, n: int) -> list[float]:
@@ -62,26 +54,20 @@ def test_huge_failure_count_does_not_overflow() -> None:
     assert b.next_delay() == 60.0
 
 
-def test_reset_after_a_healthy_connection() -> None:
-    clock = FakeClock()
-    b = Backoff(1.0, 60.0, jitter="none", healthy_after=30.0, clock=clock)
+def test_reset_starts_again_from_the_base() -> None:
+    b = Backoff(1.0, 60.0, jitter="none")
     assert top(b, 4) == [1, 2, 4, 8]
-    b.connected()
-    clock.now += 30.0
-    assert b.next_delay() == 1  # the last connection was healthy: start over
-    assert b.next_delay() == 2
+    b.reset()  # a connection delivered data
+    assert top(b, 3) == [1, 2, 4]  # only attempts that fail before data grow it again
 
 
-def test_short_lived_connection_keeps_growing() -> None:
-    clock = FakeClock()
-    b = Backoff(1.0, 60.0, jitter="none", healthy_after=30.0, clock=clock)
-    assert top(b, 3) == [1, 2, 4]
-    b.connected()
-    clock.now += 29.0
-    assert b.next_delay() == 8
-    # Being healthy once is judged only for the connection it was measured on.
-    clock.now += 100.0
-    assert b.next_delay() == 16
+def test_reset_with_full_jitter_draws_within_the_base() -> None:
+    b = Backoff(1.0, 60.0, rng=lambda: 0.999)
+    for _ in range(10):
+        b.next_delay()
+    assert b.next_delay() == pytest.approx(59.94)
+    b.reset()
+    assert b.next_delay() == pytest.approx(0.999)
 
 
 def test_failed_delay_is_about_the_cap() -> None:

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from pmdash import cli
-from pmdash.models import BookSnapshot, FeedError, MarketInfo
+from pmdash.models import FeedError, MarketInfo
 from pmdash.net.http import HttpError, build_url, get_bytes, get_json
-from pmdash.net.rest import fetch_book, list_markets, market_by_slug, search
+from pmdash.net.rest import list_markets, market_by_slug, search
 
 REST_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "rest"
 
@@ -217,31 +217,6 @@ async def test_body_size_limit(server: FixtureServer) -> None:
 # --- rest.py -------------------------------------------------------------------------------
 
 
-async def test_fetch_book_from_fixture(server: FixtureServer) -> None:
-    body = fixture("py_book.json")
-    server.serve("/book", body)
-    token = "23360939988679364027624185518382759743328544433592111535569478055890815567848"
-    book = await fetch_book(server.base, token)
-    assert isinstance(book, BookSnapshot)
-    assert book.asset_id == token
-    # The REST body lists bids ascending; the snapshot holds best (highest) first.
-    assert book.bids[0][0] == max(price for price, _ in book.bids)
-    assert server.requests[-1][:2] == ("/book", {"token_id": [token]})
-
-
-async def test_fetch_book_unknown_token_is_a_feed_error(server: FixtureServer) -> None:
-    server.serve("/book", '{"error":"No orderbook exists for the requested token id"}', 404)
-    result = await fetch_book(server.base, "999")
-    assert isinstance(result, FeedError)
-    assert "HTTP 404" in result.message and "No orderbook exists" in result.message
-    assert "999" in result.message
-
-
-async def test_fetch_book_network_failure_is_a_feed_error(server: FixtureServer) -> None:
-    server.serve("/book", "{}", delay=1.0)
-    result = await fetch_book(server.base, "1", timeout=0.2)
-    assert isinstance(result, FeedError)
-    assert "no answer within 0.2 s" in result.message
 
 
 async def test_market_by_slug_from_fixture(server: FixtureServer) -> None:

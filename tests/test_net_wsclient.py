@@ -1,8 +1,9 @@
-"""pmdash's own WebSocket client: the pure frame parser/encoder, then the asyncio client against
-real loopback servers (websockets' server, and a raw TCP server that sends crafted bytes).
+"""pmdash's WebSocket client (websockets' sans-I/O ``ClientProtocol`` under pmdash's asyncio
+``Protocol``) against real loopback servers: websockets' server, and a raw TCP server that
+sends crafted bytes (every frame kind, split anywhere; every protocol error a server can make).
 
 Frames the tests send as a server, and the client frames they read back, are built and parsed
-here by hand, independently of ``pmdash.net.wsframes``.
+here by hand, independently of the library.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import base64
 import contextlib
 import hashlib
 import itertools
-import os
+import logging
 import ssl
 import struct
 import subprocess
@@ -27,7 +28,6 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from pmdash.net import wsframes
 from pmdash.net.connection import Connection
 from pmdash.net.policy import FeedPolicy
 from pmdash.net.wsclient import (
@@ -36,11 +36,10 @@ from pmdash.net.wsclient import (
     HeaderError,
     InvalidURL,
     WsClient,
-    build_request,
     connect,
+    handshake,
     parse_url,
 )
-from pmdash.net.wsframes import FrameParser, ProtocolError
 from tests.proxyserver import ProxyServer
 
 pytestmark = pytest.mark.timeout(30)
@@ -104,22 +103,6 @@ def client_frames(data: bytes) -> list[tuple[int, bytes]]:
     return frames
 
 
-class Sink:
-    """What a FrameParser hands out."""
-
-    def __init__(self) -> None:
-        self.messages: list[str | bytes] = []
-        self.controls: list[tuple[int, bytes]] = []
-
-    def parser(self, max_size: int | None = 2**20) -> FrameParser:
-        return FrameParser(self.messages.append, self.on_control, max_size)
-
-    def on_control(self, opcode: int, payload: bytes) -> None:
-        self.controls.append((opcode, payload))
-
-
-# --- the pure parser ------------------------------------------------------------------------
-
 STREAM = b"".join(
     [
         text("hello"),
@@ -137,160 +120,23 @@ STREAM = b"".join(
     ]
 )
 EXPECTED = ["hello", "é" * 100, bytes(range(256)), "abü€z", "", "short", "last"]
-EXPECTED_CONTROLS = [(0x9, b"p1"), (0xA, b"pong")]
-
-
-def test_parser_stream_split_at_every_byte() -> None:
-    for cut in range(len(STREAM) + 1):
-        sink = Sink()
-        parser = sink.parser()
-        parser.feed(STREAM[:cut])
-        parser.feed(STREAM[cut:])
-        assert sink.messages == EXPECTED, cut
-        assert sink.controls == EXPECTED_CONTROLS, cut
-        assert parser.buffered == 0
-
-
-def test_parser_stream_one_byte_at_a_time_and_in_three_pieces() -> None:
-    sink = Sink()
-    parser = sink.parser()
-    for i in range(len(STREAM)):
-        parser.feed(STREAM[i : i + 1])
-    assert sink.messages == EXPECTED and sink.controls == EXPECTED_CONTROLS
-    for a in range(0, len(STREAM), 7):
-        for b in range(a, len(STREAM), 13):
-            sink = Sink()
-            parser = sink.parser()
-            for piece in (STREAM[:a], STREAM[a:b], STREAM[b:]):
-                parser.feed(piece)
-            assert sink.messages == EXPECTED, (a, b)
-
-
-def test_parser_64_bit_length_frame() -> None:
-    payload = "x" * 70_000
-    frame = text(payload)
-    assert frame[1] == 127
-    for cut in (1, 2, 5, 9, 10, 11, 40_000, len(frame) - 1):
-        sink = Sink()
-        parser = sink.parser()
-        parser.feed(frame[:cut])
-        assert sink.messages == []
-        parser.feed(frame[cut:] + text("next"))
-        assert sink.messages == [payload, "next"]
-
-
-@pytest.mark.parametrize(
-    ("data", "code", "words"),
-    [
-        (text("hi", mask=True), 1002, "masked"),
-        (text("hi", rsv=0x40), 1002, "reserved bits"),
-        (server_frame(0x3, b"x"), 1002, "opcode 3"),
-        (server_frame(0xB, b"x"), 1002, "opcode 11"),
-        (server_frame(0x9, b"x", fin=False), 1002, "fragmented control"),
-        (server_frame(0x9, b"x" * 126), 1002, "125"),
-        (server_frame(0x0, b"x"), 1002, "continuation"),
-        (server_frame(0x1, b"a", fin=False) + text("b"), 1002, "inside a fragmented"),
-        (server_frame(0x1, b"\xff\xfe"), 1007, "UTF-8"),
-        (server_frame(0x1, b"\xc3", fin=False) + server_frame(0x0, b"("), 1007, "UTF-8"),
-        (bytes((0x81, 127)) + struct.pack("!Q", 1 << 63), 1002, "top bit"),
-        (server_frame(0x8, b"\x03"), 1002, "1-byte"),
-        (close_frame(999), 1002, "close code 999"),
-        (close_frame(1005), 1002, "close code 1005"),
-        (server_frame(0x8, struct.pack("!H", 1000) + b"\xff"), 1007, "close reason"),
-    ],
-)
-def test_parser_rejects(data: bytes, code: int, words: str) -> None:
-    sink = Sink()
-    with pytest.raises(ProtocolError) as caught:
-        parser = sink.parser()
-        parser.feed(data)
-        # close frames are handed to on_control; their payload is checked there
-        for opcode, payload in sink.controls:
-            if opcode == 0x8:
-                wsframes.parse_close(payload)
-    assert caught.value.code == code
-    assert words in caught.value.reason
-    assert not [m for m in sink.messages if m]
-
-
-def test_parser_rejects_oversized_messages_from_the_header_alone() -> None:
-    sink = Sink()
-    parser = sink.parser(max_size=1000)
-    parser.feed(text("x" * 1000))  # exactly the limit: fine
-    assert sink.messages == ["x" * 1000]
-    with pytest.raises(ProtocolError) as caught:
-        parser.feed(text("x" * 1001)[:4])  # only the header has arrived
-    assert caught.value.code == 1009 and "over the limit of 1000" in caught.value.reason
-    sink = Sink()
-    parser = sink.parser(max_size=1000)
-    parser.feed(server_frame(0x1, b"x" * 600, fin=False))
-    with pytest.raises(ProtocolError) as caught:
-        parser.feed(server_frame(0x0, b"x" * 401)[:4])
-    assert caught.value.code == 1009 and "1001 bytes" in caught.value.reason
-    sink = Sink()
-    parser = sink.parser(max_size=None)
-    parser.feed(text("x" * 100_000))
-    assert len(sink.messages[0]) == 100_000
-
-
-def test_parser_ignores_everything_after_close_and_halt() -> None:
-    sink = Sink()
-    parser = sink.parser()
-    parser.feed(text("a") + close_frame(1001, "going away") + text("b"))
-    parser.feed(text("c"))
-    assert sink.messages == ["a"]
-    assert sink.controls == [(0x8, struct.pack("!H", 1001) + b"going away")]
-    assert wsframes.parse_close(sink.controls[0][1]) == (1001, "going away")
-    assert wsframes.parse_close(b"") == (1005, "")
-    assert parser.halted
-
-    sink = Sink()
-    halting: list[FrameParser] = []
-
-    def stop_after_first(message: str | bytes) -> None:
-        sink.messages.append(message)
-        halting[0].halt()
-
-    halting.append(FrameParser(stop_after_first, sink.on_control, None))
-    halting[0].feed(text("one") + text("two"))
-    assert sink.messages == ["one"]
-
-
-@pytest.mark.parametrize("size", [0, 1, 5, 125, 126, 65535, 65536, 70_001])
-def test_encode_frame_masks_and_lengths(size: int) -> None:
-    payload = os.urandom(size)
-    frame = wsframes.encode_frame(0x1, payload)
-    assert client_frames(frame) == [(0x1, payload)]
-    if size >= 126:
-        assert frame[1] & 0x7F == (126 if size < 65536 else 127)
-    unmasked = wsframes.encode_frame(0x2, payload, mask=False)
-    sink = Sink()
-    sink.parser(max_size=None).feed(unmasked)
-    assert sink.messages == [payload]
-
-
-def test_masks_are_fresh_per_frame() -> None:
-    keys = {wsframes.encode_frame(0x1, b"same")[2:6] for _ in range(20)}
-    assert len(keys) > 1
 
 
 # --- URL and request ------------------------------------------------------------------------
 
 
 def test_parse_url() -> None:
-    t = parse_url("wss://Example.com/ws/market?x=1")
-    assert (t.secure, t.host, t.port, t.resource, t.host_header) == (
+    u = parse_url("wss://Example.com/ws/market?x=1")
+    assert (u.secure, u.host, u.port, u.resource_name) == (
         True,
         "example.com",
         443,
         "/ws/market?x=1",
-        "example.com",
     )
-    t = parse_url("ws://127.0.0.1:8080")
-    assert (t.port, t.resource, t.host_header) == (8080, "/", "127.0.0.1:8080")
-    t = parse_url("ws://[::1]:9000/p")
-    assert (t.host, t.host_header) == ("::1", "[::1]:9000")
-    assert parse_url("ws://host:80/").host_header == "host"
+    u = parse_url("ws://127.0.0.1:8080")
+    assert (u.port, u.resource_name) == (8080, "/")
+    u = parse_url("ws://[::1]:9000/p")
+    assert (u.host, u.port) == ("::1", 9000)
     for bad, words in [
         ("http://127.0.0.1/ws", "scheme 'http'"),
         ("ws:///path", "no host"),
@@ -305,13 +151,16 @@ def test_parse_url() -> None:
 
 
 def test_request_headers_and_rejected_header_values() -> None:
-    target = parse_url("ws://127.0.0.1:1234/ws/user?a=b")
-    request = build_request(target, {"X-Sig": "s3cr3t", "User-Agent": "me"}, "KEY").decode()
+    uri = parse_url("ws://127.0.0.1:1234/ws/user?a=b")
+    _, req = handshake(uri, {"X-Sig": "s3cr3t", "User-Agent": "me"}, 2**20)
+    request = req.serialize().decode()
     assert request.startswith("GET /ws/user?a=b HTTP/1.1\r\nHost: 127.0.0.1:1234\r\n")
     assert request.endswith("\r\n\r\n")
     assert "X-Sig: s3cr3t\r\n" in request and "User-Agent: me\r\n" in request
     assert request.count("User-Agent") == 1
     assert "Sec-WebSocket-Extensions" not in request
+    _, req = handshake(parse_url("ws://host:80/"), None, None)
+    assert "Host: host\r\n" in req.serialize().decode()  # the default port left out
     for headers in (
         {"X-Sig": "abc\r\nEvil: 1"},
         {"X-Sig": "abc\nsecret-tail"},
@@ -320,7 +169,7 @@ def test_request_headers_and_rejected_header_values() -> None:
         {"Host": "elsewhere"},
     ):
         with pytest.raises(HeaderError) as caught:
-            build_request(target, headers, "KEY")
+            handshake(uri, headers, 2**20)
         for value in headers.values():
             assert value not in str(caught.value)
         assert "s3cr3t" not in str(caught.value) and "secret" not in str(caught.value)
@@ -472,6 +321,20 @@ async def test_fragmented_message_with_interleaved_ping_is_answered_and_whole() 
         assert ws.is_open
 
 
+async def test_a_stream_of_every_frame_kind_split_anywhere_comes_out_whole() -> None:
+    """Lengths of 7, 16 and 64 bits, binary, UTF-8 split inside characters across fragments,
+    control frames between fragments, an empty message: sent in pieces cut at odd places."""
+    cuts = [0, 1, 3, 10, 150, 215, 480, 600, len(STREAM)]
+    async with raw_client() as (srv, ws, got):
+        for a, b in itertools.pairwise(cuts):
+            srv.send(STREAM[a:b])
+            await asyncio.sleep(0.01)
+        await until(lambda: len(got) == len(EXPECTED))
+        await until(lambda: (0xA, b"p1") in srv.frames())
+        assert got == EXPECTED
+        assert ws.is_open
+
+
 async def test_64_bit_length_and_binary_messages() -> None:
     big = "y" * 70_000
     async with raw_client() as (srv, _, got):
@@ -483,11 +346,23 @@ async def test_64_bit_length_and_binary_messages() -> None:
 @pytest.mark.parametrize(
     ("data", "code", "words"),
     [
-        (text("x" * 2000), 1009, "over the limit of 1000"),
-        (text("hi", mask=True), 1002, "masked frame"),
+        (text("x" * 2000), 1009, "exceeds limit of 1000"),
+        (server_frame(0x1, b"x" * 600, fin=False) + server_frame(0x0, b"x" * 401), 1009, "limit"),
+        (text("hi", mask=True), 1002, "incorrect masking"),
         (server_frame(0x1, b"ok \xff"), 1007, "invalid UTF-8"),
+        (server_frame(0x1, b"\xc3", fin=False) + server_frame(0x0, b"("), 1007, "invalid UTF-8"),
         (text("hi", rsv=0x40), 1002, "reserved bits"),
-        (server_frame(0x5, b""), 1002, "unknown opcode 5"),
+        (server_frame(0x5, b""), 1002, "invalid opcode"),
+        (server_frame(0xB, b"x"), 1002, "invalid opcode"),
+        (server_frame(0x9, b"x", fin=False), 1002, "fragmented control frame"),
+        (server_frame(0x9, b"x" * 126), 1002, "control frame too long"),
+        (server_frame(0x0, b"x"), 1002, "unexpected continuation"),
+        (server_frame(0x1, b"a", fin=False) + text("b"), 1002, "expected a continuation"),
+        (bytes((0x81, 127)) + struct.pack("!Q", 1 << 63), 1009, "limit"),
+        (server_frame(0x8, b"\x03"), 1002, "close frame too short"),
+        (close_frame(999), 1002, "invalid status code"),
+        (close_frame(1005), 1002, "invalid status code"),
+        (server_frame(0x8, struct.pack("!H", 1000) + b"\xff"), 1007, "invalid start byte"),
     ],
 )
 async def test_protocol_errors_close_with_a_code_and_a_clear_reason(
@@ -514,7 +389,8 @@ async def test_server_close_is_echoed_and_reported() -> None:
     assert reason == "server closed the connection: 1008 policy violated"
     assert (ws.close_code, ws.close_reason) == (1008, "policy violated")
     assert got == ["bye soon"]
-    assert srv.frames() == [(0x8, struct.pack("!H", 1008))]
+    [(opcode, payload)] = srv.frames()  # the close echoed (the library echoes its reason too)
+    assert opcode == 0x8 and payload[:2] == struct.pack("!H", 1008)
 
 
 async def test_close_without_an_answer_gives_up_after_close_timeout() -> None:
@@ -562,7 +438,7 @@ async def test_handler_exception_fails_the_connection_with_1011() -> None:
             "extension",
         ),
         (lambda h: b"HTTP/1.1 101 OK\r\nConnection: Upgrade\r\n\r\n", HandshakeFailed, "Upgrade"),
-        (lambda h: b"SSH-2.0-OpenSSH\r\n\r\n", HandshakeFailed, "not an HTTP/1.1"),
+        (lambda h: b"SSH-2.0-OpenSSH\r\n\r\n", HandshakeFailed, "not a valid HTTP/1.1"),
         (lambda h: b"HTTP/1.1 429 Too Many Requests\r\n\r\n", HandshakeRejected, "HTTP 429"),
         (lambda h: b"", ConnectionError, "during the WebSocket handshake"),
     ],
@@ -755,7 +631,7 @@ async def test_connection_reports_a_server_close_and_a_protocol_error() -> None:
         conn.stop()
         await asyncio.wait_for(task, 2.0)
     assert details[0] == "server closed the connection: 1008 go away"
-    assert "protocol error: masked frame from the server" in details[1:]
+    assert "protocol error: incorrect masking" in details[1:]
 
 
 async def test_connection_header_errors_never_show_the_value() -> None:
@@ -816,3 +692,15 @@ async def test_a_burst_is_parsed_a_bounded_read_at_a_time() -> None:
         steps = [b - a for a, b in itertools.pairwise(seen)]
         assert max(steps) <= 24  # 16 KiB reads: about 16 frames of 1 KB each
         assert got[0].startswith("0000") and got[-1].startswith("0199")
+
+
+async def test_handshake_headers_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Even with every logger at DEBUG, the library's protocol logs nothing of ours (it would
+    log each handshake header)."""
+    caplog.set_level(logging.DEBUG)
+    async with raw_client(headers={"X-Sig": "s3cr3t-value"}) as (srv, ws, got):
+        srv.send(text("hello"))
+        await until(lambda: got == ["hello"])
+        await ws.close()
+    assert "s3cr3t" not in caplog.text
+    assert not [r for r in caplog.records if r.name.startswith("pmdash.net")]

@@ -95,3 +95,26 @@ def test_every_locked_package_is_hashed() -> None:
             if block.startswith("#"):
                 continue
             assert "--hash=sha256:" in block, f"{block.splitlines()[0]} has no hash in {lock}"
+
+
+def test_app_tail_and_cli_name_no_feed() -> None:
+    """Adding a feed is modules plus one registration (pmdash/registry.py): the App, ``tail``
+    and the command line iterate over the registry, so none of them imports a feed's own
+    modules or compares anything with a feed id."""
+    import ast
+
+    from pmdash.registry import FEEDS
+
+    feed_words = {feed_id.replace("-", "_") for feed_id in FEEDS} | set(FEEDS)
+    for name in ("app.py", "tail.py", "cli.py"):
+        tree = ast.parse((ROOT / "pmdash" / name).read_text(encoding="utf-8"))
+        in_fstrings = {
+            id(node) for joined in ast.walk(tree) if isinstance(joined, ast.JoinedStr)
+            for node in ast.walk(joined)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = set(node.module.split(".")[1:])
+                assert not parts & feed_words, f"{name} imports {node.module}"
+            if isinstance(node, ast.Constant) and id(node) not in in_fstrings:
+                assert node.value not in FEEDS, f"{name} names the feed {node.value!r}"

@@ -3,6 +3,8 @@ exchange's Gamma on loopback."""
 
 from __future__ import annotations
 
+from conftest import market_group
+
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
@@ -45,6 +47,6 @@ async def test_the_dashboard_opens_on_the_outcome_the_token_names() -> None:
         settings = Settings(assets=[market.token_ids[1]])
         named = await resolve_markets(endpoints, settings, name_assets=True)
         app = PmdashApp(endpoints, named, settings=settings)
-        assert app.selected_asset == market.token_ids[1]
+        assert market_group(app).selected_asset == market.token_ids[1]
         plain = PmdashApp(endpoints, named, settings=Settings())
-        assert plain.selected_asset == market.token_ids[0]
+        assert market_group(plain).selected_asset == market.token_ids[0]

@@ -112,7 +112,9 @@ def test_public_search_shape(running: RunningExchange) -> None:
 def test_health_unknown_path_and_truth(running: RunningExchange) -> None:
     status, _, health = get(running, "/health")
     assert status == 200 and health["status"] == "ok"
-    assert health["feeds"] == {"market": "/ws/market"}
+    assert health["feeds"] == {"market": "/ws/market", "polybolt": "/live/ws", "rtds": "/rtds",
+                               "user": "/ws/user", "sports": "/sports",
+                               "us-markets": "/v1/ws/markets", "us-private": "/v1/ws/private"}
     assert get(running, "/nope") == (404, "application/json", {"error": "not found"})
     token = running.exchange.markets()[0].token_ids[0]
     _, _, truth = get(running, f"/sim/truth?asset_id={token}")

@@ -26,6 +26,12 @@ def test_start_exchange_in_a_thread() -> None:
         port = running.port
         assert running.base_url == f"http://127.0.0.1:{port}"
         assert urls == {"market": f"ws://127.0.0.1:{port}/ws/market",
+                        "polybolt": f"ws://127.0.0.1:{port}/live/ws",
+                        "rtds": f"ws://127.0.0.1:{port}/rtds",
+                        "user": f"ws://127.0.0.1:{port}/ws/user",
+                        "sports": f"ws://127.0.0.1:{port}/sports",
+                        "us-markets": f"ws://127.0.0.1:{port}/v1/ws/markets",
+                        "us-private": f"ws://127.0.0.1:{port}/v1/ws/private",
                         "rest": running.base_url, "gamma": running.base_url,
                         "clob": running.base_url}
         markets = running.exchange.markets()
@@ -64,7 +70,8 @@ def test_sim_main_prints_urls_and_exits_cleanly(sig: signal.Signals) -> None:
     try:
         line = proc.stdout.readline()
         urls = json.loads(line)
-        assert set(urls) == {"market", "rest", "gamma", "clob"}
+        assert set(urls) == {"market", "polybolt", "rtds", "user", "sports", "us-markets",
+                             "us-private", "rest", "gamma", "clob"}
         assert urls["market"].startswith("ws://127.0.0.1:")
         assert urls["market"].endswith("/ws/market")
         with connect(urls["market"]) as ws:
@@ -116,7 +123,7 @@ def test_an_exchange_refuses_a_rate_out_of_range(rate: float) -> None:
      ("192.0.2.1", False), ("example.com", False)],
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
-    from pmdash.sim.server import is_loopback_host
+    from pmdash.loopback import is_loopback_host
 
     assert is_loopback_host(host) is loopback
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import MarketStore, market_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,15 @@ from pmdash.models import (
     UnknownEvent,
 )
 from pmdash.state.book import OrderBook
-from pmdash.state.store import Dirty, Store
+from pmdash.state.market import (
+    BOOK_PREFIX,
+    MARKETS,
+    TAPE_PREFIX,
+    MarketState,
+    book_key,
+    tape_key,
+)
+from pmdash.state.store import Dirty
 from pmdash.state.tape import GAPS_KEPT, TradeTape
 
 YES = "71321045679252212594626385532706912750332728571942532289631379312455583992563"
@@ -73,8 +82,8 @@ def trade(asset: str = YES, price: int = 505_000, ts: int = 3) -> Trade:
     return Trade(feed="market", asset_id=asset, market=MARKET, price=price, size=1, timestamp=ts)
 
 
-def live_store(*assets: str) -> Store:
-    store = Store()
+def live_store(*assets: str) -> MarketStore:
+    store = market_store()
     store.watch(assets or (YES,), MARKET)
     for asset in assets or (YES,):
         store.apply([snap(asset)])
@@ -86,21 +95,21 @@ def live_store(*assets: str) -> Store:
 
 
 def test_watch_creates_empty_books_and_unwatch_drops_them() -> None:
-    store = Store()
+    store = market_store()
     store.watch([YES, NO], MARKET)
-    assert store.watched == {YES, NO}
+    assert set(store.books) == {YES, NO}
     assert store.books[YES].state == "empty"
     assert store.books[YES].market == MARKET
-    assert store.take_dirty().slices == {f"book:{YES}", f"book:{NO}"}
+    assert store.take_dirty().slices == {book_key(YES), book_key(NO)}
     store.watch(YES)  # a bare string is one asset id, not 77 one-character ids
-    assert store.watched == {YES, NO}
+    assert set(store.books) == {YES, NO}
     store.unwatch([NO])
-    assert store.watched == {YES}
+    assert set(store.books) == {YES}
     assert NO not in store.tapes
 
 
 def test_watch_uses_known_market_tick() -> None:
-    store = Store()
+    store = market_store()
     store.add_market(MarketInfo(MARKET, "Q?", "q", (YES, NO), ("Yes", "No"), tick_size=1_000))
     store.watch([YES])
     assert store.books[YES].tick == 1_000
@@ -110,7 +119,7 @@ def test_watch_uses_known_market_tick() -> None:
 
 
 def test_market_added_after_watch_sets_tick_of_empty_book() -> None:
-    store = Store()
+    store = market_store()
     store.watch([YES])
     store.add_market(MarketInfo(MARKET, "Q?", "q", (YES, NO), ("Yes", "No"), tick_size=1_000))
     assert store.books[YES].market == MARKET
@@ -118,7 +127,7 @@ def test_market_added_after_watch_sets_tick_of_empty_book() -> None:
 
 
 def test_snapshot_for_unwatched_asset_is_ignored() -> None:
-    store = Store()
+    store = market_store()
     store.watch([YES])
     store.take_dirty()
     store.apply([snap(NO)], arrival=1.0)
@@ -142,7 +151,7 @@ def test_delta_filters_complementary_token() -> None:
     assert book.state == "live"
     assert book.timestamp == 2
     assert NO not in store.books
-    assert store.take_dirty().slices == {f"book:{YES}"}
+    assert store.take_dirty().slices == {book_key(YES)}
 
 
 def test_delta_applies_to_both_watched_tokens() -> None:
@@ -158,7 +167,7 @@ def test_delta_applies_to_both_watched_tokens() -> None:
     assert store.books[YES].best_bid == 505_000
     assert store.books[NO].best_ask == 505_000
     assert store.take_heals() == []
-    assert store.take_dirty().book_ids() == {YES, NO}
+    assert store.take_dirty().ids(BOOK_PREFIX) == {YES, NO}
 
 
 def test_trade_goes_to_tape_and_book() -> None:
@@ -169,8 +178,8 @@ def test_trade_goes_to_tape_and_book() -> None:
     assert store.tapes[YES].latest(5) == [t]
     assert NO not in store.tapes
     dirty = store.take_dirty()
-    assert dirty.slices == {f"book:{YES}", f"tape:{YES}"}
-    assert dirty.tape_ids() == {YES}
+    assert dirty.slices == {book_key(YES), tape_key(YES)}
+    assert dirty.ids(TAPE_PREFIX) == {YES}
 
 
 def test_tick_size_change_and_best_bid_ask() -> None:
@@ -198,12 +207,10 @@ def test_tick_size_change_and_best_bid_ask() -> None:
     )
     assert store.books[YES].tick == 1_000
     assert store.books[YES].levels("BUY") == [(500_000, 10)]
-    assert store.server_bbo[YES].best_ask == 510_000
-    assert NO not in store.server_bbo
 
 
 def test_new_market_and_resolution() -> None:
-    store = Store()
+    store = market_store()
     store.apply(
         [
             NewMarket(
@@ -224,17 +231,17 @@ def test_new_market_and_resolution() -> None:
     assert info.tick_size == 1_000
     assert info.gamma_id == "1031769"
     assert store.market_of(YES) is info
-    assert store.take_dirty().slices == {"markets"}
+    assert store.take_dirty().slices == {MARKETS}
     resolved = MarketResolved(
         feed="market", id="1031769", market=MARKET, winning_asset_id=YES, timestamp=6
     )
     store.apply([resolved])
     assert store.resolved[MARKET] is resolved
-    assert store.take_dirty().slices == {"markets"}
+    assert store.take_dirty().slices == {MARKETS}
 
 
 def test_markets_are_bounded_but_watched_ones_stay() -> None:
-    store = Store(max_markets=3)
+    store = market_store(max_markets=3)
     store.add_market(MarketInfo("0x0", "q", "s", ("a0", "b0"), ("Yes", "No")))
     store.watch(["a0"])
     for i in range(1, 10):
@@ -246,21 +253,14 @@ def test_markets_are_bounded_but_watched_ones_stay() -> None:
 
 
 def test_status_errors_and_unknown_events() -> None:
-    store = Store(error_log_len=3)
+    store = market_store()
     status = FeedStatus(feed="market", state="live", url="ws://127.0.0.1/ws/market")
     store.apply([status])
-    assert store.statuses["market"] is status
     assert store.take_dirty().slices == {"status"}
-    for i in range(5):
-        store.apply([FeedError(feed="market", message=f"bad frame {i}")])
-    store.apply([FeedError(feed="rtds", message="bad")])
-    assert store.errors("market") == 5
-    assert store.errors("rtds") == 1
-    assert store.errors("sports") == 0
-    assert [e.message for e in store.recent_errors] == ["bad frame 3", "bad frame 4", "bad"]
+    store.apply([FeedError(feed="rtds", message="bad")])  # another feed's: no book in doubt
+    assert store.take_dirty().slices == {"errors"}
     store.apply([UnknownEvent(feed="market", event_type="mystery", data={})])
-    assert store.unknown_events == {"market": 1}
-    assert store.take_dirty().slices == {"errors", "status"}
+    assert store.take_dirty().slices == {"status"}
 
 
 # --- desync detection and heals -------------------------------------------------------------
@@ -302,7 +302,7 @@ def test_crossed_book_desyncs() -> None:
 
 
 def test_delta_before_snapshot_desyncs() -> None:
-    store = Store()
+    store = market_store()
     store.watch([YES])
     store.apply([delta(change(YES, "BUY", 500_000, 1, best_bid=500_000))])
     book = store.books[YES]
@@ -315,7 +315,6 @@ def test_heal_queued_once_and_counted_on_next_snapshot() -> None:
     store = live_store(YES)
     store.apply([delta(change(YES, "BUY", 515_000, 1))])  # crossed
     store.apply([delta(change(YES, "BUY", 516_000, 1, best_bid=1))])  # still desynced
-    assert store.heals_requested == 1
     assert store.take_heals() == [YES]
     assert store.take_heals() == []
     store.apply([delta(change(YES, "SELL", 530_000, 1, best_ask=2))])
@@ -328,7 +327,6 @@ def test_heal_queued_once_and_counted_on_next_snapshot() -> None:
     # A new desync after the heal queues again.
     store.apply([delta(change(YES, "BUY", 520_000, 1))])
     assert store.take_heals() == [YES]
-    assert store.heals_requested == 2
 
 
 def test_snapshot_before_take_heals_cancels_the_request() -> None:
@@ -351,9 +349,9 @@ def test_unwatch_drops_pending_heal() -> None:
 
 def test_feed_stale_marks_every_book_until_its_snapshot() -> None:
     store = live_store(YES, NO)
-    store.mark_feed_stale("market", reason="reconnecting")
+    store.mark_feed_stale(reason="reconnecting")
     assert {b.state for b in store.books.values()} == {"stale"}
-    assert store.take_dirty().book_ids() == {YES, NO}
+    assert store.take_dirty().ids(BOOK_PREFIX) == {YES, NO}
     store.apply([snap(YES, ts=10)])
     assert store.books[YES].state == "live"
     assert store.books[NO].state == "stale"
@@ -368,23 +366,23 @@ def test_feed_stale_marks_every_book_until_its_snapshot() -> None:
 
 def test_feed_stale_again_names_the_newer_cause() -> None:
     store = live_store(YES)
-    store.mark_feed_stale("market", reason="connection lost: no frame for 30 s")
+    store.mark_feed_stale(reason="connection lost: no frame for 30 s")
     store.take_dirty()
     version = store.books[YES].version
-    store.mark_feed_stale("market", reason="connection lost: no frame for 30 s")
+    store.mark_feed_stale(reason="connection lost: no frame for 30 s")
     assert not store.take_dirty()  # the same cause again changes nothing
-    store.mark_feed_stale("market", reason="reconnected: waiting for a fresh snapshot")
+    store.mark_feed_stale(reason="reconnected: waiting for a fresh snapshot")
     assert store.books[YES].stale_reason == "reconnected: waiting for a fresh snapshot"
     assert store.books[YES].version > version
-    assert store.take_dirty().book_ids() == {YES}
+    assert store.take_dirty().ids(BOOK_PREFIX) == {YES}
 
 
 def test_feed_lost_then_reconnected_names_each_cause() -> None:
     store = live_store(YES)
-    store.mark_feed_lost("market", "no frame for 30 s")
+    store.mark_feed_lost("no frame for 30 s")
     assert store.books[YES].state == "stale"
     assert store.books[YES].stale_reason == "connection lost: no frame for 30 s"
-    store.mark_feed_reconnected("market")
+    store.mark_feed_reconnected()
     assert store.books[YES].stale_reason == "reconnected: waiting for a fresh snapshot"
 
 
@@ -394,17 +392,15 @@ def test_feed_lost_marks_a_gap_after_each_tapes_newest_trade() -> None:
     store = live_store(YES, NO)
     store.apply([trade(YES), trade(YES, ts=4)])
     store.take_dirty()
-    store.mark_feed_lost("market", "server closed", at_ms=1_700_000_000_000)
+    store.mark_feed_lost("server closed", at_ms=1_700_000_000_000)
     assert list(store.tapes[YES].gaps) == [(2, 1_700_000_000_000)]
     assert not store.tapes[NO].gaps  # no trades: nothing can be missing after them
-    assert "tape:" + YES in store.take_dirty().slices
-    store.mark_feed_lost("market", "connect failed")  # the retries of the same outage
+    assert tape_key(YES) in store.take_dirty().slices
+    store.mark_feed_lost("connect failed")  # the retries of the same outage
     assert list(store.tapes[YES].gaps) == [(2, 1_700_000_000_000)]
     store.apply([trade(YES, ts=5)])
-    store.mark_feed_lost("market", "server closed")
+    store.mark_feed_lost("server closed")
     assert list(store.tapes[YES].gaps) == [(2, 1_700_000_000_000), (3, None)]
-    store.mark_feed_lost("rtds", "server closed")  # another feed's loss: not this tape's
-    assert len(store.tapes[YES].gaps) == 2
 
 
 def test_tape_gaps_are_bounded_and_cleared_with_the_trades() -> None:
@@ -419,12 +415,6 @@ def test_tape_gaps_are_bounded_and_cleared_with_the_trades() -> None:
     assert not tape.gaps and len(tape) == 0 and tape.version > version
 
 
-def test_other_feed_stale_leaves_books() -> None:
-    store = live_store(YES)
-    store.mark_feed_stale("rtds", reason="reconnecting")
-    assert store.books[YES].state == "live"
-
-
 # --- dirty slices and arrival stamps --------------------------------------------------------
 
 
@@ -436,7 +426,7 @@ def test_dirty_collects_slices_and_arrival_stamps() -> None:
     store.apply([delta(change(YES, "BUY", 480_000, 1))], arrival=11.0)  # out of order stamp
     dirty = store.take_dirty()
     assert isinstance(dirty, Dirty)
-    assert dirty.slices == {f"book:{YES}", f"tape:{YES}"}
+    assert dirty.slices == {book_key(YES), tape_key(YES)}
     assert dirty.oldest_arrival == 10.0
     assert dirty.newest_arrival == 12.5
     empty = store.take_dirty()
@@ -561,7 +551,7 @@ def test_entries_before_an_unknown_side_are_applied_and_judged() -> None:
 
 
 def test_tape_is_bounded_newest_first() -> None:
-    store = Store(tape_len=5)
+    store = market_store(tape_len=5)
     store.watch([YES])
     for i in range(12):
         store.apply([trade(ts=i)])
@@ -572,11 +562,16 @@ def test_tape_is_bounded_newest_first() -> None:
     assert [t.timestamp for t in tape.latest(50)] == [11, 10, 9, 8, 7]
 
 
-def test_events_of_other_kinds_are_counted_not_routed() -> None:
-    store = Store()
+def test_events_no_slice_takes_change_nothing() -> None:
+    store = market_store()
     store.apply([object()])  # type: ignore[list-item]
-    assert store.ignored_events == 1
     assert not store.take_dirty()
+
+
+def test_an_event_type_routes_to_one_slice_only() -> None:
+    store = market_store()
+    with pytest.raises(ValueError, match="BookDelta"):
+        store.add_slice(MarketState())
 
 
 # --- layering ------------------------------------------------------------------------------
@@ -584,7 +579,8 @@ def test_events_of_other_kinds_are_counted_not_routed() -> None:
 
 def test_state_layer_imports_no_ui_or_io() -> None:
     code = (
-        "import sys, json; import pmdash.state.store, pmdash.state.book, pmdash.state.tape;"
+        "import sys, json; import pmdash.state.store, pmdash.state.market, pmdash.state.book,"
+        " pmdash.state.tape;"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('textual','rich','websockets','asyncio'))))"
     )
@@ -625,16 +621,18 @@ def _asset_ids(value: object) -> set[str]:
 @pytest.mark.parametrize("path", _fixture_files(), ids=lambda p: p.name)
 def test_real_market_fixture_flows_through_store(path: Path) -> None:
     text = path.read_text()
-    store = Store()
+    store = market_store()
     assets = _asset_ids(json.loads(text))
     store.watch(assets)
     events = decode(text)
     assert events, path.name
     store.apply(events, arrival=1.0)
-    # Every decoded event lands somewhere: no errors, and something became dirty.
-    assert store.errors("market") == 0, list(store.recent_errors)
+    # Every decoded event lands somewhere: no errors, and something became dirty (but the
+    # server's best prices, which the books check their own against, change nothing shown).
+    assert not any(isinstance(event, FeedError) for event in events)
     dirty = store.take_dirty()
-    assert dirty.slices and dirty.oldest_arrival == 1.0
+    shown = not all(isinstance(event, BestBidAsk) for event in events)
+    assert dirty.slices and (dirty.oldest_arrival == 1.0) is shown
     for event in events:
         if isinstance(event, BookSnapshot):
             book = store.books[event.asset_id]
@@ -650,7 +648,7 @@ def test_real_market_fixture_flows_through_store(path: Path) -> None:
 @pytest.mark.skipif(not _fixture_files(), reason=f"no real fixtures at {MARKET_FIXTURES}")
 def test_real_live_book_then_its_levels_change() -> None:
     raw = json.loads((MARKET_FIXTURES / "py_book.json").read_text())
-    store = Store()
+    store = market_store()
     store.watch([raw["asset_id"]])
     store.apply(decode(json.dumps(raw)))
     book = store.books[raw["asset_id"]]
@@ -688,10 +686,10 @@ def test_a_resolved_markets_books_are_final_and_never_stale() -> None:
     store.apply([MarketResolved(feed="market", id="1", market=MARKET, timestamp=9)])
     # No asset ids on the event: the market's tokens come from the books watched for it.
     assert {store.books[YES].state, store.books[NO].state} == {"final"}
-    assert store.take_dirty().slices == {"markets", f"book:{YES}", f"book:{NO}"}
+    assert store.take_dirty().slices == {MARKETS, book_key(YES), book_key(NO)}
     assert store.books[YES].best_bid == 490_000  # the book as it closed
-    store.mark_feed_lost("market", "server closed")
-    store.mark_feed_reconnected("market")
+    store.mark_feed_lost("server closed")
+    store.mark_feed_reconnected()
     assert {store.books[YES].state, store.books[NO].state} == {"final"}
     assert store.take_heals() == []
 
@@ -700,7 +698,7 @@ def test_a_book_resolved_while_stale_or_desynced_is_final_and_keeps_why_it_was_d
     """Before, one resolved while desynced showed DESYNC "requesting snapshot" for good: the
     snapshot never comes for a resolved market."""
     store = live_store(YES, NO)
-    store.mark_feed_lost("market", "gone")
+    store.mark_feed_lost("gone")
     store.books[NO].mark_desynced("best bid mismatch")
     store.apply(
         [MarketResolved(feed="market", id="1", market=MARKET, asset_ids=(YES, NO), timestamp=9)]

@@ -4,23 +4,31 @@ lookup bounded by ``--seconds``."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import errno
 import io
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from pmdash.catch_up import CATCH_UP_AFTER_S
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
+from pmdash.live.controller import Controller, FeedContext
+from pmdash.live.market import MarketController
 from pmdash.models import FeedStatus, MarketInfo
 from pmdash.net.http import HttpError, get_bytes
 from pmdash.output import OutputError
+from pmdash.registry import FEEDS
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import ServingExchange, serve_exchange
+from pmdash.state.market import MarketState
 from pmdash.tail import TailRun
 from tests.wsserver import WsServer
 
@@ -39,6 +47,39 @@ class FailingOut(io.StringIO):
         if self.writes > self.good:
             raise self.error
         return super().write(text)
+
+
+def TailRunOf(
+    url: str,
+    markets: Sequence[MarketInfo],
+    *,
+    books: bool = False,
+    follow_new_markets: bool = False,
+    gamma_rest: str | None = None,
+    catch_up_after_s: float = CATCH_UP_AFTER_S,
+    **options: Any,
+) -> TailRun:
+    """A ``tail market`` run at ``url`` with the market controller set as the test says."""
+
+    def controller(ctx: FeedContext) -> Controller:
+        return MarketController(
+            ctx.store,
+            url,
+            list(markets),
+            follow_new_markets=follow_new_markets,
+            gamma_rest=gamma_rest,
+            catch_up_after_s=catch_up_after_s,
+            tap=ctx.tap,
+        )
+
+    spec = replace(FEEDS["market"], controller=controller)
+    ctx = FeedContext(endpoints=Endpoints.from_base_url("http://127.0.0.1:9"), url=url)
+    return TailRun(spec, ctx, options=argparse.Namespace(books=books), **options)
+
+
+def books_of(run: TailRun) -> MarketState:
+    """The run's market slice."""
+    return run.store.slice(MarketState)
 
 
 async def until(predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
@@ -62,7 +103,7 @@ async def test_a_failing_stdout_ends_the_run(error: OSError, pipe: bool) -> None
     async with serve_exchange(seed=5, markets=2, lifecycle_s=0, rate=200) as serving:
         markets = serving.exchange.markets()
         out = FailingOut(error)
-        run = TailRun(serving.urls()["market"], markets, out=out, books=True)
+        run = TailRunOf(serving.urls()["market"], markets, out=out, books=True)
         with pytest.raises(OutputError) as caught:
             await asyncio.wait_for(run.run(), timeout=10)
     assert caught.value.broken_pipe is pipe
@@ -76,7 +117,7 @@ async def test_max_events_counts_market_events_even_when_a_frame_brings_many() -
     """Status lines are printed but not counted: --max-events 4 is four market events."""
     async with serve_exchange(seed=5, markets=3, lifecycle_s=0, paused=True) as serving:
         out = io.StringIO()
-        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+        run = TailRunOf(serving.urls()["market"], serving.exchange.markets(), out=out,
                       max_events=4)
         assert await asyncio.wait_for(run.run(), timeout=10) == 0
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
@@ -84,13 +125,13 @@ async def test_max_events_counts_market_events_even_when_a_frame_brings_many() -
     assert [e["type"] for e in lines] == ["feed_status"] * 2 + ["book_snapshot"] * 4
     assert (run.events, run.statuses) == (4, 2) and run.ended_by == "max-events"
     # The store (what --books prints) holds what was printed, not the rest of that frame.
-    assert sum(book.has_snapshot for book in run.store.books.values()) == 4
+    assert sum(book.has_snapshot for book in books_of(run).books.values()) == 4
 
 
 async def test_max_events_one_is_the_first_market_event_and_a_success() -> None:
     async with serve_exchange(seed=5, markets=2, lifecycle_s=0, paused=True) as serving:
         out = io.StringIO()
-        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+        run = TailRunOf(serving.urls()["market"], serving.exchange.markets(), out=out,
                       max_events=1)
         assert await asyncio.wait_for(run.run(), timeout=10) == 0, run.problem
     types = [json.loads(line)["type"] for line in out.getvalue().splitlines()]
@@ -118,7 +159,7 @@ async def test_unknown_event_types_are_counted_not_printed(quiet: bool) -> None:
     market = MarketInfo(condition_id=M, question="q", slug="q", token_ids=(A,), outcomes=("Y",))
     async with WsServer() as srv:
         out = io.StringIO()
-        run = TailRun(srv.url, [market], out=out, quiet=quiet, max_events=1)
+        run = TailRunOf(srv.url, [market], out=out, quiet=quiet, max_events=1)
         task = asyncio.create_task(run.run())
         conn = await srv.wait_connection(0)
         await conn.send(json.dumps([mystery(1), mystery(2)]))
@@ -143,7 +184,7 @@ async def test_a_handshake_404_names_the_path() -> None:
     market feed's path."""
     async with serve_exchange(seed=5, markets=1, lifecycle_s=0, paused=True) as serving:
         url = serving.urls()["rest"].replace("http://", "ws://") + "/nope"
-        run = TailRun(url, serving.exchange.markets(), out=io.StringIO(), quiet=True,
+        run = TailRunOf(url, serving.exchange.markets(), out=io.StringIO(), quiet=True,
                       seconds=1.0)
         assert await asyncio.wait_for(run.run(), timeout=10) == 1
     assert run.problem is not None
@@ -158,11 +199,11 @@ async def _follow_run(
     serving: ServingExchange, markets: list[MarketInfo], follow: bool
 ) -> tuple[TailRun, asyncio.Task[int], MarketInfo]:
     """A run that is live with every book's snapshot, then a market the exchange lists."""
-    run = TailRun(serving.urls()["market"], markets, out=io.StringIO(), quiet=True,
+    run = TailRunOf(serving.urls()["market"], markets, out=io.StringIO(), quiet=True,
                   follow_new_markets=follow)
     task = asyncio.create_task(run.run())
-    await until(lambda: run.store.books and all(
-        b.has_snapshot for b in run.store.books.values()), "first snapshots")
+    await until(lambda: books_of(run).books and all(
+        b.has_snapshot for b in books_of(run).books.values()), "first snapshots")
     added = serving.exchange.add_market()
     return run, task, added
 
@@ -170,15 +211,18 @@ async def _follow_run(
 async def test_following_a_whole_exchange_subscribes_markets_it_announces() -> None:
     async with serve_exchange(seed=9, markets=2, lifecycle_s=0, paused=True) as serving:
         run, task, added = await _follow_run(serving, serving.exchange.markets(), True)
-        await until(lambda: all(token in run.store.books and run.store.books[token].has_snapshot
+        books = books_of(run).books
+        await until(lambda: all(token in books and books[token].has_snapshot
                                 for token in added.token_ids), "the new market's books")
-        assert set(added.token_ids) <= set(run.connection.wanted())
+        assert set(added.token_ids) <= set(run.controller.connection.wanted())
         # A market that resolves is no longer streamed; its book stays (final).
         gone = serving.exchange.markets()[0]
         serving.exchange.resolve(gone.condition_id)
-        await until(lambda: gone.condition_id in run.store.resolved, "the resolution")
-        assert not set(gone.token_ids) & set(run.connection.wanted())
-        assert set(gone.token_ids) <= set(run.store.books)
+        await until(lambda: gone.condition_id in books_of(run).resolved, "the resolution")
+        # At the controller's next housekeeping (tail's tick).
+        await until(lambda: not set(gone.token_ids) & set(run.controller.connection.wanted()),
+                    "the unsubscription")
+        assert set(gone.token_ids) <= set(books_of(run).books)
         run.finish("test")
         assert await asyncio.wait_for(task, timeout=10) == 0
 
@@ -189,9 +233,9 @@ async def test_a_chosen_selection_does_not_grow() -> None:
         run, task, added = await _follow_run(serving, chosen, False)
         # The announcement arrives (the store learns the market) but nothing subscribes it
         # (following happens in the same callback that applies the announcement).
-        await until(lambda: added.condition_id in run.store.markets, "the announcement")
-        assert not set(added.token_ids) & set(run.connection.wanted())
-        assert not set(added.token_ids) & set(run.store.books)
+        await until(lambda: added.condition_id in books_of(run).markets, "the announcement")
+        assert not set(added.token_ids) & set(run.controller.connection.wanted())
+        assert not set(added.token_ids) & set(books_of(run).books)
         run.finish("test")
         assert await asyncio.wait_for(task, timeout=10) == 0
 
@@ -202,9 +246,9 @@ def status(state: str, detail: str = "") -> FeedStatus:
 
 def verdict(*states: tuple[str, str]) -> tuple[int, str | None]:
     """The exit code and problem of a run (ended by --seconds) that saw these states."""
-    run = TailRun("ws://127.0.0.1:9/ws/market", [], out=io.StringIO(), quiet=True)
+    run = TailRunOf("ws://127.0.0.1:9/ws/market", [], out=io.StringIO(), quiet=True)
     for state, detail in states:
-        run._on_events([status(state, detail)], 0.0)
+        run._tap([status(state, detail)])
     run.finish("seconds")
     return run._verdict(), run.problem
 
@@ -260,11 +304,11 @@ async def test_an_exchange_stopped_mid_run_ends_the_run_in_failure() -> None:
     1 naming the state and the last reason."""
     out = io.StringIO()
     async with serve_exchange(seed=4, markets=2, lifecycle_s=0, rate=50) as serving:
-        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+        run = TailRunOf(serving.urls()["market"], serving.exchange.markets(), out=out,
                       books=True, quiet=True, seconds=30)
         task = asyncio.create_task(run.run())
-        await until(lambda: run.store.books and all(
-            b.state == "live" for b in run.store.books.values()), "live books")
+        await until(lambda: books_of(run).books and all(
+            b.state == "live" for b in books_of(run).books.values()), "live books")
     # The exchange is stopped; nothing listens on its port any more.
     await until(lambda: run.lost_reason.startswith("connect failed"), "a refused reconnect")
     run.finish("seconds")
@@ -282,7 +326,7 @@ async def test_an_exchange_stopped_mid_run_ends_the_run_in_failure() -> None:
 async def test_the_summary_names_the_final_state_of_a_live_run() -> None:
     async with serve_exchange(seed=5, markets=1, lifecycle_s=0, paused=True) as serving:
         out = io.StringIO()
-        run = TailRun(serving.urls()["market"], serving.exchange.markets(), out=out,
+        run = TailRunOf(serving.urls()["market"], serving.exchange.markets(), out=out,
                       quiet=True, max_events=1)
         assert await asyncio.wait_for(run.run(), timeout=10) == 0, run.problem
     summary = json.loads(out.getvalue().splitlines()[-1])
@@ -317,11 +361,11 @@ async def test_what_a_reconnect_missed_is_caught_up_from_gamma() -> None:
         endpoints = Endpoints.from_base_url(serving.base_url)
         markets = await resolve_markets(endpoints, Settings())
         out = io.StringIO()
-        run = TailRun(endpoints.market_ws, markets, out=out, books=True, seconds=20,
+        run = TailRunOf(endpoints.market_ws, markets, out=out, books=True, seconds=20,
                       follow_new_markets=True, gamma_rest=endpoints.gamma_rest,
                       catch_up_after_s=0.3)
         task = asyncio.create_task(run.run())
-        await until(lambda: all(b.state == "live" for b in run.store.books.values()), "live")
+        await until(lambda: all(b.state == "live" for b in books_of(run).books.values()), "live")
         gone = markets[0].condition_id
         serving.exchange.pause()  # nothing may announce either change on a socket
         dropped = serving.faults.drop()
@@ -329,8 +373,8 @@ async def test_what_a_reconnect_missed_is_caught_up_from_gamma() -> None:
         new = serving.exchange.add_market()
         serving.exchange.resume()
         assert dropped == 1
-        await until(lambda: gone in run.store.resolved, "the resolution from Gamma")
-        await until(lambda: all(t in run.store.books and run.store.books[t].state == "live"
+        await until(lambda: gone in books_of(run).resolved, "the resolution from Gamma")
+        await until(lambda: all(t in books_of(run).books and books_of(run).books[t].state == "live"
                                 for t in new.token_ids), "the new market's books")
         run.finish("seconds")
         assert await asyncio.wait_for(task, timeout=10) == 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
+from conftest import market_group
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import ControlType, Segment
@@ -153,7 +154,7 @@ async def test_every_update_of_a_live_dashboard_matches_textuals_compositor() ->
 async def test_a_partial_update_leaves_panels_outside_it_alone() -> None:
     async with live_dashboard(rate=50) as (app, pilot):
         await pilot.pause(0.5)
-        market_list = app.market_list
+        market_list = market_group(app).market_list
         asked: list[Region] = []
         original = market_list.render_lines
 

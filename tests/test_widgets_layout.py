@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
 from widget_apps.layout_app import LayoutApp
 
 from pmdash.widgets.help_screen import KEYS, HelpScreen, KeysTable, key_lines
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_list import MarketList
-from pmdash.widgets.tape import TradeTape
+from pmdash.widgets.tape import TapeView
 
 
 def test_layout_full(snap_compare) -> None:
@@ -22,8 +21,8 @@ def test_layout_full(snap_compare) -> None:
 def test_help_screen(snap_compare) -> None:
     """After "?": a centred "Keys" box over the dimmed dashboard listing q, ctrl+c ctrl+q, ?,
     tab (focus: markets, book, trades), arrows and j k (what each panel does with them), pgup
-    pgdn, home, end, o, ctrl+p and escape, with "escape closes" on its bottom border; the
-    help's own footer below: q Quit, esc Close, ↑↓ j k Scroll."""
+    pgdn, home, end, o, t (the tape), ctrl+p and escape, with "escape closes" on its bottom
+    border; the help's own footer below: q Quit, esc Close, ↑↓ j k Scroll."""
     assert snap_compare(LayoutApp(), press=["question_mark"], terminal_size=(100, 24))
 
 
@@ -58,7 +57,7 @@ async def test_help_fits_a_narrow_terminal() -> None:
             assert " ".join(what.split()) in " ".join(shown.split())
 
 
-async def test_help_closes_on_escape_and_side_shows_with_panels() -> None:
+async def test_help_closes_on_escape() -> None:
     app = LayoutApp()
     async with app.run_test(size=(150, 40)) as pilot:
         await pilot.press("question_mark")
@@ -67,14 +66,6 @@ async def test_help_closes_on_escape_and_side_shows_with_panels() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
-
-        side = app.query_one("#side")
-        assert not side.display
-        await side.mount(Static("prices"))
-        app.update_styles(side)
-        await pilot.pause()
-        assert side.display
-        assert side.region.width == 36
 
 
 def test_layout_80_columns(snap_compare) -> None:
@@ -110,7 +101,7 @@ async def test_the_ladder_keeps_its_room_as_the_terminal_narrows() -> None:
         for width, (list_w, tape_w, ladder_w) in expected.items():
             await pilot.resize_terminal(width, 40)
             await pilot.pause()
-            tape = app.query_one(TradeTape)
+            tape = app.query_one(TapeView)
             markets = app.query_one(MarketList)
             seen = (
                 markets.outer_size.width if markets.display else 0,

@@ -26,7 +26,7 @@ from pmdash.widgets.data import LadderData, LadderLevel
 from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
 from pmdash.widgets.status_bar import FeedStatusBar
-from pmdash.widgets.tape import TradeTape
+from pmdash.widgets.tape import TapeView
 
 
 def screen_lines(widget: LineView) -> list[str]:
@@ -150,7 +150,7 @@ async def test_tape_formats_only_the_new_trade() -> None:
     rows = trades(40)
     app = TapeApp(rows[1:])
     async with app.run_test(size=(40, 12)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         await pilot.pause()
         built = tape.lines_built
         assert "14:29:58.750" in screen_lines(tape)[2]
@@ -221,7 +221,7 @@ async def test_panels_frame_their_lines_exactly_as_textual_does() -> None:
     style that must equal Textual's own rendering, after a change and in every panel."""
     cases: list[tuple[HarnessApp, type[LineView], tuple[int, int]]] = [
         (LadderApp(BOOK), BookLadder, (70, 16)),
-        (TapeApp(trades(20)), TradeTape, (40, 12)),
+        (TapeApp(trades(20)), TapeView, (40, 12)),
         (HeaderApp(HEADER_LIVE), MarketHeader, (100, 4)),
     ]
     for app, kind, size in cases:
@@ -300,7 +300,7 @@ async def test_a_paused_tape_formats_no_line_as_trades_arrive() -> None:
     rows = trades(40)
     app = TapeApp(rows[10:])
     async with app.run_test(size=(40, 12)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.focus()
         await pilot.press("j", "j")
         await pilot.pause()

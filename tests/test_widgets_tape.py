@@ -1,4 +1,4 @@
-"""TradeTape: snapshot of a full tape and of an empty one; time formatting; prices aligned
+"""TapeView: snapshot of a full tape and of an empty one; time formatting; prices aligned
 when some trades are off the tick; scrolling back through older trades (paused) when focused."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from widget_apps.base import NOW_MS
 from widget_apps.tape_app import TapeApp, trades
 
 from pmdash.models import Trade
-from pmdash.widgets.tape import TradeTape, fmt_time_ms
+from pmdash.widgets.tape import TapeView, fmt_time_ms
 
 CENT = 10_000
 MILLI = 1_000
@@ -54,7 +54,7 @@ def _priced(prices: list[int], start: int = 0) -> list[Trade]:
 async def _prices(pilot: Pilot[None]) -> list[tuple[str, int]]:
     """Per trade line shown: the price text and the column of its decimal point."""
     await pilot.pause()
-    tape = pilot.app.query_one(TradeTape)
+    tape = pilot.app.query_one(TapeView)
     shown = []
     for y in range(1, tape.size.height):
         line = "".join(tape.render_line(y).text)
@@ -83,7 +83,7 @@ async def test_prices_take_the_tick_decimals_again_once_the_fine_trade_is_gone()
     older = _priced([973_000, 970_000], start=10)
     app = TapeApp(older, tick=CENT)
     async with app.run_test(size=(40, 6)) as pilot:  # 4 content rows: header and 3 trades
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         assert [price for price, _ in await _prices(pilot)] == ["0.973", "0.970"]
 
         tape.update_trades(_priced([980_000, 990_000]) + older, CENT)
@@ -106,7 +106,7 @@ async def test_an_on_tick_trade_formats_one_line_even_beside_an_off_tick_one() -
     older = _priced([973_000, 970_000, 960_000], start=10)
     app = TapeApp(older, tick=CENT)
     async with app.run_test(size=(40, 10)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         await _prices(pilot)
         built = tape.lines_built
         tape.update_trades(_priced([980_000]) + older, CENT)
@@ -116,7 +116,7 @@ async def test_an_on_tick_trade_formats_one_line_even_beside_an_off_tick_one() -
         assert len({dot for _, dot in shown}) == 1
 
 
-def _times(tape: TradeTape) -> list[str]:
+def _times(tape: TapeView) -> list[str]:
     """The time of each trade line shown, top down."""
     lines = ("".join(tape.render_line(y).text) for y in range(1, tape.size.height))
     return [line.split()[0] for line in lines if line.split()]
@@ -132,7 +132,7 @@ async def test_focused_tape_scrolls_back_pauses_and_home_resumes() -> None:
     rows = trades(40)
     app = TapeApp(rows)
     async with app.run_test(size=(40, 8)) as pilot:  # 5 trades under the header
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.focus()
         await pilot.pause()
         assert _times(tape) == [_time_of(t) for t in rows[:5]]
@@ -175,7 +175,7 @@ async def test_scrolling_back_up_to_the_newest_resumes_the_tape() -> None:
     rows = trades(40)
     app = TapeApp(rows)
     async with app.run_test(size=(40, 8)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.focus()
         await pilot.press("k", "j", "j", "k", "pageup")
         await pilot.pause()
@@ -190,7 +190,7 @@ async def test_tape_scrolls_no_further_back_than_its_oldest_trade() -> None:
     rows = trades(8)
     app = TapeApp(rows)
     async with app.run_test(size=(40, 8)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.focus()
         await pilot.press("pagedown", "pagedown", "j")
         await pilot.pause()
@@ -204,7 +204,7 @@ async def test_a_paused_tape_whose_trades_were_dropped_shows_the_oldest_kept() -
     rows = trades(40)
     app = TapeApp(rows[:10])
     async with app.run_test(size=(40, 8)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.update_trades(rows[:10], CENT, total=100)
         tape.focus()
         await pilot.press("j", "j", "j")
@@ -221,14 +221,14 @@ async def test_a_paused_tape_whose_trades_were_dropped_shows_the_oldest_kept() -
 
 
 def test_offset_at_counts_the_trades_that_came_in_above_the_view() -> None:
-    tape = TradeTape()
+    tape = TapeView()
     assert tape.offset_at(500) == 0  # live
     tape._top = 480
     assert tape.offset_at(500) == 20
     assert tape.offset_at(470) == 0
 
 
-def _lines(tape: TradeTape) -> list[str]:
+def _lines(tape: TapeView) -> list[str]:
     """Every content line under the column header, as text, top down."""
     return ["".join(tape.render_line(y).text) for y in range(1, tape.size.height)]
 
@@ -240,7 +240,7 @@ async def test_a_lost_connection_shows_where_trades_may_be_missing() -> None:
     rows = trades(40)  # rows[i] is trade number 40 - i
     app = TapeApp(rows)
     async with app.run_test(size=(60, 9)) as pilot:  # 6 lines under the header
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.update_trades(rows, CENT, total=40, gaps=[(38, NOW_MS - 500)])
         await pilot.pause()
         lines = _lines(tape)
@@ -266,7 +266,7 @@ async def test_a_paused_tape_shows_a_gap_below_its_view_only_when_it_is_in_view(
     rows = trades(40)
     app = TapeApp(rows)
     async with app.run_test(size=(60, 8)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.focus()
         tape.update_trades(rows, CENT, total=40, gaps=[(40, None), (37, None)])
         await pilot.pause()
@@ -282,7 +282,7 @@ async def test_a_paused_tape_shows_a_gap_below_its_view_only_when_it_is_in_view(
 async def test_a_stale_tape_says_so_in_its_title() -> None:
     app = TapeApp(trades(10))
     async with app.run_test(size=(40, 8)) as pilot:
-        tape = app.query_one(TradeTape)
+        tape = app.query_one(TapeView)
         tape.update_trades(trades(10), CENT, stale=True)
         await pilot.pause()
         assert str(tape.border_title) == "Trades (UTC) · STALE"

@@ -1,7 +1,8 @@
 """CLOB REST bodies (PROTOCOLS §6.1): the ``GET /book`` summary and its server hash.
 
-``decode_book`` and ``decode_books`` normalise like the market channel's ``book`` event (levels
-sorted best first, micro-units) and return ``FeedError(feed="rest")`` instead of raising.
+``decode_books`` (the body of ``POST /books``, or one ``GET /book`` summary) normalises like the
+market channel's ``book`` event (levels sorted best first, micro-units) and returns
+``FeedError(feed="rest")`` instead of raising.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from typing import Any
 
 import msgspec
 
-from pmdash.feeds import market, market_wire
+from pmdash.feeds.common import json_type_name
+from pmdash.feeds.market import validation_message
+from pmdash.feeds.market import wire as market_wire
 from pmdash.feeds.rest_body import body_error, load_body
 from pmdash.models import BookSnapshot, FeedError
 
 FEED = "rest"
-
-_BOOK = msgspec.json.Decoder(market_wire.WireBook, strict=False)
-
 
 def book_hash(summary: dict[str, Any]) -> str:
     """The server's hash of a ``/book`` summary: SHA-1 of compact JSON of the summary with
@@ -54,34 +54,20 @@ def _snapshot(wire: market_wire.WireBook, where: str, body: Any) -> BookSnapshot
 def _from_value(value: Any, where: str, body: Any) -> BookSnapshot | FeedError:
     """One already-parsed JSON value that should be a book summary."""
     if not isinstance(value, dict):
-        return _error(f"{where}: a JSON {market.json_type_name(value)}, not a book object", body)
+        return _error(f"{where}: a JSON {json_type_name(value)}, not a book object", body)
     if "error" in value and "bids" not in value:
         return _error(f"{where}: server error: {value['error']!r}", body)
     try:
         wire = msgspec.convert(value, market_wire.WireBook, strict=False)
     except msgspec.ValidationError as exc:
-        path, what = market.validation_message(exc)
+        path, what = validation_message(exc)
         return _error(f"{where}{path}: {what}", body)
     return _snapshot(wire, where, body)
 
 
-def decode_book(body: str | bytes) -> BookSnapshot | FeedError:
-    """The body of ``GET /book?token_id=...``; a 404 ``{"error": ...}`` becomes a FeedError."""
-    try:
-        try:
-            wire = _BOOK.decode(body)
-        except (msgspec.DecodeError, UnicodeError, TypeError):
-            value = load_body(FEED, body)
-            if isinstance(value, FeedError):
-                return value
-            return _from_value(value, "book", body)
-        return _snapshot(wire, "book", body)
-    except Exception as exc:  # a bug, not bad input; still never raise out of a codec
-        return _error(f"internal decoder error: {type(exc).__name__}: {exc}", body)
-
-
 def decode_books(body: str | bytes) -> list[BookSnapshot | FeedError]:
-    """The body of ``POST /books``: an array of summaries in arbitrary order (key by asset)."""
+    """The body of ``POST /books``: an array of summaries in arbitrary order (key by asset);
+    one summary (the body of ``GET /book``) gives a list of one."""
     try:
         value = load_body(FEED, body)
         if isinstance(value, FeedError):
@@ -89,7 +75,7 @@ def decode_books(body: str | bytes) -> list[BookSnapshot | FeedError]:
         if isinstance(value, dict):
             return [_from_value(value, "books", body)]
         if not isinstance(value, list):
-            return [_error(f"books: a JSON {market.json_type_name(value)}, not an array", body)]
+            return [_error(f"books: a JSON {json_type_name(value)}, not an array", body)]
         return [_from_value(item, f"books[{i}]", body) for i, item in enumerate(value)]
     except Exception as exc:  # a bug, not bad input; still never raise out of a codec
         return [_error(f"internal decoder error: {type(exc).__name__}: {exc}", body)]

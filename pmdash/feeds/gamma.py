@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from pmdash.feeds.market import json_type_name
+from pmdash.feeds.common import json_type_name
 from pmdash.feeds.rest_body import body_error, has_lone_surrogate, load_body
 from pmdash.models import FeedError, MarketInfo
 from pmdash.units import SCALE, UnitError, parse_price
@@ -157,7 +157,24 @@ def _market_info(market: Any) -> MarketInfo:
         closed=_flag(market, "closed", False),
         gamma_id=_text(market, "id"),
         outcome_prices=_outcome_prices(market, len(outcomes)),
+        game_id=_game_id(market),
     )
+
+
+def _game_id(market: dict[str, Any]) -> int | None:
+    """``gameId`` of the market (a string in Gamma's market objects) or else of its first event
+    (a number there); None when neither has a usable one. Only links a market to a live game,
+    so a bad value costs the link, not the market."""
+    candidates = [market.get("gameId")]
+    events = market.get("events")
+    if isinstance(events, list) and events and isinstance(events[0], dict):
+        candidates.append(events[0].get("gameId"))
+    for value in candidates:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+            return int(value)
+    return None
 
 
 def _name(market: Any, where: str) -> str:

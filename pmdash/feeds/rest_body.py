@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from pmdash.feeds.market import sample_of
+from pmdash.feeds.common import sample_of
 from pmdash.models import FeedError
 
 _ANY = msgspec.json.Decoder()

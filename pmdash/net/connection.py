@@ -3,7 +3,10 @@
 ``Connection.run()`` connects, sends the full subscription before any heartbeat, reads
 frames, decodes each one and hands the events to ``on_events`` synchronously, and on any
 loss (close, error, silence, missing heartbeat reply) reconnects with jittered exponential
-backoff and subscribes the full current set again. It never raises for network trouble,
+backoff and subscribes the full current set again. A connection that delivered a data frame
+resets the backoff (the next drop reconnects after the jittered base delay); only attempts
+that fail before any data grow it, up to the cap; a ``Retry-After`` on a 429 or 503 is
+honoured (up to ``MAX_RETRY_AFTER_S``). It never raises for network trouble,
 bad frames or a failing ``on_events``; it counts them and reports them in ``FeedStatus``.
 
 ``FeedStatus`` counts data frames only: ``frames``, ``frames_per_s`` and ``last_frame_age_s``
@@ -15,7 +18,8 @@ Two optional hooks let the owner keep its state honest: ``on_lost(reason)`` the 
 socket that went live is lost (what it delivered is no longer current), and ``on_reconnect()``
 when a later socket opens, before its subscription is sent. Neither is called on ``stop()``.
 
-The socket is ``pmdash.net.wsclient``: frames are parsed in the protocol's ``data_received``
+The socket is ``pmdash.net.wsclient`` (websockets' sans-I/O ``ClientProtocol`` under a lean
+asyncio ``Protocol``): frames are parsed in the protocol's ``data_received``
 and each message is decoded and dispatched inline (no task or future per frame); outbound
 frames are written at once, in call order. Per session there is one task, the keeper
 (heartbeat and watchdogs), beside the wait for the socket to end.
@@ -23,19 +27,31 @@ frames are written at once, in call order. Per session there is one task, the ke
 Permanent failures (see ``FeedPolicy.retry_after_failure``): state ``failed`` with the
 reason; by default the loop still retries at about the cap rate, so a dashboard left open
 comes back by itself. A malformed URL ends ``run()`` in state ``failed``.
+
+While reconnecting, the ``connecting`` detail names why the last attempt ended
+(``retry 2 after: no handshake within 10 s``). On ``stop()`` (or when ``run()`` is cancelled)
+nothing more is decoded or handed out, and a server that does not answer the close frame is
+given ``STOP_CLOSE_S`` at most.
+
+Close codes: ``FeedPolicy.close_rules`` maps a server close code to a ``CloseRule``: end
+``run()`` in ``failed`` (PolyBolt's 4001 bad credentials, 4008 policy violation), or reconnect
+after the rule's own delay instead of the backoff (4003 draining). A handshake refused with 429
+or 503 and a ``Retry-After`` is not retried before that many seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 
 from pmdash.models import Event, FeedError, FeedState, FeedStatus
 from pmdash.net.backoff import Backoff
-from pmdash.net.policy import AnswerPing, ClientPing, FeedPolicy
+from pmdash.net.policy import AnswerPing, ClientPing, CloseRule, FeedPolicy
 from pmdash.net.proxy import ProxyConfigError, ProxyError
 from pmdash.net.rate import RateMeter
 from pmdash.net.wsclient import (
@@ -53,6 +69,13 @@ _SAMPLE = 120
 _MAX_CLOCK_AHEAD_MS = 3_600_000
 """A server timestamp further ahead of our clock than this is not taken for latency."""
 _HEARTBEAT_CHARS = 16
+_SERVER_HEARTBEAT_CHARS = 64
+"""Longest frame offered to ``FeedPolicy.server_heartbeat``: longer ones are data."""
+MAX_RETRY_AFTER_S = 600.0
+"""The longest ``Retry-After`` obeyed (a server asking for more gets this)."""
+STOP_CLOSE_S = 0.25
+"""On stop, how long the server may take to answer our close frame before the socket is
+dropped (its answer only confirms what we already decided)."""
 
 
 class _Permanent(Exception):
@@ -80,10 +103,7 @@ class Connection:
         self._on_reconnect = on_reconnect
         self._on_lost = on_lost
         self._backoff = backoff or Backoff(
-            policy.backoff_base,
-            policy.backoff_cap,
-            jitter=policy.jitter,
-            healthy_after=policy.healthy_after,
+            policy.backoff_base, policy.backoff_cap, jitter=policy.jitter
         )
         self._subs = policy.subscriptions
         self._decode = policy.decode
@@ -92,6 +112,7 @@ class Connection:
         self._pong_text = hb.reply.strip().upper() if isinstance(hb, ClientPing) else None
         self._server_ping = hb.ping.strip().upper() if isinstance(hb, AnswerPing) else None
         self._ping_reply = hb.reply if isinstance(hb, AnswerPing) else ""
+        self._server_heartbeat = policy.server_heartbeat
         self._stop = asyncio.Event()
         self._running = False
         self._state: FeedState = "stopped"
@@ -116,6 +137,8 @@ class Connection:
         self._ws: WsClient | None = None
         self._session_start = 0.0
         self._last_pong = 0.0
+        self._last_server_ping = 0.0
+        """When the server's last ``ping`` (``AnswerPing``) arrived."""
         self._ping_sent = 0.0
         """When the first PING after the last frame was sent (not after it: none since)."""
         self._quiet = False
@@ -123,6 +146,15 @@ class Connection:
         self._wake = asyncio.Event()
         """Set by the first frame after a PING: the keeper plans its next probe from it."""
         self._has_connected = False
+        self._fresh = False
+        """The open socket has delivered no data frame yet."""
+        self._last_failure = ""
+        """Why the last attempt ended, for the ``connecting`` detail."""
+        self._retry_after: float | None = None
+        """What the server's last ``Retry-After`` asked for."""
+        self._stopping = False
+        self._rule: CloseRule | None = None
+        """The policy's rule for the close code that ended the last socket, if it has one."""
 
     # --- public API -------------------------------------------------------------------------
 
@@ -157,8 +189,10 @@ class Connection:
 
     def stop(self) -> None:
         """End :meth:`run` (closing the socket cleanly). Safe to call at any time, even
-        before ``run()``; a stopped connection stays stopped (make a new one to start again)."""
+        before ``run()``; a stopped connection stays stopped (make a new one to start again).
+        From this call on, nothing more is decoded or handed to ``on_events``."""
         self._stop.set()
+        self._halt()
 
     async def run(self) -> None:
         """Connect and stay connected until :meth:`stop` (or a malformed URL)."""
@@ -173,14 +207,24 @@ class Connection:
         try:
             await asyncio.wait({stopper, main}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._halt()  # stopped or cancelled: the socket goes without waiting on the peer
             stopper.cancel()
             main.cancel()
             await asyncio.gather(stopper, main, return_exceptions=True)
             self._running = False
         if not main.cancelled() and main.exception() is not None:
-            raise main.exception()  # type: ignore[misc]  # a bug in this module, not the network
+            error = main.exception()
+            assert error is not None
+            self.mark_failed(f"feed loop crashed: {exc_text(error)}")
+            raise error  # a bug in this module, not the network
         if self._stop.is_set():
             self._set_state("stopped", "stopped")
+
+    def mark_failed(self, reason: str) -> None:
+        """Say the feed is dead (its loop or its worker crashed): state ``failed`` with
+        ``reason``, no retry time. Nothing else changes: the owner decides what comes next."""
+        self._backoff_until = None
+        self._set_state("failed", reason)
 
     def status(self) -> FeedStatus:
         """The feed's health right now."""
@@ -221,13 +265,26 @@ class Connection:
                     self._set_state("failed", str(exc))
                     return
                 delay = self._backoff.failed_delay()
+                self._last_failure = str(exc)
                 self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("failed", f"{exc}; retrying in {delay:.0f} s")
             else:
+                rule, self._rule = self._rule, None
+                if rule is not None and not rule.retry:
+                    self._backoff_until = None
+                    self._set_state("failed", f"{rule.reason}: {reason}" if rule.reason else reason)
+                    return
                 if stale:
                     self._set_state("stale", reason)
-                delay = self._backoff.next_delay()
+                if rule is not None:
+                    delay = random.uniform(rule.delay_min, rule.delay_max)
+                else:
+                    delay = self._backoff.next_delay()
+                if self._retry_after is not None:
+                    delay = max(delay, min(self._retry_after, MAX_RETRY_AFTER_S))
+                    self._retry_after = None
+                self._last_failure = reason
                 self._retries += 1
                 self._backoff_until = time.time() + delay
                 self._set_state("backoff", reason)
@@ -236,7 +293,8 @@ class Connection:
 
     async def _attempt(self) -> tuple[str, bool]:
         """One connection from handshake to loss: (why it ended, whether a watchdog ended it)."""
-        self._set_state("connecting", f"retry {self._retries}" if self._retries else "")
+        detail = f"retry {self._retries} after: {self._last_failure}" if self._retries else ""
+        self._set_state("connecting", detail)
         try:
             ws = await self._open()
         except (_Permanent, _Fatal):
@@ -244,8 +302,13 @@ class Connection:
         except HandshakeRejected as exc:
             code = exc.status
             text = f"handshake rejected: HTTP {code} {exc.reason}".rstrip()
+            if self.policy.authenticated and code in (401, 403):
+                raise _Permanent(f"authentication rejected: {_server_reason(exc)}") from exc
             if 400 <= code < 500 and code != 429:
                 raise _Permanent(text) from exc
+            if code in (429, 503) and exc.retry_after is not None:
+                self._retry_after = exc.retry_after
+                text = f"{text}; Retry-After {exc.retry_after:g} s"
             return text, False
         except ssl.SSLCertVerificationError as exc:
             raise _Permanent(f"TLS certificate rejected: {exc.verify_message}") from exc
@@ -257,13 +320,14 @@ class Connection:
             return f"no handshake within {self.policy.open_timeout:g} s", False
         except Exception as exc:
             return f"connect failed: {exc_text(exc)}", False
-        self._backoff.connected()
         stale = False
         try:
             try:
                 reason, stale = await self._session(ws)
             except Exception as exc:
                 reason = f"connection error: {exc_text(exc)}"
+            if ws.close_code is not None:
+                self._rule = self.policy.close_rules.get(ws.close_code)
             # Before the close, which may wait on the peer: what the socket delivered is no
             # longer current from this moment, and the owner must say so (not on stop()).
             if self._on_lost is not None:
@@ -292,6 +356,8 @@ class Connection:
                 ping_timeout=self.policy.protocol_ping_timeout,
                 max_size=self.policy.max_size,
                 proxy=self.policy.proxy,
+                write_limit=self.policy.write_limit,
+                write_stall=self.policy.write_stall,
             )
         except InvalidURL as exc:
             raise _Fatal(f"invalid URL: {exc}") from exc
@@ -304,6 +370,7 @@ class Connection:
         now = time.perf_counter()
         self._session_start = now
         self._last_pong = now
+        self._last_server_ping = now
         self._ping_sent = 0.0
         self._quiet = False
         self._retries = 0
@@ -315,6 +382,7 @@ class Connection:
                 except Exception as exc:
                     self._note_handler_error(exc)
         self._has_connected = True
+        self._fresh = True
         initial = self._subs.open()
         self._ws = ws
         ended: asyncio.Future[str] | None = None
@@ -344,12 +412,14 @@ class Connection:
             # The peer is not answering: do not wait for a closing handshake.
             ws.abort()
         with contextlib.suppress(Exception):  # closing a broken socket: nothing more to do
-            await ws.close()
+            await ws.close(timeout=STOP_CLOSE_S if self._stopping else None)
 
     async def _keep(self) -> tuple[str, bool]:
         """Heartbeat sender and the two watchdogs (missing reply, inbound silence)."""
         hb = self.policy.heartbeat
         ping = hb if isinstance(hb, ClientPing) else None
+        answered_every = hb.timeout if isinstance(hb, AnswerPing) else None
+        server_ping = hb.ping if isinstance(hb, AnswerPing) else ""
         silence = self.policy.silence_timeout
         next_ping = self._session_start + ping.interval if ping else None
         while True:
@@ -387,6 +457,8 @@ class Connection:
                         late_at = None  # said already: nothing more to wake up for
             if silence is not None and now - last_in > silence:
                 return f"no frame for {silence:g} s", True
+            if answered_every is not None and now - self._last_server_ping > answered_every:
+                return f"no {server_ping} from the server for {answered_every:g} s", True
             deadlines = []
             if late_at is not None:
                 deadlines.append(late_at)
@@ -398,6 +470,8 @@ class Connection:
                 deadlines.append(self._last_pong + ping.timeout)
             if silence is not None:
                 deadlines.append(last_in + silence)
+            if answered_every is not None:
+                deadlines.append(self._last_server_ping + answered_every)
             if not deadlines:
                 await self._wake.wait()  # nothing to watch: sleep until a frame or cancelled
                 continue
@@ -422,9 +496,16 @@ class Connection:
                 self._last_pong = arrival
                 return
             if text == self._server_ping:
+                self._last_server_ping = arrival
                 self._send_all([self._ping_reply])
                 return
+        beat = self._server_heartbeat
+        if beat is not None and len(frame) <= _SERVER_HEARTBEAT_CHARS and beat(frame):
+            return
         # A data frame: only these make the frame count, the rate and the age.
+        if self._fresh:  # the first of this socket: it works, so the backoff starts over
+            self._fresh = False
+            self._backoff.reset()
         self._frames += 1
         self._last_frame = arrival
         self._rate.hit(arrival)
@@ -470,6 +551,11 @@ class Connection:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _halt(self) -> None:
+        self._stopping = True
+        if self._ws is not None:
+            self._ws.halt()
+
     def _send_all(self, frames: list[str]) -> None:
         ws = self._ws
         if ws is None:
@@ -487,6 +573,21 @@ class Connection:
             self._on_events([self.status()], time.perf_counter())
         except Exception as exc:
             self._note_handler_error(exc)
+
+
+def _server_reason(exc: HandshakeRejected) -> str:
+    """``HTTP 401 Unauthorized``, then the server's own words when its body gave any
+    (``{"error": ...}``, ``{"message": ...}`` or plain text)."""
+    head = f"HTTP {exc.status} {exc.reason}".rstrip()
+    words = exc.body
+    try:
+        data = json.loads(words) if words else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        found = [data.get(k) for k in ("error", "message", "detail")]
+        words = next((w for w in found if isinstance(w, str)), "")
+    return f"{head}: {words[:200]}" if words else head
 
 
 def _heartbeat_text(frame: str | bytes) -> str:

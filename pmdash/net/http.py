@@ -47,10 +47,16 @@ def build_url(base: str, path: str, params: Mapping[str, str | int | bool] | Non
 
 
 async def get_bytes(
-    url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BODY, proxy: Proxy | bool = True
+    url: str,
+    *,
+    timeout: float = 10.0,
+    max_bytes: int = MAX_BODY,
+    proxy: Proxy | bool = True,
+    headers: Mapping[str, str] | None = None,
 ) -> bytes:
     """The body of a ``200`` answer to ``GET url``; any other outcome raises ``HttpError``.
     ``proxy``: ``True`` the one the environment sets for ``url``, ``False`` none, or that one.
+    ``headers``: sent as well (e.g. signed auth headers; never part of an error message).
     """
     try:
         via = proxy_for(url) if proxy is True else (proxy if isinstance(proxy, Proxy) else None)
@@ -58,7 +64,12 @@ async def get_bytes(
         raise HttpError(None, url, str(exc)) from None
     try:
         async with asyncio.timeout(timeout):
-            return await _in_daemon_thread(_get, url, timeout, max_bytes, via)
+            extra = dict(headers or {})
+
+            def work(url: str, timeout: float, max_bytes: int, via: Proxy | None) -> bytes:
+                return _get(url, timeout, max_bytes, via, extra)
+
+            return await _in_daemon_thread(work, url, timeout, max_bytes, via)
     except TimeoutError:
         raise HttpError(None, url, f"no answer within {timeout:g} s") from None
 
@@ -108,9 +119,12 @@ async def get_json(
         raise HttpError(200, url, f"body is not JSON ({exc}): {_snippet(body)}") from None
 
 
-def _get(url: str, timeout: float, max_bytes: int, via: Proxy | None) -> bytes:
+def _get(
+    url: str, timeout: float, max_bytes: int, via: Proxy | None,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
     request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
+        url, headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
     )
     # Our choice of proxy, not urllib's own reading of the environment (which would send
     # loopback through the proxy and ignore all_proxy).

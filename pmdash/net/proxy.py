@@ -9,6 +9,14 @@ IP address, a CIDR block, any of them with ``:PORT``. Loopback (``localhost``, 1
 
 Only ``http://`` proxies are supported. A proxy's credentials (``http://user:pass@host:port``)
 go into its ``Proxy-Authorization`` header and nowhere else: no message or ``repr`` shows them.
+
+Why not ``urllib.request.getproxies()`` / ``proxy_bypass()``: they do not behave the same
+(Python 3.11, checked): ``proxy_bypass_environment`` knows no CIDR block (``10.0.0.0/8`` does
+not match 10.1.2.3) and no ``host:PORT`` entry for a subdomain; ``getproxies_environment``
+lets an empty ``https_proxy`` hide a set ``HTTPS_PROXY`` and loses which variable a value came
+from (our messages name it); and ``getproxies()`` reads the system's settings on macOS and
+Windows when the environment sets none, which curl does not. The websockets library's own
+proxy support belongs to its asyncio client, not to the sans-I/O protocol used here.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
+
+from pmdash.loopback import is_loopback_host
 
 _MAX_HEAD = 16 * 1024
 _DIRECT_SCHEMES = {"ws": "http", "http": "http", "wss": "https", "https": "https"}
@@ -111,7 +121,7 @@ def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> Proxy | Non
     except ValueError:
         return None  # the caller's own URL check says what is wrong with it
     kind = _DIRECT_SCHEMES.get(parts.scheme.lower())
-    if kind is None or not host or is_loopback(host):
+    if kind is None or not host or is_loopback_host(host):
         return None
     if port is None:
         port = 443 if kind == "https" else 80
@@ -123,16 +133,6 @@ def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> Proxy | Non
     if not value:
         return None
     return parse_proxy(value, source)
-
-
-def is_loopback(host: str) -> bool:
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _variable(env: Mapping[str, str], name: str) -> tuple[str, str]:

@@ -1,7 +1,6 @@
-"""The REST calls beside the sockets (PROTOCOLS §6.1, §6.2): CLOB ``/book`` and Gamma lookups.
+"""The REST calls beside the sockets (PROTOCOLS §6.2): Gamma lookups.
 
-``fetch_book`` never raises: every failure is a ``FeedError`` (the App heals a book with it
-and logs the rest). The Gamma calls raise ``HttpError`` when they get nothing usable: no
+The Gamma calls raise ``HttpError`` when they get nothing usable: no
 answer, an HTTP error, or a body in which not one market decodes (status 200 then). Markets
 that fail to decode beside good ones are skipped, or appended to ``errors`` when given.
 """
@@ -11,25 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from urllib.parse import quote, urlencode
 
-from pmdash.feeds import clob_rest, gamma
-from pmdash.models import BookSnapshot, FeedError, MarketInfo
+from pmdash.feeds import gamma
+from pmdash.models import FeedError, MarketInfo
 from pmdash.net.http import HttpError, build_url, get_bytes
 
 TIMEOUT = 10.0
 IDS_PER_REQUEST = 50
 """Condition or token ids asked for in one ``/markets`` request (the URL stays a few kB)."""
-
-
-async def fetch_book(
-    clob_rest_base: str, token_id: str, *, timeout: float = TIMEOUT
-) -> BookSnapshot | FeedError:
-    """``GET /book?token_id=...``: a fresh full book for one asset."""
-    url = build_url(clob_rest_base, "/book", {"token_id": token_id})
-    try:
-        body = await get_bytes(url, timeout=timeout)
-    except HttpError as exc:
-        return FeedError(feed=clob_rest.FEED, message=f"book {token_id}: {exc}")
-    return clob_rest.decode_book(body)
 
 
 async def market_by_slug(gamma_base: str, slug: str, *, timeout: float = TIMEOUT) -> MarketInfo:

@@ -7,12 +7,9 @@ construction. Prices and sizes are ``pmdash.units`` micro-units.
 
 from __future__ import annotations
 
-from typing import Literal
-
+from pmdash.models import Level, Side
 from pmdash.units import SCALE
 
-Side = Literal["BUY", "SELL"]
-Level = tuple[int, int]
 _DIRTY = -1
 Change = tuple[Side, int, int]
 """A level change in outcome-0 terms: (side, price, new aggregate size; 0 removes it)."""

@@ -167,6 +167,22 @@ class Exchange:
         self._publish(out)
         return market.info(self.flow.books[market.condition_id].tick)
 
+    def add_game_market(self, *, game_id: int, slug: str, home: str, away: str, league: str,
+                        price: int) -> SimMarket:
+        """List a market on a sports game (Gamma ``gameId``/slug link it to the game)."""
+        out: list[Emission] = []
+        market = self.flow.create_game_market(game_id=game_id, slug=slug, home=home, away=away,
+                                              league=league, price=price, ts=self.clock(),
+                                              out=out)
+        self._publish(out)
+        return market
+
+    def move_fair(self, condition_id: str, price: int) -> None:
+        """News moved this market: its book goes to ``price`` now (see ``OrderFlow.shock``)."""
+        out: list[Emission] = []
+        self.flow.shock(self.flow.markets[condition_id], price, self.clock(), out)
+        self._publish(out)
+
     def resolve(self, condition_id: str) -> None:
         """Resolve one market now (it stops trading)."""
         out: list[Emission] = []

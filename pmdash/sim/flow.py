@@ -19,8 +19,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from pmdash.models import Side
 from pmdash.sim import wire
-from pmdash.sim.book import Change, MarketBook, Side, mirror_side
+from pmdash.sim.book import Change, MarketBook, mirror_side
 from pmdash.sim.markets import MarketFactory, SimMarket, default_tick
 from pmdash.units import SCALE
 
@@ -282,7 +283,7 @@ class OrderFlow:
 
     def _lifecycle(self, ts: int, out: list[Emission]) -> None:
         self._cycles += 1
-        resolvable = [m for m in self._trading if not m.edge]
+        resolvable = [m for m in self._trading if not m.edge and m.game_id is None]
         if self._cycles % 2 == 1 or len(resolvable) <= 3:
             self.create(ts, out)
             return
@@ -297,6 +298,45 @@ class OrderFlow:
         out.append(Emission(wire.new_market(market, tick, ts), market.token_ids,
                             custom=True, broadcast=True, counted=False))
         return market
+
+    def create_game_market(self, *, game_id: int, slug: str, home: str, away: str,
+                           league: str, price: int, ts: int,
+                           out: list[Emission]) -> SimMarket:
+        """List a market on a game (it trades from now on) and announce it."""
+        market = self._factory.make_game(game_id=game_id, slug=slug, home=home, away=away,
+                                         league=league, price=price)
+        self._add(market)
+        tick = self.books[market.condition_id].tick
+        out.append(Emission(wire.new_market(market, tick, ts), market.token_ids,
+                            custom=True, broadcast=True, counted=False))
+        return market
+
+    def shock(self, market: SimMarket, price: int, ts: int, out: list[Emission]) -> None:
+        """News (a score change) moves the market's fair value to ``price`` at once: the levels
+        now on the wrong side of it are pulled, each side gets an order a tick from it, and
+        the value it drifts back to becomes ``price``."""
+        if market.closed:
+            return
+        cid = market.condition_id
+        book = self.books[cid]
+        before = (book.best_bid(), book.best_ask())
+        market.start_price = price
+        self._fair[cid] = price / SCALE
+        changes = [book.set("SELL", p, 0) for p in list(book.asks) if p <= price]
+        changes += [book.set("BUY", p, 0) for p in list(book.bids) if p >= price]
+        tick = book.tick
+        bid, ask = _align_down(price - 1, tick), _align_up(price + 1, tick)
+        if bid >= tick:
+            changes.append(book.add("BUY", bid, self._size()))
+        if ask <= SCALE - tick:
+            changes.append(book.add("SELL", ask, self._size()))
+        if changes:
+            out.append(Emission(wire.price_change(market, book, changes, ts), market.token_ids))
+        self._check_tick(market, book, ts, out)
+        if (book.best_bid(), book.best_ask()) != before:
+            for outcome, token_id in enumerate(market.token_ids):
+                out.append(Emission(wire.best_bid_ask(market, outcome, book, ts), (token_id,),
+                                    custom=True, counted=False))
 
     def resolve(self, market: SimMarket, ts: int, out: list[Emission]) -> None:
         """Close a market: it stops trading, /book answers 404 for its tokens."""

@@ -39,8 +39,10 @@ def _liquidity(book: MarketBook) -> float:
 
 
 def _event_stub(market: SimMarket) -> Json:
+    game = {} if market.game_id is None else {"gameId": market.game_id}  # a number, as Gamma's
     return {
         **event_identity(market),
+        **game,
         "startDate": market.created_at,
         "creationDate": market.created_at,
         "endDate": market.end_date,
@@ -105,6 +107,7 @@ def market_json(market: SimMarket, book: MarketBook) -> Json:
         "bestAsk": _num(ask),
         "umaResolutionStatuses": "[]",
         "feesEnabled": market.fee_rate_bps != "0",
+        **({} if market.game_id is None else {"gameId": str(market.game_id)}),  # a string here
     }
 
 

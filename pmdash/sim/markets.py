@@ -45,6 +45,8 @@ class SimMarket:
     closed: bool = False
     winning_outcome: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    game_id: int | None = None
+    """The sports game this market is about (Gamma ``gameId``), else None."""
 
     def info(self, tick_size: int) -> MarketInfo:
         return MarketInfo(
@@ -57,6 +59,7 @@ class SimMarket:
             active=self.active,
             closed=self.closed,
             gamma_id=self.gamma_id,
+            game_id=self.game_id,
         )
 
 
@@ -123,6 +126,23 @@ class MarketFactory:
             fee_rate_bps=fee,
             edge=edge,
         )
+
+
+    def make_game(self, *, game_id: int, slug: str, home: str, away: str, league: str,
+                  price: int) -> SimMarket:
+        """A moneyline market on one game ("will the home side win?"), linked by
+        ``game_id`` and by its slug, which is the game's (as Gamma's game markets are)."""
+        question = f"{league.upper()}: Will {home} beat {away}?"
+        spec = _yes_no(question, ("sports", "games", league))
+        market = self.make()  # ids, dates and the fee from the same seeded generator
+        market.question, market.outcomes, market.description = question, spec[1], spec[6]
+        market.slug = self._unique(slug)
+        market.event_slug = slug
+        market.event_title = f"{away} vs. {home}"
+        market.group_item_title, market.tags, market.fee_rate_bps = "", spec[4], "0"
+        market.start_price = price
+        market.game_id = game_id
+        return market
 
 
 Spec = tuple[str, tuple[str, str], str, str, tuple[str, ...], str, str, str]

@@ -16,15 +16,21 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
+from pmdash.credentials import ClobCredentials
 from pmdash.models import Level, MarketInfo
 from pmdash.output import OutputError, output_failed, write
 from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
+from pmdash.sim.price_feeds import PriceFeeds, add_price_feeds
 from pmdash.sim.server import SimServer
 from pmdash.sim.session import DEFAULT_MAX_QUEUE
+from pmdash.sim.sports import SportsFeed, SportsSettings
+from pmdash.sim.us import UsVenue, install_us
+from pmdash.sim.us_keys import UsKeySpecError, parse_us_key
+from pmdash.sim.user_channel import add_user_channel
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
@@ -33,12 +39,20 @@ DEFAULT_MARKETS = 8
 
 class ServingExchange:
     """A running exchange on the current loop: ``exchange`` (ground truth), ``faults``,
-    ``server``, and where it listens."""
+    ``server``, ``sports`` (the games), and where it listens."""
 
-    def __init__(self, exchange: Exchange, server: SimServer) -> None:
+    def __init__(
+        self, exchange: Exchange, server: SimServer, sports: SportsFeed, prices: PriceFeeds,
+        us: UsVenue,
+    ) -> None:
         self.exchange = exchange
         self.server = server
+        self.sports = sports
         self.faults: Faults = server.faults
+        self.prices = prices
+        """The reference-price engine, PolyBolt and RTDS feeds, and the credential registry."""
+        self.us = us
+        """Polymarket US: its keys, demo account and ground truth (``us.book(slug)``)."""
 
     @property
     def host(self) -> str:
@@ -69,19 +83,43 @@ async def serve_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     clock: Callable[[], int] = wall_clock_ms,
+    sports: SportsSettings | None = None,
+    clob_keys: Iterable[ClobCredentials] = (),
+    price_interval: float = 1.0,
+    us_keys: Sequence[str] = (),
+    us_account_s: float | None = 0.5,
 ) -> AsyncIterator[ServingExchange]:
     """Serve an exchange until the block exits. ``paused=True`` starts with the flow paused
-    (drive it with ``exchange.step``)."""
+    (drive it with ``exchange.step``). ``sports``: the ``/sports`` socket's timings, and
+    whether its games get markets (default: none, so the market set is the flow's alone).
+    ``clob_keys``: the credentials PolyBolt, the user channel and the signed REST reads
+    accept (one registry); ``price_interval``: seconds between
+    reference-price ticks. ``us_keys``: the ``KEY_ID:PUBLIC_KEY_BASE64`` keys the US sockets
+    and signed US reads accept; ``us_account_s``: seconds between the US demo account's moves
+    (None: only ``us.account_step()`` moves it)."""
     exchange = Exchange(seed=seed, rate=rate, markets=markets, lifecycle_s=lifecycle_s,
                         clock=clock)
     if paused:
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
+    prices = add_price_feeds(server, seed=seed, clob_keys=clob_keys, interval=price_interval)
+    user = add_user_channel(server, prices.credentials)
+    games = SportsFeed(exchange, server.sessions, sports, max_queue=max_queue)
+    server.add_feed(games)
+    us = install_us(server, us_keys, account_s=us_account_s)
     await server.start(host, port)
     try:
         await exchange.start()
-        yield ServingExchange(exchange, server)
+        await prices.start()
+        await user.start()
+        await games.start()
+        await us.start()
+        yield ServingExchange(exchange, server, games, prices, us)
     finally:
+        await us.stop()
+        await games.stop()
+        await user.stop()
+        await prices.stop()
         await exchange.stop()
         await server.stop()
 
@@ -237,16 +275,21 @@ def start_exchange(
     paused: bool = False,
     max_queue: int = DEFAULT_MAX_QUEUE,
     timeout: float = 10.0,
+    sports: SportsSettings | None = None,
+    clob_keys: Iterable[ClobCredentials] = (),
+    us_keys: Sequence[str] = (),
 ) -> RunningExchange:
     """Run an exchange in a daemon thread with its own loop; return once it listens.
     Raises what the start raised (e.g. OSError when the port is taken)."""
+    keys = list(clob_keys)
     ready: concurrent.futures.Future[tuple[asyncio.AbstractEventLoop, ServingExchange,
                                            asyncio.Event]] = concurrent.futures.Future()
 
     async def body() -> None:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
                                   lifecycle_s=lifecycle_s, paused=paused,
-                                  max_queue=max_queue) as serving:
+                                  max_queue=max_queue, sports=sports,
+                                  clob_keys=keys, us_keys=us_keys) as serving:
             stop_event = asyncio.Event()
             ready.set_result((asyncio.get_running_loop(), serving, stop_event))
             await stop_event.wait()
@@ -267,19 +310,29 @@ def start_exchange(
 
 
 def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
-             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS) -> int:
+             rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS,
+             clob_keys: Iterable[ClobCredentials] = (), *,
+             us_keys: Sequence[str] = ()) -> int:
     """``pmdash sim``: print one JSON line of URLs, serve until SIGINT/SIGTERM, return 0
     (1 when it cannot listen, or cannot write that line: one line on stderr; 0 when its reader
-    is already gone)."""
+    is already gone; 2 for a malformed ``--us-key``, named but not shown)."""
+    for spec in us_keys:
+        try:
+            parse_us_key(spec)
+        except UsKeySpecError as exc:
+            print(f"pmdash sim: {exc}", file=sys.stderr)
+            return 2
     try:
-        return asyncio.run(_sim_main(host, port, seed, rate, markets))
+        return asyncio.run(_sim_main(host, port, seed, rate, markets, list(clob_keys),
+                                     us_keys))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
     except OutputError as exc:
         return output_failed(exc, "pmdash sim")
 
 
-async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) -> int:
+async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int,
+                    clob_keys: list[ClobCredentials], us_keys: Sequence[str]) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -287,7 +340,8 @@ async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int) 
             loop.add_signal_handler(sig, stop.set)
     started = False
     try:
-        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets) as serving:
+        async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
+                                  clob_keys=clob_keys, us_keys=us_keys) as serving:
             started = True
             write(sys.stdout, json.dumps(serving.urls()) + "\n", flush=True)
             await stop.wait()

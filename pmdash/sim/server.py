@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import email.utils
 import http
-import ipaddress
 import json
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,26 +23,21 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from pmdash.loopback import is_loopback_host
 from pmdash.sim.control import control_routes
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.faults import Faults
-from pmdash.sim.market_channel import MarketChannel
 from pmdash.sim.rest import Handler, Query, Reply, RestApi
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, SessionRegistry
 
+HeaderHandler = Callable[[str, Query, Mapping[str, str]], Reply]
+"""A REST handler that also reads the request headers (signed calls)."""
+_WS_LOG = logging.getLogger("pmdash.sim.websockets")
+_WS_LOG.setLevel(logging.INFO)
+"""websockets logs every request header at DEBUG: the signed REST reads carry the passphrase
+in one, so that level never reaches any handler."""
 MAX_FRAME = 16 * 2**20
 CLOSE_TIMEOUT_S = 2.0
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names this machine only: ``localhost``, ``127.0.0.0/8`` or ``::1``
-    (not ``""`` or ``0.0.0.0``, which listen on every interface)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Feed(Protocol):
@@ -52,6 +47,13 @@ class Feed(Protocol):
     path: str
 
     def handle(self, ws: ServerConnection) -> Awaitable[None]: ...
+
+
+class CheckedFeed(Feed, Protocol):
+    """A feed that checks the upgrade request first (signed headers): ``check_handshake``
+    returns ``(status, body)`` to refuse it with that HTTP answer, or None to go on."""
+
+    def check_handshake(self, request: Request) -> Reply | None: ...
 
 
 def json_response(status: int, body: Any) -> Response:
@@ -75,10 +77,15 @@ class SimServer:
         self._feeds: dict[str, Feed] = {}
         self._routes: dict[str, Handler] = {}
         self._prefixes: dict[str, Handler] = {}
+        self._header_routes: dict[str, HeaderHandler] = {}
         self._server: Server | None = None
         self.host = ""
         self.port = 0
-        self.add_feed(MarketChannel(exchange, self.sessions, max_queue=max_queue))
+        from pmdash.registry import FEEDS  # the registry's factories import the sim lazily
+
+        for spec in FEEDS.values():
+            if spec.sim_route is not None:
+                self.add_feed(spec.sim_route(self))
         rest = RestApi(exchange)
         self._routes.update(rest.routes())
         self._prefixes.update(rest.prefixes())
@@ -102,6 +109,10 @@ class SimServer:
     def add_route(self, path: str, handler: Handler, *, prefix: bool = False) -> None:
         (self._prefixes if prefix else self._routes)[path] = handler
 
+    def add_header_route(self, path: str, handler: HeaderHandler) -> None:
+        """A route whose handler gets the request headers too (L2-signed REST)."""
+        self._header_routes[path] = handler
+
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -116,6 +127,7 @@ class SimServer:
             max_size=MAX_FRAME,
             compression=None,
             close_timeout=CLOSE_TIMEOUT_S,
+            logger=_WS_LOG,
         )
         sock = self._server.sockets[0]
         self.host, self.port = sock.getsockname()[:2]
@@ -138,14 +150,24 @@ class SimServer:
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)
-        if parts.path in self._feeds:
-            return None  # go on with the WebSocket handshake
+        feed = self._feeds.get(parts.path)
+        refused: Reply | None = None
+        if feed is not None:
+            check = getattr(feed, "check_handshake", None)
+            refused = check(request) if check is not None else None
+            if refused is None:
+                return None  # go on with the WebSocket handshake
         # websockets aborts the TCP connection right after a non-101 response once the write
         # buffer is under its low-water mark: with both marks at 0 that means fully flushed,
         # so a slow reader still gets the whole body.
         connection.transport.set_write_buffer_limits(high=0)
+        if refused is not None:
+            return json_response(*refused)
         query: Query = parse_qs(parts.query, keep_blank_values=True)
         handler = self._routes.get(parts.path)
+        signed = self._header_routes.get(parts.path)
+        if signed is not None:
+            handler = _with_headers(signed, request.headers)
         if handler is None:
             for prefix, candidate in self._prefixes.items():
                 if parts.path.startswith(prefix):
@@ -179,3 +201,10 @@ class SimServer:
             "rate": self.exchange.rate,
         }
 
+
+
+def _with_headers(handler: HeaderHandler, headers: Mapping[str, str]) -> Handler:
+    def handle(path: str, query: Query) -> Reply:
+        return handler(path, query, headers)
+
+    return handle

@@ -10,7 +10,8 @@ import hashlib
 from typing import Any
 
 from pmdash.feeds.clob_rest import book_hash
-from pmdash.sim.book import Change, Level, MarketBook, mirror_price, mirror_side
+from pmdash.models import Level
+from pmdash.sim.book import Change, MarketBook, mirror_price, mirror_side
 from pmdash.sim.markets import SimMarket
 from pmdash.units import to_decimal_str
 

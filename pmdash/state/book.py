@@ -12,9 +12,10 @@ names in one loop (the ingest hot path).
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Callable
 from typing import Literal
 
-from pmdash.models import BookSnapshot, LevelChange, Trade
+from pmdash.models import BookDelta, BookSnapshot, LevelChange, Trade
 from pmdash.units import to_decimal_str
 
 BookState = Literal["empty", "live", "stale", "desynced", "final"]
@@ -141,7 +142,8 @@ class OrderBook:
         """Set the aggregate ``size`` at ``price`` ("BUY": bids, "SELL": asks); 0 removes it."""
         change = LevelChange(self.asset_id, side, price, size)  # type: ignore[arg-type]
         asset = self.asset_id
-        apply_changes({asset: self}, (change,), self.timestamp, set(), {asset: ""}, [])
+        delta = BookDelta(feed="", market=self.market, timestamp=self.timestamp, changes=(change,))
+        apply_changes({asset: self}, set(), {asset: ""}, _no_judge, delta)
 
     def set_tick(self, tick: int) -> None:
         """A ``tick_size_change``: only the display precision changes; levels stay keyed."""
@@ -329,93 +331,114 @@ class OrderBook:
         )
 
 
+Doubtful = list[tuple[OrderBook, LevelChange]]
+
+
+def _no_judge(doubtful: Doubtful) -> None:
+    """A lone book's change (``OrderBook.apply_change``): nothing to judge it against."""
+
+
 def apply_changes(
     books: dict[str, OrderBook],
-    changes: tuple[LevelChange, ...],
-    timestamp: int,
     dirty: set[str],
     keys: dict[str, str],
-    doubtful: list[tuple[OrderBook, LevelChange]],
+    judge: Callable[[Doubtful], None],
+    delta: BookDelta,
 ) -> bool:
-    """Apply one ``price_change`` message's entries to the books (of ``books``) they name;
-    True if any was touched. The ingest hot path: the loop is written out, no call per entry
-    (``OrderBook.apply_change`` is this function on one entry).
+    """Apply one ``price_change`` message (``delta``) to the books (of ``books``) its entries
+    name; True if any was touched. The ingest hot path: the loop is written out, no call per
+    entry (``OrderBook.apply_change`` is this function on one entry), and the delta comes last
+    so that the market slice routes ``BookDelta`` here through a ``functools.partial`` of the
+    rest, with no Python call between; five arguments at most, so the partial passes them on
+    the C stack (with six it allocates: measured, with the call, 600 instructions of 63,000 a
+    frame in ``benchmarks/ingest_counts.py``).
 
     The server's best prices of an asset's LAST entry describe its book after the whole
     message (earlier entries may be superseded within it), so each book is finished after its
     last entry: it takes ``timestamp``, its key (``keys``) goes into ``dirty``, and unless it
     is live and agrees with that entry's best prices (both given, both the book's, not
-    crossed) the pair (book, entry) goes into ``doubtful`` for the caller to judge.
-    Raises ValueError on a side that is not "BUY" or "SELL" (the entries before it stay).
+    crossed) the pair (book, entry) is doubtful; the doubtful pairs go to ``judge`` at the end
+    (also when an entry raised). Raises ValueError on a side that is not "BUY" or "SELL" (the
+    entries before it stay).
     """
-    last: dict[str, LevelChange] | None = None
-    count = len(changes)
-    if count > 1 and (count > 2 or changes[0].asset_id == changes[1].asset_id):
-        last = {}  # usually every asset has one entry: no lookup table
-        for change in changes:  # a loop: a comprehension is a function call on 3.11
-            last[change.asset_id] = change
-    touched = False
-    for change in changes:
-        asset_id = change.asset_id
-        book = books.get(asset_id)
-        if book is None:
-            continue  # the complementary token, or an asset no longer watched
-        price = change.price
-        size = change.size
-        side = change.side
-        if side == "BUY":
-            levels = book._bids
-            if size:
-                if price not in levels:
+    changes = delta.changes
+    timestamp = delta.timestamp
+    doubtful: Doubtful | None = None
+    try:
+        last: dict[str, LevelChange] | None = None
+        count = len(changes)
+        if count > 1 and (count > 2 or changes[0].asset_id == changes[1].asset_id):
+            last = {}  # usually every asset has one entry: no lookup table
+            for change in changes:  # a loop: a comprehension is a function call on 3.11
+                last[change.asset_id] = change
+        touched = False
+        for change in changes:
+            asset_id = change.asset_id
+            book = books.get(asset_id)
+            if book is None:
+                continue  # the complementary token, or an asset no longer watched
+            price = change.price
+            size = change.size
+            side = change.side
+            if side == "BUY":
+                levels = book._bids
+                if size:
+                    if price not in levels:
+                        prices = book._bid_prices
+                        insort(prices, price)
+                        if prices[-1] == price:
+                            book.best_bid = price
+                            ask = book.best_ask
+                            book.spread = None if ask is None else ask - price
+                    levels[price] = size
+                elif levels.pop(price, None) is not None:
                     prices = book._bid_prices
-                    insort(prices, price)
-                    if prices[-1] == price:
-                        book.best_bid = price
+                    del prices[bisect_left(prices, price)]
+                    if price == book.best_bid:
+                        book.best_bid = bid = prices[-1] if prices else None
                         ask = book.best_ask
-                        book.spread = None if ask is None else ask - price
-                levels[price] = size
-            elif levels.pop(price, None) is not None:
-                prices = book._bid_prices
-                del prices[bisect_left(prices, price)]
-                if price == book.best_bid:
-                    book.best_bid = bid = prices[-1] if prices else None
-                    ask = book.best_ask
-                    book.spread = None if bid is None or ask is None else ask - bid
-        elif side == "SELL":
-            levels = book._asks
-            if size:
-                if price not in levels:
+                        book.spread = None if bid is None or ask is None else ask - bid
+            elif side == "SELL":
+                levels = book._asks
+                if size:
+                    if price not in levels:
+                        prices = book._ask_prices
+                        insort(prices, price)
+                        if prices[0] == price:
+                            book.best_ask = price
+                            bid = book.best_bid
+                            book.spread = None if bid is None else price - bid
+                    levels[price] = size
+                elif levels.pop(price, None) is not None:
                     prices = book._ask_prices
-                    insort(prices, price)
-                    if prices[0] == price:
-                        book.best_ask = price
+                    del prices[bisect_left(prices, price)]
+                    if price == book.best_ask:
+                        book.best_ask = ask = prices[0] if prices else None
                         bid = book.best_bid
-                        book.spread = None if bid is None else price - bid
-                levels[price] = size
-            elif levels.pop(price, None) is not None:
-                prices = book._ask_prices
-                del prices[bisect_left(prices, price)]
-                if price == book.best_ask:
-                    book.best_ask = ask = prices[0] if prices else None
-                    bid = book.best_bid
-                    book.spread = None if bid is None or ask is None else ask - bid
-        else:
-            raise ValueError(f"unknown book side: {side!r}")
-        book.version += 1
-        if last is not None and last[asset_id] is not change:
-            continue
-        touched = True
-        book.timestamp = timestamp
-        dirty.add(keys[asset_id])
-        bid = change.best_bid
-        ask = change.best_ask
-        if not (
-            book.live
-            and bid == book.best_bid
-            and ask == book.best_ask
-            and bid is not None
-            and ask is not None
-            and bid < ask
-        ):
-            doubtful.append((book, change))
-    return touched
+                        book.spread = None if bid is None or ask is None else ask - bid
+            else:
+                raise ValueError(f"unknown book side: {side!r}")
+            book.version += 1
+            if last is not None and last[asset_id] is not change:
+                continue
+            touched = True
+            book.timestamp = timestamp
+            dirty.add(keys[asset_id])
+            bid = change.best_bid
+            ask = change.best_ask
+            if not (
+                book.live
+                and bid == book.best_bid
+                and ask == book.best_ask
+                and bid is not None
+                and ask is not None
+                and bid < ask
+            ):
+                if doubtful is None:
+                    doubtful = [(book, change)]
+                else:
+                    doubtful.append((book, change))
+        return touched
+    finally:
+        if doubtful:
+            judge(doubtful)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from pmdash.models import MarketInfo
-from pmdash.state.store import Store
+from pmdash.state.market import MarketState
 
 KEEP_RESOLVED = 5
 """How many resolved markets stay listed (the last ones to resolve)."""
@@ -21,7 +21,7 @@ MAX_FOLLOWED = 1_000
 
 
 def announced(
-    store: Store, listed: Collection[str], most: int = MAX_FOLLOWED
+    store: MarketState, listed: Collection[str], most: int = MAX_FOLLOWED
 ) -> list[MarketInfo]:
     """Markets added to the store since the last call that are not listed yet, not resolved,
     and have tokens: the ones the exchange announced since, to list and subscribe. At most
@@ -43,7 +43,7 @@ def announced(
     return found
 
 
-def to_retire(store: Store, listed: Iterable[str], keep: str | None = None) -> list[str]:
+def to_retire(store: MarketState, listed: Iterable[str], keep: str | None = None) -> list[str]:
     """The listed markets resolved before the ``KEEP_RESOLVED`` last ones, oldest first, but
     ``keep`` (the one on screen): to unlist, unwatch and unsubscribe."""
     shown = set(listed)
@@ -57,7 +57,7 @@ class ResolvedStreams:
     def __init__(self) -> None:
         self._done: set[str] = set()
 
-    def take_new(self, store: Store) -> list[MarketInfo]:
+    def take_new(self, store: MarketState) -> list[MarketInfo]:
         """The resolved markets not handed out before: their tokens are to be unsubscribed."""
         resolved = store.resolved
         if len(self._done) > 2 * len(resolved) + 64:

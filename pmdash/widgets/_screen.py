@@ -142,6 +142,7 @@ class DashboardScreen(Screen[None]):
         (60, "-narrow"),
         (100, "-medium"),
         (120, "-wide"),
+        (160, "-full"),
     ]
     """Screen width (cells) from which each class applies."""
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pmdash.printable import printable
 
-BookState = Literal["live", "stale", "desynced", "empty", "missing", "final"]
+BookView = Literal["live", "stale", "desynced", "empty", "missing", "final"]
 """live: in sync; stale: connection lost, or no fresh snapshot since the reconnect; desynced:
 hash/sequence mismatch; empty: no book yet; missing: still no book long after the feed, live,
 was asked for it (the server may not know the token id)."""
@@ -30,7 +30,7 @@ class LadderData:
     bids: Sequence[LadderLevel] = ()
     asks: Sequence[LadderLevel] = ()
     tick: int = 10_000
-    state: BookState = "live"
+    state: BookView = "live"
     detail: str = ""
     """Why the book is not live (e.g. the desync reason; for ``missing``, the whole line)."""
     outcome: str = ""
@@ -59,7 +59,7 @@ class HeaderData:
     tick: int | None = None
     resolved: str | None = None
     """The winning outcome once the market is resolved, else None."""
-    book_state: BookState = "live"
+    book_state: BookView = "live"
     heals: int = 0
     """How many times the book was re-fetched after a desync."""
 
@@ -78,7 +78,7 @@ class MarketRow:
     last: int | None = None
     resolved: bool = False
     tick: int = 10_000
-    state: BookState = "live"
+    state: BookView = "live"
     """The state of the book the prices come from: anything but live is said on the row."""
 
     def __post_init__(self) -> None:

@@ -33,6 +33,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("home", "markets: the first; book: back to the top; trades: back to the newest"),
     ("end", "markets: the last"),
     ("o", "show the selected market's other outcome (the next one, if it has more)"),
+    ("t", "the trade tape; below 100 columns, in the book's place (again: back)"),
     ("ctrl+p", "command palette (theme, keys, screenshot)"),
     ("escape", "close this help"),
 )
@@ -63,14 +64,18 @@ class KeysTable(Widget):
     KeysTable { width: auto; height: auto; max-width: 100%; }
     """
 
+    def __init__(self, keys: tuple[tuple[str, str], ...] = KEYS) -> None:
+        super().__init__()
+        self.keys = keys
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
-        return max(line.cell_length for line in key_lines())
+        return max(line.cell_length for line in key_lines(self.keys))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(key_lines(width=width))
+        return len(key_lines(self.keys, width=width))
 
     def render(self) -> Content:
-        return Content("\n").join(key_lines(width=self.size.width))
+        return Content("\n").join(key_lines(self.keys, width=self.size.width))
 
 
 class HelpBox(VerticalScroll):
@@ -111,9 +116,14 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
+    def __init__(self, more: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__()
+        self.keys = KEYS[:-2] + more + KEYS[-2:]
+        """The keys listed: ``more`` (the panel groups' own) before the palette and escape."""
+
     def compose(self) -> ComposeResult:
         with HelpBox(id="help") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
-            yield KeysTable()
+            yield KeysTable(self.keys)
         yield KeyFooter()

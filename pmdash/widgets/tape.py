@@ -1,4 +1,4 @@
-"""TradeTape: the latest trades, newest first, drawn line by line.
+"""TapeView: the latest trades, newest first, drawn line by line.
 
 Each line's key is its trade, so after new trades arrive the lines that only moved down keep
 their Strips (see ``LineView``); only new trades are formatted.
@@ -56,7 +56,7 @@ class _Columns(NamedTuple):
     tz: tzinfo
 
 
-class TradeTape(LineView, can_focus=True):
+class TapeView(LineView, can_focus=True):
     """The trade tape of one outcome. Push trades (newest first) with ``update_trades``.
 
     Times are shown in ``tz`` (UTC unless told otherwise), and the border title says which.
@@ -90,7 +90,7 @@ class TradeTape(LineView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    TradeTape {
+    TapeView {
         height: 1fr;
         & > .trade-tape--header { color: $text-muted; text-style: bold; }
         & > .trade-tape--time { color: $text-muted; }

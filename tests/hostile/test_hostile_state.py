@@ -1,4 +1,4 @@
-"""The Store's market bound and the following policy under a server that sends without end:
+"""The market slice's bound and the following policy under a server that sends without end:
 the market dropped is the one unwatched longest, never the one just added nor a watched one,
 and following lists a bounded number of announced markets."""
 
@@ -8,6 +8,7 @@ import time
 
 from pmdash.models import MarketInfo, NewMarket
 from pmdash.state.following import MAX_FOLLOWED, announced
+from pmdash.state.market import MarketState
 from pmdash.state.store import Store
 
 
@@ -22,7 +23,7 @@ def market(i: int) -> MarketInfo:
 
 
 def test_past_the_bound_the_market_unwatched_longest_goes() -> None:
-    store = Store(max_markets=5)
+    store = MarketState(max_markets=5)
     for i in range(3):  # watched: never dropped
         store.add_market(market(i))
         store.watch(market(i).token_ids)
@@ -36,7 +37,7 @@ def test_past_the_bound_the_market_unwatched_longest_goes() -> None:
 
 def test_the_market_just_added_is_kept_even_when_every_other_is_watched() -> None:
     """Before, it was dropped at once, and its books, watched right after, had no name."""
-    store = Store(max_markets=3)
+    store = MarketState(max_markets=3)
     for i in range(3):
         store.add_market(market(i))
         store.watch(market(i).token_ids)
@@ -47,7 +48,7 @@ def test_the_market_just_added_is_kept_even_when_every_other_is_watched() -> Non
 
 
 def test_an_unwatched_market_becomes_the_next_to_go() -> None:
-    store = Store(max_markets=3)
+    store = MarketState(max_markets=3)
     for i in range(3):
         store.add_market(market(i))
         store.watch(market(i).token_ids)
@@ -59,7 +60,7 @@ def test_an_unwatched_market_becomes_the_next_to_go() -> None:
 def test_adding_markets_past_the_bound_stays_fast() -> None:
     """20,000 markets into a store bounded at 10,000 (each eviction O(1)): well under a
     second; the scan it replaces took about a minute."""
-    store = Store()
+    store = MarketState()
     for i in range(200):
         store.add_market(market(i))
         store.watch(market(i).token_ids)
@@ -85,20 +86,22 @@ def new_market(i: int) -> NewMarket:
 
 
 def test_following_lists_at_most_max_followed_markets_of_a_flood() -> None:
-    store = Store()
+    state = MarketState()
+    store = Store([state])
     listed: dict[str, None] = {}
     for start in range(0, 3 * MAX_FOLLOWED, 100):
         store.apply([new_market(i) for i in range(start, start + 100)])
-        for found in announced(store, listed):
+        for found in announced(state, listed):
             listed[found.condition_id] = None
     assert len(listed) == MAX_FOLLOWED
     assert list(listed)[:3] == ["0x0", "0x1", "0x2"]  # the first ones announced, in order
 
 
 def test_following_takes_each_announced_market_once() -> None:
-    store = Store()
+    state = MarketState()
+    store = Store([state])
     store.apply([new_market(1), new_market(2)])
-    assert [m.condition_id for m in announced(store, {})] == ["0x1", "0x2"]
-    assert announced(store, {}) == []
+    assert [m.condition_id for m in announced(state, {})] == ["0x1", "0x2"]
+    assert announced(state, {}) == []
     store.apply([new_market(3)])
-    assert [m.condition_id for m in announced(store, {"0x1": None})] == ["0x3"]
+    assert [m.condition_id for m in announced(state, {"0x1": None})] == ["0x3"]

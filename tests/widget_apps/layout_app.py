@@ -15,14 +15,14 @@ from pmdash.widgets.ladder import BookLadder
 from pmdash.widgets.market_header import MarketHeader
 from pmdash.widgets.market_list import MarketList
 from pmdash.widgets.status_bar import FeedStatusBar
-from pmdash.widgets.tape import TradeTape
+from pmdash.widgets.tape import TapeView
 from widget_apps import header_app, ladder_app, market_list_app, status_app, tape_app
 from widget_apps.base import HarnessApp
 
 
 class LayoutApp(HarnessApp):
     """The layout ids the real App uses: #body, #markets, #main, #header, #book-row, #ladder,
-    #tape, #side (empty, so hidden), #status above the footer (the App's ``KeyFooter``); the
+    #tape, #status above the footer (the App's ``KeyFooter``); the
     dashboard screen's width classes, which the stylesheet lays the panels out by."""
 
     HORIZONTAL_BREAKPOINTS = DashboardScreen.HORIZONTAL_BREAKPOINTS
@@ -40,8 +40,7 @@ class LayoutApp(HarnessApp):
                 yield MarketHeader(id="header")
                 with Horizontal(id="book-row"):
                     yield BookLadder(id="ladder")
-                    yield TradeTape(id="tape")
-            yield Vertical(id="side")
+                    yield TapeView(id="tape")
         yield FeedStatusBar(id="status")
         yield KeyFooter()
 
@@ -51,7 +50,7 @@ class LayoutApp(HarnessApp):
         markets.focus()
         self.query_one(MarketHeader).update_header(header_app.LIVE)
         self.query_one(BookLadder).update_book(ladder_app.LIVE)
-        self.query_one(TradeTape).update_trades(tape_app.trades(40), 10_000)
+        self.query_one(TapeView).update_trades(tape_app.trades(40), 10_000)
         self.query_one(FeedStatusBar).update_statuses(
             status_app.STATUSES[:3], status_app.NOW, screen_latency_ms=12.5
         )

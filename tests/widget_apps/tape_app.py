@@ -1,11 +1,11 @@
-"""TradeTape harness and its fixed trades."""
+"""TapeView harness and its fixed trades."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 
 from pmdash.models import Side, Trade
-from pmdash.widgets.tape import TradeTape
+from pmdash.widgets.tape import TapeView
 from widget_apps.base import NOW_MS, HarnessApp
 
 
@@ -32,7 +32,7 @@ def trades(count: int) -> list[Trade]:
 
 
 class TapeApp(HarnessApp):
-    """One TradeTape (id ``tape``) showing ``trades`` at ``tick``; records the offset of every
+    """One TapeView (id ``tape``) showing ``trades`` at ``tick``; records the offset of every
     Scrolled it receives."""
 
     def __init__(self, rows: list[Trade], tick: int = 10_000) -> None:
@@ -42,10 +42,10 @@ class TapeApp(HarnessApp):
         self.offsets: list[int] = []
 
     def compose(self) -> ComposeResult:
-        yield TradeTape(id="tape")
+        yield TapeView(id="tape")
 
     def on_mount(self) -> None:
-        self.query_one(TradeTape).update_trades(self.rows, self.tick)
+        self.query_one(TapeView).update_trades(self.rows, self.tick)
 
-    def on_trade_tape_scrolled(self, message: TradeTape.Scrolled) -> None:
+    def on_tape_view_scrolled(self, message: TapeView.Scrolled) -> None:
         self.offsets.append(message.offset)

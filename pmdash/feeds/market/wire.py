@@ -1,7 +1,7 @@
 """The market channel's typed path: its wire shapes as msgspec structs, the parsers of their
 fields into exact micro-units, their conversion into events, and, when a conversion fails, which
-field is bad (``locate_error``). ``market.decode`` takes this path for what its hot path
-(``market_hot``) does not take; ``clob_rest`` reads REST books with it.
+field is bad (``locate_error``). ``decode`` takes this path for what its hot path
+(``hot_path``) does not take; ``clob_rest`` reads REST books with it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ FLOAT_EXACT_UNITS = 1e14
 # Field names and types as the server sends them. Optional strings accept null as absent.
 # Decoded with ``strict=False`` so msgspec turns the string timestamps into ints in C (it then
 # also takes a JSON integer there). Sizes are strings, or JSON numbers (the hot path,
-# ``market_hot``, has msgspec parse them as floats, which takes both, so this path takes both
+# ``hot_path``, has msgspec parse them as floats, which takes both, so this path takes both
 # too); every other field stays a strict string.
 
 Millis = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]

@@ -1,9 +1,9 @@
 """The market channel's hot path: ``price_change``, ``last_trade_price`` and ``book``, nearly all
 of the traffic.
 
-``market.decode`` first reads a frame with one of two reused decoders into the structs below
+``decode`` first reads a frame with one of two reused decoders into the structs below
 (``HOT_SHORT_DECODER`` for a frame shorter than ``SHORT_FRAME``, else ``HOT_DECODER``), which are
-stricter than the wire shapes (``market_wire``: no nulls; sides checked and sizes parsed and
+stricter than the wire shapes (``wire``: no nulls; sides checked and sizes parsed and
 range-checked by msgspec, in C), and converts them with no per-field error handling. Anything
 this path does not take as it is (another event type, a null, a lower-case side, a size that may
 not be exact, a price not cached yet, a bad value) sends the whole frame to the typed path, which
@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from pmdash.feeds.market_wire import (
+from pmdash.feeds.market.wire import (
     CACHE_LIMIT,
     FEED,
     FLOAT_EXACT_UNITS,

@@ -2,12 +2,12 @@
 
 Decoding has three paths, each taking what the one before it does not:
 
-1. The hot path (``market_hot``): ``price_change``, ``last_trade_price`` and ``book`` exactly
+1. The hot path (``hot_path``): ``price_change``, ``last_trade_price`` and ``book`` exactly
    as the server writes them, nearly all of the traffic. One reused msgspec decoder into strict
    structs (sides checked, sizes parsed and range-checked by msgspec in C), converted with no
    per-field error handling. Anything unusual anywhere in the frame sends the whole frame to
    the typed path.
-2. The typed path (``market_wire``) decodes the whole frame into the wire structs (a union
+2. The typed path (``wire``) decodes the whole frame into the wire structs (a union
    tagged on ``event_type``, as an object or an array of them) and says which field of an item
    is bad.
 3. Anything the typed path rejects (an unknown or missing ``event_type``, the older
@@ -36,13 +36,13 @@ Anything else without ``event_type`` is a ``FeedError``; an unknown ``event_type
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
-from pmdash.feeds.book_levels import one_level_per_price
-from pmdash.feeds.market_hot import (
+from pmdash.feeds.common import json_type_name, safe_text, sample_of
+from pmdash.feeds.market.book_levels import one_level_per_price
+from pmdash.feeds.market.hot_path import (
     HOT_CONVERT,
     HOT_DECODER,
     HOT_SHORT_DECODER,
@@ -53,7 +53,7 @@ from pmdash.feeds.market_hot import (
     hot_price_change,
     hot_trade,
 )
-from pmdash.feeds.market_wire import (
+from pmdash.feeds.market.wire import (
     ANY_DECODER,
     CONVERT,
     FEED,
@@ -66,27 +66,13 @@ from pmdash.feeds.market_wire import (
 from pmdash.models import FeedError, MarketEvent, UnknownEvent
 
 __all__ = [
-    "FEED",
-    "PING",
-    "PONG",
-    "SAMPLE_CHARS",
     "books_touched",
     "clear_value_caches",
     "decode",
     "infer_event_type",
     "is_pong",
-    "json_type_name",
-    "sample_of",
-    "subscribe",
-    "subscribe_more",
-    "unsubscribe",
     "validation_message",
 ]
-
-PING = "PING"
-PONG = "PONG"
-
-SAMPLE_CHARS = 120
 _MESSAGE_CHARS = 400
 
 
@@ -101,22 +87,6 @@ def is_pong(frame: str | bytes) -> bool:
         return len(frame) <= 64 and frame.strip().upper() in _PONGS
     except (AttributeError, TypeError):
         return False
-
-
-def sample_of(frame: str | bytes | Any) -> str:
-    """The first characters of a frame as safe text, for an error's ``sample``."""
-    if isinstance(frame, bytes | bytearray | memoryview):
-        text = bytes(frame[: SAMPLE_CHARS * 4]).decode("utf-8", "replace")
-    elif isinstance(frame, str):
-        text = frame
-    else:
-        text = repr(frame)
-    return _safe(text[:SAMPLE_CHARS])
-
-
-def _safe(text: str) -> str:
-    """Text that can be encoded as UTF-8 (lone surrogates escaped)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # Event types whose loss leaves a book wrong (a missed level, snapshot or tick).
@@ -168,7 +138,7 @@ def _error(
     asset_ids, market, all_books = scope
     return FeedError(
         feed=feed,
-        message=_safe(message),
+        message=safe_text(message),
         sample=sample_of(frame),
         asset_ids=asset_ids,
         market=market,
@@ -250,20 +220,6 @@ def _decode_wire(frame: str | bytes) -> list[MarketEvent]:
         return [_error(f"internal decoder error: {type(exc).__name__}: {exc}", frame)]
 
 
-def json_type_name(value: Any) -> str:
-    """The JSON name of a decoded value's type: object, array, string, number, boolean, null."""
-    if value is None:
-        return "null"
-    return {
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        str: "string",
-        list: "array",
-        dict: "object",
-    }.get(type(value), type(value).__name__)
-
-
 def infer_event_type(item: dict[str, Any]) -> str | None:
     """The ``event_type`` of an item that has none, from its shape (rules in the module doc)."""
     if "price_changes" in item:
@@ -343,50 +299,3 @@ def _decode_item(item: Any, prefix: str, frame: str | bytes) -> MarketEvent:
             scope=books_touched(item, event_type),
         )
     return _convert(wire, prefix, frame)
-
-
-# --- Requests ------------------------------------------------------------------------------
-
-
-def _id_list(asset_ids: Iterable[str]) -> list[str]:
-    if isinstance(asset_ids, str | bytes):
-        raise TypeError("asset_ids must be an iterable of token ids, not one string")
-    ids = list(asset_ids)
-    for token in ids:
-        if not isinstance(token, str):
-            raise TypeError(f"token id is not a string: {token!r}")
-    return ids
-
-
-def _encode(message: dict[str, Any]) -> str:
-    return msgspec.json.encode(message).decode()
-
-
-def subscribe(
-    asset_ids: Iterable[str], *, custom_features: bool = True, initial_dump: bool = True
-) -> str:
-    """The first message on a new socket (PROTOCOLS §1.1). Never sends ``level``."""
-    return _encode(
-        {
-            "type": "market",
-            "assets_ids": _id_list(asset_ids),
-            "custom_feature_enabled": custom_features,
-            "initial_dump": initial_dump,
-        }
-    )
-
-
-def subscribe_more(asset_ids: Iterable[str], *, custom_features: bool = True) -> str:
-    """Add assets on an open socket (PROTOCOLS §1.2); each gets a fresh ``book``."""
-    return _encode(
-        {
-            "operation": "subscribe",
-            "assets_ids": _id_list(asset_ids),
-            "custom_feature_enabled": custom_features,
-        }
-    )
-
-
-def unsubscribe(asset_ids: Iterable[str]) -> str:
-    """Drop assets on an open socket (PROTOCOLS §1.2)."""
-    return _encode({"operation": "unsubscribe", "assets_ids": _id_list(asset_ids)})

@@ -1,0 +1,1 @@
+"""Feed controllers: each feed's connection and housekeeping, without Textual (``controller``)."""

@@ -1,0 +1,188 @@
+"""Every feed pmdash speaks, by id: ``FEEDS``. ``app.py``, ``tail.py`` and ``cli.py`` iterate
+over it and name no feed.
+
+A feed is modules plus one registration here (README, "How to add a feed"):
+
+- ``feeds/<feed>`` its codec, ``net/<feed>.py`` its ``FeedPolicy``;
+- ``state/<slice>.py`` its slice(s) (``state.store.Slice``), made by ``FeedSpec.slices``;
+- ``live/<feed>.py`` its controller (``live.controller.Controller``), made by
+  ``FeedSpec.controller`` from a ``FeedContext``;
+- ``widgets/<panel>.py`` its panel group(s) (``widgets.group.PanelGroup``), made by
+  ``FeedSpec.panels`` (imported only by the dashboard: ``tail`` never loads Textual);
+- ``sim/<feed>.py`` its route in the embedded exchange, made by ``FeedSpec.sim_route`` and
+  added with ``SimServer.add_feed``;
+- its ``tail`` options, the event types it prints, its credentials, and whether the settings
+  enable it.
+
+This module imports no feed's code at import time: each factory imports its own modules when
+called, so ``pmdash tail market`` loads neither Textual nor another feed's codec.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pmdash.config import ConfigError, Settings
+from pmdash.endpoints import Endpoints
+
+if TYPE_CHECKING:
+    from pmdash.live.controller import Controller, FeedContext
+    from pmdash.sim.server import Feed, SimServer
+    from pmdash.state.store import Slice, Store
+    from pmdash.widgets.group import PanelGroup
+
+
+@dataclass(frozen=True, kw_only=True)
+class Credential:
+    """One secret or key a feed needs: read from ``env``, else from the config file's
+    ``config_key``; missing, the command exits 2 naming both."""
+
+    name: str
+    """The key in ``FeedContext.credentials``."""
+    env: str
+    config_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedSpec:
+    """One feed (see the module docstring)."""
+
+    id: str
+    title: str
+    path: str
+    """Its WebSocket path on a server laid out like the embedded exchange."""
+    url: Callable[[Endpoints], str]
+    """Its WebSocket URL for the endpoints in use."""
+    slices: Callable[[Settings], Sequence[Slice]]
+    controller: Callable[[FeedContext], Controller]
+    panels: Callable[[Controller, Store, Settings], Sequence[PanelGroup]] | None = None
+    """Its panel groups (each says where it goes: ``PanelGroup.place``)."""
+    sim_route: Callable[[SimServer], Feed] | None = None
+    tail_options: Callable[[argparse.ArgumentParser], None] | None = None
+    """Adds the feed's own ``tail`` flags (argparse); their values reach ``tail_end``."""
+    tail_events: tuple[str, ...] = ()
+    """The ``type`` of each event ``tail`` prints for this feed (DESIGN.md's list)."""
+    tail_end: Callable[[Controller, argparse.Namespace], list[dict[str, Any]]] | None = None
+    """Lines ``tail`` prints at exit (the market feed's ``--books``)."""
+    tail_summary: Callable[[Controller], dict[str, Any]] | None = None
+    """Fields the ``--quiet`` summary adds for this feed."""
+    credentials: tuple[Credential, ...] = ()
+    needs_markets: bool = False
+    """The feed streams the selected markets: they are looked up (Gamma) before it starts."""
+    enabled: Callable[[Settings], bool] = field(default=lambda settings: True)
+    """Whether the dashboard runs this feed with these settings (``polybolt`` only with CLOB
+    credentials); ``tail FEED`` runs the feed asked for regardless."""
+
+
+def missing_credentials(
+    spec: FeedSpec, settings: Settings, environ: Mapping[str, str] | None = None
+) -> list[Credential]:
+    """The credentials of ``spec`` set neither in the environment nor in the config file."""
+    env = os.environ if environ is None else environ
+    return [
+        c for c in spec.credentials if not env.get(c.env) and not settings.secrets.get(c.config_key)
+    ]
+
+
+def read_credentials(
+    spec: FeedSpec, settings: Settings, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The feed's credentials by name; raises ``ConfigError`` (exit 2) naming every variable
+    or config key left to set. The values are never part of a message."""
+    missing = missing_credentials(spec, settings, environ)
+    if missing:
+        names = ", ".join(f"{c.env} (or {c.config_key} in the config file)" for c in missing)
+        raise ConfigError(f"the {spec.id} feed needs credentials: set {names}")
+    env = os.environ if environ is None else environ
+    return {c.name: env.get(c.env) or settings.secrets[c.config_key] for c in spec.credentials}
+
+
+def enabled_feeds(settings: Settings) -> list[FeedSpec]:
+    """The feeds the dashboard runs with ``settings``, in registration order."""
+    return [spec for spec in FEEDS.values() if spec.enabled(settings)]
+
+
+# --- the market feed ---------------------------------------------------------------------------
+
+
+def _market_slices(settings: Settings) -> Sequence[Slice]:
+    from pmdash.state.market import MarketState
+
+    return [MarketState(tape_len=settings.tape_len)]
+
+
+def _market_controller(ctx: FeedContext) -> Controller:
+    from pmdash.live.market import MarketController
+
+    return MarketController.from_context(ctx)
+
+
+def _market_panels(controller: Controller, store: Store, settings: Settings) -> list[PanelGroup]:
+    from pmdash.live.market import MarketController
+    from pmdash.widgets.market_group import MarketGroup
+
+    assert isinstance(controller, MarketController)
+    return [MarketGroup(controller, settings=settings)]
+
+
+def _market_sim(server: SimServer) -> Feed:
+    from pmdash.sim.market_channel import MarketChannel
+
+    return MarketChannel(server.exchange, server.sessions, max_queue=server.max_queue)
+
+
+def _market_tail_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--books", action="store_true", help="print every book's state at exit (market)"
+    )
+
+
+def _market_tail_end(controller: Controller, args: argparse.Namespace) -> list[dict[str, Any]]:
+    from pmdash.jsonout import book_state
+    from pmdash.live.market import MarketController
+
+    assert isinstance(controller, MarketController)
+    if not getattr(args, "books", False):
+        return []
+    books = controller.state.books
+    return [book_state(books[asset_id]) for asset_id in sorted(books)]
+
+
+def _market_tail_summary(controller: Controller) -> dict[str, Any]:
+    from pmdash.live.market import MarketController
+
+    assert isinstance(controller, MarketController)
+    books = controller.state.books
+    return {"books": len(books), "heals": sum(book.heals for book in books.values())}
+
+
+FEEDS: dict[str, FeedSpec] = {
+    "market": FeedSpec(
+        id="market",
+        title="Market",
+        path="/ws/market",
+        url=lambda endpoints: endpoints.market_ws,
+        slices=_market_slices,
+        controller=_market_controller,
+        panels=_market_panels,
+        sim_route=_market_sim,
+        tail_options=_market_tail_options,
+        tail_events=(
+            "book_snapshot",
+            "book_delta",
+            "trade",
+            "tick_size",
+            "best_bid_ask",
+            "new_market",
+            "market_resolved",
+        ),
+        tail_end=_market_tail_end,
+        tail_summary=_market_tail_summary,
+        needs_markets=True,
+    ),
+}
+"""Feed id -> its spec, in the order the dashboard composes and starts them."""

@@ -1,0 +1,83 @@
+"""PriceBoardView: one row per symbol: spot, the TWAP (or a second source), basis, change, age,
+and the distance to the selected market's strike; every price names its source.
+
+An ordinary ``Static``: it renders a ``PriceBoardData`` (see ``price_data.board_data``) pushed
+with ``update_board``; colours come from theme variables only.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.markup import escape
+from textual.widgets import Static
+
+from pmdash.printable import printable
+from pmdash.widgets.price_data import PriceBoardData, PriceRow
+
+_SIGN_STYLE = {1: "$text-success", -1: "$text-error", 0: "$text-muted"}
+_NOTE_STYLE = {"waiting for next round": "$text-muted", "stale": "$text-warning",
+               "gap": "$text-warning", "no data": "$text-muted"}
+HEADER = (f"{'':1}{'sym':<5}{'spot':>13} {'source':<10}{'twap / 2nd':>13} {'source':<15}"
+          f"{'basis':>10} {'change':>8} {'age':>7}  strike")
+
+
+def _text(value: str, width: int = 0) -> str:
+    """Server text made printable, padded (negative ``width``: right-aligned), then escaped."""
+    plain = printable(value)
+    plain = plain.rjust(-width) if width < 0 else plain.ljust(width)
+    return escape(plain)
+
+
+def row_markup(row: PriceRow) -> str:
+    mark = "▸" if row.selected else " "
+    sym = f"[b]{_text(row.symbol, 5)}[/b]"
+    spot = f"[b]{_text(row.spot, -13)}[/b]"
+    src1 = f"[$text-muted]{_text(row.spot_source, 10)}[/]"
+    second = _text(row.second, -13)
+    src2 = f"[$text-muted]{_text(row.second_source, 15)}[/]"
+    basis = _text(row.basis, -10)
+    change = f"[{_SIGN_STYLE[row.change_sign]}]{_text(row.change, -8)}[/]"
+    age = _text(row.age, -7)
+    tail = ""
+    if row.strike:
+        tail = f"  [{_SIGN_STYLE[row.strike_sign]}]{_text(row.strike)}[/]"
+    if row.note:
+        tail += f"  [{_NOTE_STYLE.get(row.note, '$text-warning')}]{_text(row.note)}[/]"
+    return f"{mark}{sym}{spot} {src1}{second} {src2}{basis} {change} {age}{tail}"
+
+
+def board_markup(data: PriceBoardData | None) -> str:
+    if data is None or (not data.rows and not data.notices):
+        return "[$text-muted]no reference prices yet[/]"
+    lines = [f"[$text-muted]{escape(HEADER)}[/]"]
+    lines.extend(row_markup(row) for row in data.rows)
+    lines.extend(f"[$text-warning]{_text(n)}[/]" for n in data.notices)
+    return "\n".join(lines)
+
+
+class PriceBoardView(Static):
+    """The reference-price board. Push data with ``update_board``."""
+
+    DEFAULT_CSS = """
+    PriceBoardView {
+        height: auto;
+        min-height: 3;
+        border: round $border-blurred;
+        border-title-color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes, markup=True)
+        self.border_title = "prices"
+        self._data: PriceBoardData | None = None
+
+    def update_board(self, data: PriceBoardData | None) -> None:
+        """Show ``data`` (nothing is repainted when it equals what is shown)."""
+        if data == self._data and data is not None:
+            return
+        self._data = data
+        if data is not None:
+            self.border_title = printable(data.title)
+        self.update(Content.from_markup(board_markup(data)))
