@@ -7,10 +7,11 @@ from typing import Any
 
 import msgspec
 
-from pmdash.feeds.common import sample_of
+from pmdash.feeds.common import NESTED_TOO_DEEP, sample_of
 from pmdash.models import FeedError
 
 _ANY = msgspec.json.Decoder()
+
 
 
 def body_error(feed: str, message: str, body: Any) -> FeedError:
@@ -31,6 +32,8 @@ def load_body(feed: str, body: str | bytes) -> Any | FeedError:
         return body_error(feed, f"not JSON: {exc}", body)
     except TypeError:
         return body_error(feed, f"body is not text: {type(body).__name__}", body)
+    except RecursionError:  # msgspec's answer to ``[[[[...]]]]`` deeper than it recurses
+        return body_error(feed, NESTED_TOO_DEEP, body)
 
 
 def _with_lone_surrogates(feed: str, body: str | bytes, exc: msgspec.DecodeError) -> Any:
