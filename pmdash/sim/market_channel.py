@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed
 
 from pmdash.endpoints import PATHS
 from pmdash.sim import wire
+from pmdash.sim.client_json import loads
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.flow import Emission
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
@@ -64,22 +65,12 @@ def _assets(data: dict[str, Any]) -> list[str] | None:
     return list(dict.fromkeys(assets))
 
 
-def _loads(message: str | bytes) -> Any:
-    """A client's JSON message; raises ``ValueError`` when it is not JSON, or nested too deep
-    for the parser (``[[[[...]]]]``: a ``RecursionError`` escaped and closed the socket with
-    1011, where the real server answers an unreadable message as unreadable)."""
-    try:
-        return json.loads(message)
-    except RecursionError:
-        raise ValueError("nested too deep") from None
-
-
 def parse_subscription(message: str | bytes) -> dict[str, Any] | None:
     """The initial ``{"type":"market",...}`` request, or None when it is not one."""
     if not isinstance(message, str):
         return None
     try:
-        data = _loads(message)
+        data = loads(message)
     except ValueError:
         return None
     if not isinstance(data, dict):
@@ -146,7 +137,7 @@ class MarketChannel:
                 session.send_control("PONG")
             return
         try:
-            data = _loads(message)
+            data = loads(message)
         except ValueError:
             session.send_control(_error("invalid message: not JSON"))
             return
