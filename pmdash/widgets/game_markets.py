@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from pmdash.units import fmt_price
+from pmdash.widgets._strips import pad
 from pmdash.widgets.games_data import GameMarketsData, LinkedMarketRow
 
 
@@ -27,8 +28,9 @@ def market_row_text(row: LinkedMarketRow) -> Text:
     text.append("◆ " if row.flash else "  ", "yellow")
     text.append(f"{fmt_price(row.mid):>6} ", "bold")
     text.append(*move_text(row.move))
-    text.append(f"  {row.score:>9} ", "bold reverse yellow" if row.flash else "bold")
-    text.append(f"{row.clock:<10} ", "dim")
+    text.append(f"  {pad(row.score, 9, right=True)} ",
+                "bold reverse yellow" if row.flash else "bold")
+    text.append(pad(row.clock, 10) + " ", "dim")  # by cells: a status may be wide text
     text.append(row.label)
     return text
 

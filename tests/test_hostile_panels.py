@@ -1,0 +1,81 @@
+"""Server text in the new feeds' panels (live games, reference prices): bidi controls and
+emoji sequences neutralised as everywhere else, and the columns after a wide (CJK) or long
+name at the cells the terminal gives them, not shifted by counting code points."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.content import Content
+from widget_apps.base import NOW_MS, HarnessApp
+from widget_apps.games_app import game
+
+from pmdash.models import GameScore
+from pmdash.state.games import Scoreboard
+from pmdash.widgets.games_data import build_scoreboard, game_row
+from pmdash.widgets.price_board import row_markup
+from pmdash.widgets.price_data import PriceRow
+from pmdash.widgets.scoreboard import ScoreboardPanel, row_text
+
+HOSTILE_GAMES = [
+    game(1, "lpl", "京东电竞", "微博电竞", "1-0", status="running", period="G2"),
+    game(2, "epl", "Hearts ❤️", "United 👍🏽", "2-1", period="2H", elapsed="67:10"),
+    game(3, "nba", "MIA\u202e", "BOS\u2067", "73-70", period="Q4", elapsed="7:51"),
+    game(4, "nba", "The Very Long Name Of A Team", "Another Long Team Name", "99-98",
+         period="Q3", elapsed="1:02"),
+    game(5, "nba", "DEN", "LAL", "88-91", period="Q4", elapsed="3:42"),
+]
+
+
+def _board(games: list[GameScore]) -> Scoreboard:
+    board = Scoreboard()
+    for one in games:
+        board.apply(one, NOW_MS - 60_000)
+    return board
+
+
+def _cells_before(plain: str, part: str) -> int:
+    return cell_len(plain[: plain.index(part)])
+
+
+def test_every_scoreboard_column_starts_at_the_same_cell() -> None:
+    rows = {s.game.game_id: game_row(s, NOW_MS) for s in _board(HOSTILE_GAMES).games()}
+    plain = {gid: row_text(row).plain for gid, row in rows.items()}
+    # The score is right-aligned: where it ends is the column.
+    score_end = {gid: _cells_before(plain[gid], rows[gid].score) + cell_len(rows[gid].score)
+                 for gid in rows}
+    assert set(score_end.values()) == {score_end[5]}, score_end
+    assert "…" in plain[4]  # the long matchup is cut, with an ellipsis
+    assert rows[2].home == "Hearts ❤" and rows[2].away == "United 👍"  # no VS16, no skin tone
+    assert rows[3].home == "MIA\ufffd" and rows[3].away == "BOS\ufffd"  # bidi controls replaced
+
+
+def _price_row(symbol: str) -> PriceRow:
+    return PriceRow(key=symbol.lower(), symbol=symbol, spot="97,000.12", spot_source="binance",
+                    second="96,990.00", second_source="chainlink twap", basis="+10.12",
+                    change="+1.2%", change_sign=1, age="1s", note="", strike="",
+                    strike_sign=0, selected=False)
+
+
+def test_a_price_board_row_keeps_its_columns_under_a_wide_or_long_symbol() -> None:
+    plain = {s: Content.from_markup(row_markup(_price_row(s))).plain
+             for s in ("BTC", "比特币", "🚀🚀🚀🚀", "A" * 32, "X\u202eY")}
+    spot_at = {s: _cells_before(text, "97,000.12") for s, text in plain.items()}
+    assert set(spot_at.values()) == {spot_at["BTC"]}, spot_at
+    assert "\u202e" not in plain["X\u202eY"]
+
+
+class HostileScoreboardApp(HarnessApp):
+    def compose(self) -> ComposeResult:
+        yield ScoreboardPanel(id="games-scoreboard")
+
+    def on_mount(self) -> None:
+        panel = self.query_one(ScoreboardPanel)
+        panel.update_data(build_scoreboard(_board(HOSTILE_GAMES).games(), NOW_MS))
+
+
+def test_the_scoreboard_under_hostile_team_names(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Live games, leagues EPL, LPL, NBA: "United 👍 @ Hearts ❤  2-1  2H 67:10", the LPL game
+    in Chinese, "BOS� @ MIA�" (bidi controls shown as U+FFFD), the long matchup cut with "…";
+    in every row the score and clock columns line up and the right border is unbroken."""
+    assert snap_compare(HostileScoreboardApp(), terminal_size=(64, 14))
