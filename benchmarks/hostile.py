@@ -1,6 +1,8 @@
 """Hostile servers: how long ``pmdash tail --seconds S`` takes to end under each, and its peak
-memory; the largest Gamma answer handled within ``--seconds``; the sim under a client naming a
-million unknown ids. The servers are the hostile suite's (tests/hostile/scripted.py).
+memory; the largest Gamma answer handled within ``--seconds`` (bodies past ``MAX_BODY``,
+32 MiB, are refused). The servers are the hostile suite's (tests/hostile/scripted.py) and the
+client's raw-socket ones (tests/test_net_hostile.py: a PING flood that never reads, a server
+that ignores the close frame).
 
     python benchmarks/hostile.py             # --seconds 3
     python benchmarks/hostile.py --seconds 5
@@ -15,6 +17,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,6 +33,8 @@ from tests.hostile.scripted import (  # noqa: E402
     serve,
     serve_exchange_like,
 )
+from tests.test_net_hostile import ping_flood  # noqa: E402
+from tests.test_net_wsclient import text, upgrade  # noqa: E402
 
 
 async def _serve_frames(ws: ServerConnection, frames: AsyncIterator[str]) -> None:
@@ -73,6 +78,43 @@ def _garbage(rate: float) -> Callable[[], AsyncIterator[str]]:
     return frames
 
 
+def _upgraded(
+    script: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any],
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]:
+    """A raw-socket WebSocket server: a valid 101 to every upgrade, then ``script``."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        writer.write(upgrade(head))
+        await script(reader, writer)
+
+    return handle
+
+
+async def _deaf(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Garbage at about 1,000 frames a second; reads everything, answers no close frame."""
+
+    async def drain() -> None:
+        while await reader.read(65536):
+            pass
+
+    reading = asyncio.ensure_future(drain())
+    try:
+        while True:
+            writer.write(text("}{ not json") * 10)
+            await writer.drain()
+            await asyncio.sleep(0.01)
+    finally:
+        reading.cancel()
+
+
+def _tail_url(port: int, seconds: float) -> Ran:
+    return run_pmdash(
+        "tail", "market", "--url", f"ws://127.0.0.1:{port}/ws/market", "--asset", "1",
+        "--seconds", str(seconds), "--quiet", timeout=seconds + 120,
+    )  # fmt: skip
+
+
 def _tail(port: int, seconds: float) -> Ran:
     return run_pmdash(
         "tail", "market", "--base-url", f"http://127.0.0.1:{port}",
@@ -100,7 +142,7 @@ def main() -> None:
     seconds = args.seconds
     one = json.dumps([gamma_market(0)]).encode()
 
-    for count in (20_000, 80_000):
+    for count in (20_000, 80_000, 100_000):
         body = json.dumps([gamma_market(i) for i in range(count)]).encode()
 
         async def quiet(ws: ServerConnection) -> None:
@@ -131,6 +173,14 @@ def main() -> None:
     with serve(hang) as port:
         ran = _tail(port, seconds)
     _report("Gamma that never answers", ran, seconds)
+
+    with serve(_upgraded(ping_flood)) as port:
+        ran = _tail_url(port, seconds)
+    _report("PING flood, never reads", ran, seconds)
+
+    with serve(_upgraded(_deaf)) as port:
+        ran = _tail_url(port, seconds)
+    _report("ignores the close frame (garbage meanwhile)", ran, seconds)
 
 
 if __name__ == "__main__":
