@@ -1,6 +1,7 @@
-"""Server text in the new feeds' panels (live games, reference prices): bidi controls and
-emoji sequences neutralised as everywhere else, and the columns after a wide (CJK) or long
-name at the cells the terminal gives them, not shifted by counting code points."""
+"""Server text in the new feeds' panels (live games, reference prices, account toasts): bidi
+controls, escape sequences and emoji sequences neutralised as everywhere else, markup not
+applied, and the columns after a wide (CJK) or long name at the cells the terminal gives
+them, not shifted by counting code points."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from textual.content import Content
 from widget_apps.base import NOW_MS, HarnessApp
 from widget_apps.games_app import game
 
-from pmdash.models import GameScore
+from pmdash.models import Fill, GameScore
 from pmdash.state.games import Scoreboard
+from pmdash.state.portfolio import Portfolio
+from pmdash.widgets.account import AccountPanel
 from pmdash.widgets.games_data import build_scoreboard, game_row
 from pmdash.widgets.price_board import row_markup
 from pmdash.widgets.price_data import PriceRow
@@ -79,3 +82,29 @@ def test_the_scoreboard_under_hostile_team_names(snap_compare) -> None:  # type:
     in Chinese, "BOS� @ MIA�" (bidi controls shown as U+FFFD), the long matchup cut with "…";
     in every row the score and clock columns line up and the right border is unbroken."""
     assert snap_compare(HostileScoreboardApp(), terminal_size=(64, 14))
+
+
+class AccountToastApp(HarnessApp):
+    def compose(self) -> ComposeResult:
+        yield AccountPanel(id="account")
+
+
+async def test_a_fill_toast_shows_the_servers_status_as_text() -> None:
+    """A fill whose status (server text) holds markup and an escape sequence: the toast shows
+    it as written, the control character replaced, no markup applied."""
+    portfolio = Portfolio()
+    portfolio.apply(Fill(feed="user", venue="clob", trade_id="t1", order_id="o1", market="0xm",
+                         asset_id="a1", side="BUY", price=410_000, size=10_000_000,
+                         status="[b]MATCHED[/b]\x1b]0;owned\x07", timestamp=NOW_MS))
+    app = AccountToastApp()
+    async with app.run_test(size=(100, 20), notifications=True) as pilot:
+        app.query_one(AccountPanel).notify_fills(portfolio.take_notices())
+        shown: list[str] = []
+        for _ in range(50):  # bounded: the toast is mounted on a later refresh
+            await pilot.pause(0.02)
+            shown = [str(toast.render()) for toast in app.screen.query("Toast")]
+            if shown:
+                break
+    assert len(shown) == 1
+    assert "([b]MATCHED[/b]\ufffd]0;owned\ufffd)" in shown[0]
+    assert "\x1b" not in shown[0]

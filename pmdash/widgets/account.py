@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from pmdash.printable import printable
 from pmdash.widgets.account_data import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
@@ -92,7 +93,10 @@ class AccountPanel(Vertical):
 
     def notify_fills(self, notices: Sequence[str]) -> None:
         for notice in notices:
+            # A fill's status is the server's text: shown as text (printable, no markup), so
+            # ``[link=...]`` or an escape sequence in it is not acted on.
+            shown = printable(notice)
             if "FAILED" in notice:
-                self.notify(notice, title="Account", severity="error", timeout=6)
+                self.notify(shown, title="Account", severity="error", timeout=6, markup=False)
             else:
-                self.notify(notice, title="Account", timeout=6)
+                self.notify(shown, title="Account", timeout=6, markup=False)
