@@ -8,6 +8,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.content import Content
+from widget_apps.account_app import AccountApp
 from widget_apps.base import NOW_MS, HarnessApp
 from widget_apps.games_app import game
 
@@ -15,7 +16,9 @@ from pmdash.models import Fill, GameScore
 from pmdash.state.games import Scoreboard
 from pmdash.state.portfolio import Portfolio
 from pmdash.widgets.account import AccountPanel
-from pmdash.widgets.games_data import build_scoreboard, game_row
+from pmdash.widgets.account_data import account_view
+from pmdash.widgets.game_markets import GameMarkets
+from pmdash.widgets.games_data import GameMarketsData, build_scoreboard, game_row
 from pmdash.widgets.price_board import row_markup
 from pmdash.widgets.price_data import PriceRow
 from pmdash.widgets.scoreboard import ScoreboardPanel, row_text
@@ -108,3 +111,43 @@ async def test_a_fill_toast_shows_the_servers_status_as_text() -> None:
     assert len(shown) == 1
     assert "([b]MATCHED[/b]\ufffd]0;owned\ufffd)" in shown[0]
     assert "\x1b" not in shown[0]
+
+
+MARKUP = "[/] [@click=app.quit]quit[/] [/b]"
+"""Server text that is not valid Rich/Textual markup, with a click action in it."""
+
+
+class MarkupApp(HarnessApp):
+    def compose(self) -> ComposeResult:
+        yield GameMarkets(id="game-markets")
+        yield ScoreboardPanel(id="games-scoreboard")
+
+
+async def test_markup_in_server_text_is_shown_as_text_in_titles() -> None:
+    """A market question or league holding ``[/]`` raised MarkupError as a border title."""
+    app = MarkupApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        markets = app.query_one(GameMarkets)
+        markets.update_data(GameMarketsData(title=f"NBA · {MARKUP}"))
+        board = app.query_one(ScoreboardPanel)
+        board.update_data(build_scoreboard(
+            _board([game(9, MARKUP, "MIA", "BOS", "1-0")]).games(), NOW_MS))
+        board.focus()
+        await pilot.press("l")  # the league filter puts the league in the title
+        await pilot.pause()
+        assert markets.border_title is not None and board.border_title is not None
+        assert Content.from_markup(markets.border_title).plain == f"NBA · {MARKUP}"
+        assert Content.from_markup(board.border_title).plain == f"Live games · {MARKUP.upper()}"
+
+
+async def test_markup_in_server_text_is_shown_as_text_in_the_account_tables() -> None:
+    """Market names and statuses reach a DataTable, which reads a str cell as markup."""
+    portfolio = Portfolio()
+    portfolio.apply(Fill(feed="user", venue="clob", trade_id="t1", order_id="o1", market="0xm",
+                         asset_id="a1", side="BUY", price=410_000, size=10_000_000,
+                         status=MARKUP, timestamp=NOW_MS))
+    app = AccountApp(account_view(portfolio, names={"a1": f"Will {MARKUP}?"}))
+    async with app.run_test(size=(140, 20)) as pilot:
+        await pilot.pause()
+        screen = app.export_screenshot()
+    assert "Will&#160;[/]&#160;[@click=app.quit]quit[/]" in screen  # as written (SVG spaces)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -40,7 +41,9 @@ class AccountTable(DataTable[str]):
             self.add_column(name, key=name)
 
     def show_rows(self, rows: Sequence[Row]) -> None:
-        wanted = {row.key: row.cells for row in rows}
+        # A str cell is Rich markup to a DataTable: market names and statuses are server text
+        # ("[/]" in one raised MarkupError while drawing), so each is escaped.
+        wanted = {row.key: tuple(escape(cell) for cell in row.cells) for row in rows}
         for key in [k for k in self._shown if k not in wanted]:
             self.remove_row(key)
             del self._shown[key]

@@ -5,6 +5,7 @@ price move since the score last changed (a row whose game just scored is marked)
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
 from pmdash.units import fmt_price
@@ -51,7 +52,7 @@ class GameMarkets(Static):
 
     def update_data(self, data: GameMarketsData) -> None:
         self.data = data
-        self.border_title = data.title
+        self.border_title = Content(data.title)  # server text: plain, never markup
         self.border_subtitle = data.note
         out = Text(no_wrap=True, overflow="ellipsis")
         if not data.rows:

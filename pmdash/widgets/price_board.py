@@ -82,5 +82,5 @@ class PriceBoardView(Static):
             return
         self._data = data
         if data is not None:
-            self.border_title = printable(data.title)
+            self.border_title = Content(printable(data.title))
         self.update(Content.from_markup(board_markup(data)))

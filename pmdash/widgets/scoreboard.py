@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -72,7 +73,8 @@ class ScoreboardPanel(Static, can_focus=True):
         self._show()
 
     def _show(self) -> None:
-        self.border_title = f"Live games · {self.league or 'all leagues'}"
+        # The league is server text: plain, never markup ("[/]" in it raised MarkupError).
+        self.border_title = Content(f"Live games · {self.league or 'all leagues'}")
         self.border_subtitle = self.data.note
         out = Text(no_wrap=True, overflow="ellipsis")
         groups = self.data.only(self.league)
