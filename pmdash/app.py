@@ -273,14 +273,16 @@ class PmdashApp(App[int]):
             self.call_after_refresh(gc.collect, 2)
 
     def _catch_sigterm(self, on: bool) -> None:
-        """``kill`` (SIGTERM) quits as ``q`` does, so the terminal is given back in order (the
-        default action would leave it in the alternate screen with the mouse captured)."""
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop = asyncio.get_running_loop()
-            if on:
-                loop.add_signal_handler(signal.SIGTERM, self._on_sigterm)
-            else:
-                loop.remove_signal_handler(signal.SIGTERM)
+        """``kill`` (SIGTERM) and a closed terminal (SIGHUP) quit as ``q`` does, so the
+        terminal is given back in order (the default action would leave it in the alternate
+        screen with the mouse captured)."""
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop = asyncio.get_running_loop()
+                if on:
+                    loop.add_signal_handler(sig, self._on_sigterm)
+                else:
+                    loop.remove_signal_handler(sig)
 
     def _on_sigterm(self) -> None:
         self._stop_feeds()

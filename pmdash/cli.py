@@ -28,7 +28,7 @@ from pmdash.config import ConfigError, Settings, load_settings
 from pmdash.credentials import CLOB_KEY_FORM, ClobCredentials, parse_clob_key
 from pmdash.endpoints import Endpoints, check_ws_url
 from pmdash.loopback import is_loopback_host, is_loopback_url
-from pmdash.output import OutputError, discard_stdout, output_failed
+from pmdash.output import CLOSED, OutputError, discard_stdout, output_failed, stdout_closed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
 from pmdash.registry import FEEDS, FeedSpec, demo_credentials, enabled_feeds, read_credentials
@@ -36,7 +36,7 @@ from pmdash.registry import FEEDS, FeedSpec, demo_credentials, enabled_feeds, re
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-    from pmdash.models import MarketInfo
+    from pmdash.models import FeedError, MarketInfo
 
 COMMANDS = ("sim", "tail", "search")
 DEMO_NAME = "the demo exchange"
@@ -651,6 +651,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not text:
         raise ConfigError("search needs TEXT to look for (it was empty)")
     with _session(args) as (settings, base, _demo):
+        skipped: list[FeedError] = []
         try:
             if settings.venue == "us":
                 from pmdash.live.us import us_urls
@@ -661,7 +662,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 found = asyncio.run(search_us(gateway, text))
             else:
                 _check_proxies(base.gamma_rest)
-                found = asyncio.run(rest.search(base.gamma_rest, text))
+                found = asyncio.run(rest.search(base.gamma_rest, text, errors=skipped))
         except HttpError as exc:
             raise _Failure(str(exc)) from None
     out = sys.stdout
@@ -677,9 +678,19 @@ def cmd_search(args: argparse.Namespace) -> int:
                 shown = fmt_price(price, market.tick_size)
                 write_out(out, printable(f"    {outcome:<12} {shown:>6}  {token}") + "\n")
     write_out(out, "", flush=True)
+    if skipped:  # the rest are shown: one line says what was left out, and the first reason
+        print(f"pmdash: {_skipped_note(skipped)}", file=sys.stderr)
     if not found and not args.json:  # nothing matched is an answer, not a failure
         print(f"pmdash: no market matches {printable(repr(text))}", file=sys.stderr)
     return 0
+
+
+def _skipped_note(skipped: Sequence[FeedError]) -> str:
+    count = len(skipped)
+    return printable(
+        f"skipped {count} market{'' if count == 1 else 's'} the server sent that could not be "
+        f"read ({skipped[0].message[:200]})"
+    )
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -699,10 +710,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    closed = stdout_closed()
     try:
         args = parse_args(argv)
     except OutputError as exc:  # --help to a stdout that failed
         return output_failed(exc)
+    if closed and args.command is not None:  # its output would go nowhere: say so, exit 1
+        return output_failed(OutputError(CLOSED))
     try:
         _check_selection_applies(args)
         _check_demo(args)

@@ -7,7 +7,9 @@ default file is fine, a missing file named explicitly is an error.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +79,81 @@ def default_config_path() -> Path:
     return Path(base) / "pmdash" / "config.toml"
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""The largest config file read (a few markets take a few hundred bytes)."""
+
+
+def read_config_text(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> str:
+    """The text of the config file at ``path``: a regular file (a symlink to one is fine) of
+    at most ``max_bytes``, in UTF-8; the null device reads as empty. Raises
+    ``FileNotFoundError`` when nothing is there, and ``ConfigError`` naming the problem
+    otherwise: a FIFO, another device (``/dev/zero``), a directory, a symlink loop, a file too
+    big. The file is opened without blocking (a FIFO
+    with no writer would hang ``open``) and checked before anything is read from it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        if exc.errno == errno.ELOOP:
+            reason = "a symlink loop (too many levels of symbolic links)"
+        elif exc.errno == errno.ENOTDIR:
+            raise FileNotFoundError(str(path)) from None
+        else:
+            reason = exc.strerror or str(exc)
+        raise ConfigError(f"cannot read config file {path}: {reason}") from None
+    try:
+        info = os.fstat(fd)
+        mode = info.st_mode
+        if _is_null_device(info):  # ``PMDASH_CONFIG=/dev/null``: no settings, as with git
+            return ""
+        if not stat.S_ISREG(mode):
+            raise ConfigError(
+                f"config file {path} is {_file_kind(mode)}, not a regular file"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise ConfigError(f"config file {path} is too big (more than {max_bytes:,} bytes)")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read config file {path}: not UTF-8 text") from None
+
+
+def _is_null_device(info: os.stat_result) -> bool:
+    if not stat.S_ISCHR(info.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return (info.st_rdev, info.st_ino, info.st_dev) == (null.st_rdev, null.st_ino, null.st_dev)
+
+
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, for messages."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
 def load_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
     """Read the config file. ``path=None`` means the default location (optional).
     ``PMDASH_CONFIG`` set but empty counts as unset."""
@@ -85,14 +162,16 @@ def load_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
     explicit = explicit_flag or bool(env_path)
     if path is None:
         path = Path(env_path) if env_path else default_config_path()
-    if not path.exists():
+    try:
+        text = read_config_text(path)
+    except FileNotFoundError:
         if explicit:
             named_by = "--config" if explicit_flag else "PMDASH_CONFIG"
-            raise ConfigError(f"config file not found: {path} (fix {named_by})")
+            raise ConfigError(f"config file not found: {path} (fix {named_by})") from None
         return {}, None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     return data, path
 

@@ -19,16 +19,18 @@ PATHS = {
 
 
 def _shown(url: str) -> str:
-    """The URL as an error message may quote it (it holds no credentials: checked first)."""
+    """The URL as an error message may quote it: never one with an ``@`` in it (its
+    credentials may end anywhere: ``http://user:se/cret@host`` has a ``/`` in the password)."""
+    if "@" in url:
+        return "(URL not shown: it has an '@', it may hold a password)"
     return repr(url) if len(url) <= 200 else repr(url[:200] + "…")
 
 
 def _has_userinfo(url: str) -> bool:
-    """Whether the authority part carries ``USER[:PASSWORD]@`` (without parsing, so a URL that
-    does not parse is not quoted with its secret either)."""
-    rest = url.split("://", 1)[1] if "://" in url else url.removeprefix("//")
-    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    return "@" in authority
+    """Whether the URL may carry ``USER[:PASSWORD]@``. Any ``@`` counts, wherever it is: a
+    password may hold ``/``, ``?`` or ``#`` (a parser would end the host there and take the
+    rest for a path), and pmdash's URLs (a base URL, a feed URL) have no use for an ``@``."""
+    return "@" in url
 
 
 def check_url(url: str, origin: str, schemes: tuple[str, ...], form: str) -> SplitResult:
@@ -39,7 +41,8 @@ def check_url(url: str, origin: str, schemes: tuple[str, ...], form: str) -> Spl
         raise ValueError(f"{origin} is empty: give {form}")
     if _has_userinfo(url):
         raise ValueError(
-            f"{origin} must not hold credentials (USER:PASSWORD@): give {form} (URL not shown)"
+            f"{origin} must not hold credentials (USER:PASSWORD@, or any '@'): give {form} "
+            "(URL not shown)"
         )
     try:
         parts = urlsplit(url)

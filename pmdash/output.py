@@ -27,8 +27,29 @@ class OutputError(Exception):
         return isinstance(self.error, BrokenPipeError) or self.error.errno == errno.EPIPE
 
 
-def write(stream: IO[str], text: str, *, flush: bool = False) -> None:
-    """``stream.write(text)`` (and ``flush()``), an ``OSError`` raised as ``OutputError``."""
+CLOSED = OSError(errno.EBADF, "standard output is closed")
+"""The error of a stdout that was closed before pmdash started (``pmdash ... >&-``)."""
+
+
+def stdout_closed() -> bool:
+    """Whether pmdash was started with file descriptor 1 closed (``>&-``): Python then has no
+    ``sys.stdout`` at all. The descriptor is pointed at the null device at once, so no file or
+    socket opened later takes number 1 and receives what was meant for stdout."""
+    try:
+        os.fstat(1)
+    except OSError:
+        pass
+    else:
+        return sys.stdout is None
+    discard_stdout()
+    return True
+
+
+def write(stream: IO[str] | None, text: str, *, flush: bool = False) -> None:
+    """``stream.write(text)`` (and ``flush()``), an ``OSError`` raised as ``OutputError``;
+    no stream at all (a closed stdout) is ``OutputError`` too."""
+    if stream is None:
+        raise OutputError(CLOSED)
     try:
         stream.write(text)
         if flush:
@@ -52,10 +73,11 @@ def discard_stdout() -> None:
     except OSError:
         return
     try:
-        os.dup2(fd, sys.stdout.fileno())
+        target = sys.stdout.fileno() if sys.stdout is not None else 1
+        if fd != target:
+            os.dup2(fd, target)
+            os.close(fd)
     except (OSError, ValueError, AttributeError):  # no real stdout (tests, a closed stream)
-        pass
-    finally:
         os.close(fd)
 
 

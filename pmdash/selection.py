@@ -96,7 +96,9 @@ async def _resolve(
         listed = await rest.list_markets(
             endpoints.gamma_rest, limit=MAX_WATCHED_MARKETS, timeout=left()
         )
+        # A server may ignore `limit`: the bound is kept here, whatever it sent.
         listed = [m for m in listed if isinstance(m, MarketInfo) and m.token_ids]
+        listed = listed[:MAX_WATCHED_MARKETS]
         if listed:
             return listed
         raise ConfigError(f"the exchange at {endpoints.gamma_rest} lists no markets")

@@ -1,6 +1,6 @@
 """``pmdash tail``: stream one feed headless as NDJSON, one normalised event per line.
 
-A run ends at ``--max-events``, at ``--seconds``, on SIGINT or SIGTERM (each a normal end: the
+A run ends at ``--max-events``, at ``--seconds``, on SIGINT/TERM/HUP (each a normal end: the
 ``--books`` states and the ``--quiet`` summary are still printed), when the feed gives up for good,
 or when stdout fails (a reader that quit: exit 0; a full disk: ``OutputError``, exit 1). It exits
 1, with ``problem`` saying why, when the feed never went live, was last seen failed, or was not
@@ -45,6 +45,7 @@ _ENDED_BY = {
     "seconds": " within --seconds",
     "SIGINT": " before SIGINT ended the run",
     "SIGTERM": " before SIGTERM ended the run",
+    "SIGHUP": " before SIGHUP ended the run",
 }
 _NOT_LIVE = {"backoff": ("backing off", ": "), "connecting": ("reconnecting", " after: ")}
 """States of a feed that went live, lost its connection and had not regained it at exit: how
@@ -197,7 +198,7 @@ class TailRun:
         started = time.monotonic()
         loop = asyncio.get_running_loop()
         handled: list[tuple[signal.Signals, Any]] = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a closed terminal: HUP
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 previous = signal.getsignal(sig)
                 loop.add_signal_handler(sig, self.finish, sig.name)

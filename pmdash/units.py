@@ -149,3 +149,33 @@ def fmt_size(units: int | None, decimals: int = 2) -> str:
     if units is None:
         return "-"
     return f"{units / SCALE:,.{decimals}f}"
+
+
+_SIZE_UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
+
+
+def fmt_size_within(units: int | None, width: int, decimals: int = 2) -> str:
+    """A size in at most ``width`` characters, never by dropping digits: as ``fmt_size`` when
+    that fits, else whole units (``1,234,568``), else shortened with a unit (``1.23M``,
+    ``10.0T``: three significant digits, rounded), else cut with an ellipsis (``1.2…``) so it
+    reads as shortened, never as a smaller number."""
+    text = fmt_size(units, decimals)
+    if len(text) <= width or units is None:
+        return text
+    whole = fmt_size(units, 0)
+    if len(whole) <= width:
+        return whole
+    value = abs(units) / SCALE
+    sign = "-" if units < 0 else ""
+    for scale, suffix in _SIZE_UNITS:
+        if value >= scale * 0.9995:  # 999,999.9 is 1.00M, not 1,000.00K
+            scaled = value / scale
+            for digits in (2, 1, 0):
+                shown = f"{sign}{scaled:,.{digits}f}{suffix}"
+                if len(shown) <= width:
+                    return shown
+            text = f"{sign}{scaled:,.0f}{suffix}"
+            break
+    if width <= 0:
+        return ""
+    return text[: width - 1] + "…"

@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 SAMPLE_CHARS = 120
+NESTED_TOO_DEEP = "not JSON: nested too deep to read"
+"""Why a frame or body nested deeper than the parser recurses (``[[[[...]]]]``) is refused:
+msgspec raises ``RecursionError`` for it, not ``DecodeError``, and a codec catching only the
+latter let it escape (the user channel's and the account REST decoders did)."""
 
 
 def sample_of(frame: str | bytes | Any) -> str:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from pmdash.feeds.common import json_type_name
-from pmdash.feeds.rest_body import body_error, load_body
+from pmdash.feeds.rest_body import body_error, has_lone_surrogate, load_body
 from pmdash.models import FeedError, MarketInfo
 from pmdash.units import SCALE, UnitError, parse_price
 
@@ -47,6 +47,8 @@ def _string_list(market: dict[str, Any], key: str) -> tuple[str, ...] | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
+        if has_lone_surrogate(value):
+            raise _Bad(f"{key}: holds a lone surrogate (not Unicode text)")
         try:
             value = msgspec.json.decode(value)
         except msgspec.DecodeError:
@@ -56,6 +58,8 @@ def _string_list(market: dict[str, Any], key: str) -> tuple[str, ...] | None:
     for item in value:
         if not isinstance(item, str):
             raise _Bad(f"{key}: an item is a JSON {json_type_name(item)}, not a string: {item!r}")
+        if has_lone_surrogate(item):
+            raise _Bad(f"{key}: an item holds a lone surrogate (not Unicode text)")
     return tuple(value)
 
 
@@ -113,6 +117,8 @@ def _text(market: dict[str, Any], key: str) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _Bad(f"{key}: a JSON {json_type_name(value)}, not a string")
+    if isinstance(value, str) and has_lone_surrogate(value):
+        raise _Bad(f"{key}: holds a lone surrogate (not Unicode text)")
     return str(value)
 
 
@@ -180,16 +186,24 @@ def _name(market: Any, where: str) -> str:
     return where or "market"
 
 
-def _markets(values: Any, where: str, body: Any) -> list[MarketInfo | FeedError]:
-    """Every order-book market of a ``markets`` array; others skipped, bad ones as errors."""
+def _markets(
+    values: Any, where: str, body: Any, limit: int | None = None
+) -> list[MarketInfo | FeedError]:
+    """Every order-book market of a ``markets`` array (the first ``limit``, when given: a
+    server that ignores ``limit`` costs the parse of its body, not the walk of every entry);
+    others skipped, bad ones as errors."""
     if values is None:
         return []
     if not isinstance(values, list):
         return [_error(f"{where}: a JSON {json_type_name(values)}, not an array", body)]
     out: list[MarketInfo | FeedError] = []
+    found = 0
     for i, market in enumerate(values):
+        if limit is not None and found >= limit:
+            break
         try:
             out.append(_market_info(market))
+            found += 1
         except _NotOrderBook:
             continue
         except _Bad as exc:
@@ -256,14 +270,15 @@ def decode_market(body: str | bytes) -> MarketInfo | FeedError:
     return _guarded(body, work)
 
 
-def decode_markets(body: str | bytes) -> list[MarketInfo | FeedError]:
-    """An array of Market objects (``GET /markets?slug=...``)."""
+def decode_markets(body: str | bytes, limit: int | None = None) -> list[MarketInfo | FeedError]:
+    """An array of Market objects (``GET /markets?slug=...``); the first ``limit`` markets
+    when given (the errors before them too)."""
 
     def work() -> list[MarketInfo | FeedError]:
         value = _checked(body)
         if isinstance(value, FeedError):
             return [value]
-        return _markets(value, "markets", body)
+        return _markets(value, "markets", body, limit)
 
     return _guarded_list(body, work)
 

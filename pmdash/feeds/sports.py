@@ -25,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from pmdash.feeds.common import safe_text
 from pmdash.models import Event, FeedError, GameScore, Score, UnknownEvent
 
 FEED = "sports"
@@ -284,6 +285,6 @@ def parse_timestamp(value: str | int | None) -> int | None:
 def _error(message: str, frame: object) -> FeedError:
     if isinstance(frame, bytes):
         sample = frame[:_SAMPLE].decode("utf-8", "replace")
-    else:
-        sample = str(frame)[:_SAMPLE]
-    return FeedError(feed=FEED, message=message[:400], sample=sample)
+    else:  # a str frame may hold a lone surrogate: escaped, or ``tail`` could not write it
+        sample = safe_text(str(frame)[:_SAMPLE])
+    return FeedError(feed=FEED, message=safe_text(message[:400]), sample=sample)

@@ -32,7 +32,7 @@ from typing import Any
 import msgspec
 
 from pmdash.credentials import ClobCredentials
-from pmdash.feeds.common import json_type_name, sample_of
+from pmdash.feeds.common import NESTED_TOO_DEEP, json_type_name, sample_of
 from pmdash.models import FeedError, Fill, OrderEvent, Side
 from pmdash.units import UnitError, parse_price, parse_size
 
@@ -164,6 +164,8 @@ def decode(frame: str | bytes, me: Identity = NOBODY) -> list[UserEvent]:
         decoded = _FRAME.decode(frame)
     except (msgspec.DecodeError, TypeError, UnicodeError):
         return _decode_slow(frame, me)
+    except RecursionError:  # nested deeper than msgspec recurses: not a DecodeError
+        return [_error(NESTED_TOO_DEEP, frame)]
     items = decoded if isinstance(decoded, list) else [decoded]
     out: list[UserEvent] = []
     for item in items:
@@ -192,6 +194,8 @@ def _decode_slow(frame: str | bytes, me: Identity) -> list[UserEvent]:
         return [_error(f"not JSON: {exc}", frame)]
     except TypeError:
         return [_error(f"frame is not text: {type(frame).__name__}", frame)]
+    except RecursionError:
+        return [_error(NESTED_TOO_DEEP, frame)]
     items = data if isinstance(data, list) else [data]
     out: list[UserEvent] = []
     for item in items:

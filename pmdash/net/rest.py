@@ -37,7 +37,8 @@ async def list_markets(
 ) -> list[MarketInfo]:
     """``GET /markets?active=true&closed=false&limit=N``: open order-book markets."""
     url = build_url(gamma_base, "/markets", {"active": True, "closed": False, "limit": limit})
-    return _markets(url, gamma.decode_markets(await get_bytes(url, timeout=timeout)), errors)
+    body = await get_bytes(url, timeout=timeout)
+    return _markets(url, gamma.decode_markets(body, limit), errors)
 
 
 async def markets_by_condition(

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections import deque
 from typing import Any, Literal
@@ -32,6 +31,7 @@ import msgspec
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from pmdash.sim.client_json import loads
 from pmdash.sim.credentials import CredentialRegistry
 from pmdash.sim.prices import Point, PriceEngine, Series
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
@@ -180,7 +180,7 @@ class PolyBoltFeed:
         if len(message) > MAX_FRAME_BYTES:
             raise _Close(4008, "frame too large")
         try:
-            data = json.loads(message)
+            data = loads(message)
         except ValueError:
             self._reply(session, {"op": "error", "code": "bad_op"})
             return

@@ -14,13 +14,13 @@ Protocol as served:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import msgspec
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from pmdash.sim.client_json import loads
 from pmdash.sim.prices import Point, PriceEngine, Series
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
 
@@ -81,7 +81,7 @@ class RtdsFeed:
                 session.send_control("PONG")
             return
         try:
-            data = json.loads(message)
+            data = loads(message)
         except ValueError:
             data = None
         subs = data.get("subscriptions") if isinstance(data, dict) else None

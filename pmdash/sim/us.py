@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -36,6 +35,7 @@ from websockets.http11 import Request
 
 from pmdash.endpoints import PATHS
 from pmdash.net.us_auth import UsKey
+from pmdash.sim.client_json import loads
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.flow import Emission
 from pmdash.sim.markets import SimMarket
@@ -91,7 +91,7 @@ class UsSession:
 def _request(message: str | bytes, types: Mapping[int, str]) -> tuple[str, Json] | str:
     """A client request as ("subscribe"|"unsubscribe", body), or why it cannot be read."""
     try:
-        data = json.loads(message)
+        data = loads(message)
     except ValueError:
         return "invalid message: not JSON"
     if not isinstance(data, dict):

@@ -35,6 +35,7 @@ from websockets.exceptions import ConnectionClosed
 from pmdash.endpoints import PATHS
 from pmdash.net.clob_auth import verify
 from pmdash.sim.account import AccountDesk, SimAccount, UserEmission
+from pmdash.sim.client_json import loads
 from pmdash.sim.credentials import CredentialRegistry
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.rest import Query, Reply
@@ -174,7 +175,7 @@ class UserChannel:
 
     def _auth(self, message: str | bytes) -> tuple[str, list[str]] | None:
         try:
-            data = json.loads(message)
+            data = loads(message)
         except ValueError:
             return None
         if not isinstance(data, dict) or str(data.get("type", "")).lower() != "user":
@@ -197,7 +198,7 @@ class UserChannel:
                 session.send_control("PONG")
             return
         try:
-            data = json.loads(message)
+            data = loads(message)
         except ValueError:
             session.send_control(json.dumps({"event_type": "error", "error": "not JSON"}))
             return

@@ -16,17 +16,31 @@ from pmdash.state.market import MarketState
 
 KEEP_RESOLVED = 5
 """How many resolved markets stay listed (the last ones to resolve)."""
+MAX_FOLLOWED = 1_000
+"""Most markets listed (and streamed) while following a whole exchange."""
 
 
-def announced(store: MarketState, listed: Collection[str]) -> list[MarketInfo]:
-    """Markets the store knows that are not listed yet, not resolved, and have tokens: the
-    ones the exchange announced since, to list and subscribe."""
+def announced(
+    store: MarketState, listed: Collection[str], most: int = MAX_FOLLOWED
+) -> list[MarketInfo]:
+    """Markets added to the store since the last call that are not listed yet, not resolved,
+    and have tokens: the ones the exchange announced since, to list and subscribe. At most
+    enough to bring ``listed`` to ``most``: a server announcing markets without end (a
+    ``new_market`` flood) fills the list once, not memory; the rest are not followed. O(new
+    markets), not O(every market known), so a flood costs each frame only what it brought."""
+    room = most - len(listed)
+    fresh = store.take_new_markets()
+    if room <= 0:
+        return []
     resolved = store.resolved
-    return [
-        market
-        for cid, market in store.markets.items()
-        if cid not in listed and cid not in resolved and market.token_ids
-    ]
+    found: list[MarketInfo] = []
+    for market in fresh:
+        cid = market.condition_id
+        if cid not in listed and cid not in resolved and market.token_ids:
+            found.append(market)
+            if len(found) == room:
+                break
+    return found
 
 
 def to_retire(store: MarketState, listed: Iterable[str], keep: str | None = None) -> list[str]:

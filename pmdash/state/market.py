@@ -100,6 +100,12 @@ class MarketState:
         """Markets another feed streams into this slice (the US venue's slugs), listed after
         the market feed's own."""
         self._asset_market: dict[str, str] = {}
+        self._evictable: dict[str, None] = {}
+        """Markets none of whose tokens is watched, oldest first: the ones the bound drops."""
+        self._watching: dict[str, int] = {}
+        """Per market (condition id): how many of its tokens are watched, when any."""
+        self._new_markets: dict[str, None] = {}
+        """Markets added since the last ``take_new_markets()`` (at most ``max_markets``)."""
         self._book_keys: dict[str, str] = {}
         self._tape_keys: dict[str, str] = {}
         self._trade_keys: dict[str, tuple[str, str]] = {}
@@ -147,6 +153,7 @@ class MarketState:
                 info.tick_size if info else 10_000,
             )
             self.books[asset_id] = book
+            self._count_watch(asset_id, 1)
             self.tapes[asset_id] = TradeTape(self.tape_len)
             self._book_keys[asset_id] = book_key(asset_id)
             self._tape_keys[asset_id] = tape_key(asset_id)
@@ -160,40 +167,79 @@ class MarketState:
         for asset_id in asset_ids:
             if self.books.pop(asset_id, None) is None:
                 continue
+            self._count_watch(asset_id, -1)
             del self.tapes[asset_id]
             self._heal_queue.pop(asset_id, None)
             self._slices.add(self._book_keys.pop(asset_id))
             self._slices.add(self._tape_keys.pop(asset_id))
             del self._trade_keys[asset_id]
 
+    def _count_watch(self, asset_id: str, step: int) -> None:
+        """Keep ``_watching`` and ``_evictable`` in step with a token watched (+1) or not."""
+        condition_id = self._asset_market.get(asset_id)
+        if condition_id is None:
+            return
+        count = self._watching.get(condition_id, 0) + step
+        if count > 0:
+            self._watching[condition_id] = count
+            self._evictable.pop(condition_id, None)
+        else:
+            self._watching.pop(condition_id, None)
+            self._evictable[condition_id] = None
+
     def add_market(self, info: MarketInfo) -> None:
-        """Record a market's metadata (bounded: the oldest unwatched market is dropped)."""
-        old = self.markets.pop(info.condition_id, None)
+        """Record a market's metadata. Bounded: past ``max_markets`` the market unwatched
+        longest is dropped (O(1)); never the one just added, nor one with a watched book (a
+        scan of every market per add, which then dropped the one just added, made a
+        20,000-market Gamma answer or a ``new_market`` flood cost minutes)."""
+        condition_id = info.condition_id
+        old = self.markets.pop(condition_id, None)
         if old is not None:
             for token in old.token_ids:
                 self._asset_market.pop(token, None)
-        self.markets[info.condition_id] = info
+        self.markets[condition_id] = info
+        self._new_markets[condition_id] = None
+        watched = 0
         for token in info.token_ids:
-            self._asset_market[token] = info.condition_id
+            self._asset_market[token] = condition_id
             book = self.books.get(token)
-            if book is not None and not book.has_snapshot:
-                # Watched before its metadata arrived: adopt the market's id and tick.
-                book.market = book.market or info.condition_id
-                book.set_tick(info.tick_size)
+            if book is not None:
+                watched += 1
+                if not book.has_snapshot:
+                    # Watched before its metadata arrived: adopt the market's id and tick.
+                    book.market = book.market or condition_id
+                    book.set_tick(info.tick_size)
+        self._evictable.pop(condition_id, None)
+        if watched:
+            self._watching[condition_id] = watched
+        else:
+            self._watching.pop(condition_id, None)
+            self._evictable[condition_id] = None
         if len(self.markets) > self.max_markets:
-            self._evict_market()
+            self._evict_market(keep=condition_id)
         self.markets_version += 1
         self._slices.add(MARKETS)
 
-    def _evict_market(self) -> None:
-        books = self.books
-        for condition_id, info in self.markets.items():
-            if not any(token in books for token in info.token_ids):
-                del self.markets[condition_id]
-                for token in info.token_ids:
-                    if self._asset_market.get(token) == condition_id:
-                        del self._asset_market[token]
-                return
+    def _evict_market(self, keep: str) -> None:
+        """Drop the market unwatched longest, but ``keep`` (the one just added)."""
+        candidates = iter(self._evictable)
+        condition_id = next(candidates, None)
+        if condition_id == keep:
+            condition_id = next(candidates, None)
+        if condition_id is None:  # every other market has a watched book: those stay
+            return
+        del self._evictable[condition_id]
+        self._new_markets.pop(condition_id, None)
+        info = self.markets.pop(condition_id)
+        for token in info.token_ids:
+            if self._asset_market.get(token) == condition_id:
+                del self._asset_market[token]
+
+    def take_new_markets(self) -> list[MarketInfo]:
+        """The markets added (or described again) since the last call, oldest first."""
+        fresh = [self.markets[cid] for cid in self._new_markets if cid in self.markets]
+        self._new_markets.clear()
+        return fresh
 
     def market_of(self, asset_id: str) -> MarketInfo | None:
         condition_id = self._asset_market.get(asset_id)

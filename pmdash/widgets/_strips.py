@@ -46,6 +46,16 @@ def ellipsize(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` cells (on the left when ``right``): ``ljust``
+    and ``rjust`` by the cells a terminal gives it, not by code points, so a column after a
+    wide character (CJK, emoji) from a server stays where it belongs. Longer text is kept."""
+    spare = width - cell_len(text)
+    if spare <= 0:
+        return text
+    return " " * spare + text if right else text + " " * spare
+
+
 def centred(text: str, width: int, fill: str = " ") -> tuple[str, str, str]:
     """(left fill, text, right fill) that centre ``text`` in ``width`` cells."""
     text = ellipsize(text, width)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from pmdash.printable import printable
 from pmdash.widgets.account_data import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
@@ -39,7 +41,9 @@ class AccountTable(DataTable[str]):
             self.add_column(name, key=name)
 
     def show_rows(self, rows: Sequence[Row]) -> None:
-        wanted = {row.key: row.cells for row in rows}
+        # A str cell is Rich markup to a DataTable: market names and statuses are server text
+        # ("[/]" in one raised MarkupError while drawing), so each is escaped.
+        wanted = {row.key: tuple(escape(cell) for cell in row.cells) for row in rows}
         for key in [k for k in self._shown if k not in wanted]:
             self.remove_row(key)
             del self._shown[key]
@@ -92,7 +96,10 @@ class AccountPanel(Vertical):
 
     def notify_fills(self, notices: Sequence[str]) -> None:
         for notice in notices:
+            # A fill's status is the server's text: shown as text (printable, no markup), so
+            # ``[link=...]`` or an escape sequence in it is not acted on.
+            shown = printable(notice)
             if "FAILED" in notice:
-                self.notify(notice, title="Account", severity="error", timeout=6)
+                self.notify(shown, title="Account", severity="error", timeout=6, markup=False)
             else:
-                self.notify(notice, title="Account", timeout=6)
+                self.notify(shown, title="Account", timeout=6, markup=False)

@@ -4,6 +4,7 @@ global plot). A view of ``GameChartData``."""
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual_plotext import PlotextPlot
 
 from pmdash.widgets.games_data import GameChartData
@@ -23,7 +24,7 @@ class GameChart(PlotextPlot):
 
     def update_data(self, data: GameChartData) -> None:
         self.data = data
-        self.border_title = data.title
+        self.border_title = Content(data.title)  # server text: plain, never markup
         self.border_subtitle = data.note
         plt = self.plt
         plt.clear_data()

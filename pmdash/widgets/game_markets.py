@@ -5,9 +5,11 @@ price move since the score last changed (a row whose game just scored is marked)
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
 from pmdash.units import fmt_price
+from pmdash.widgets._strips import pad
 from pmdash.widgets.games_data import GameMarketsData, LinkedMarketRow
 
 
@@ -27,8 +29,9 @@ def market_row_text(row: LinkedMarketRow) -> Text:
     text.append("◆ " if row.flash else "  ", "yellow")
     text.append(f"{fmt_price(row.mid):>6} ", "bold")
     text.append(*move_text(row.move))
-    text.append(f"  {row.score:>9} ", "bold reverse yellow" if row.flash else "bold")
-    text.append(f"{row.clock:<10} ", "dim")
+    text.append(f"  {pad(row.score, 9, right=True)} ",
+                "bold reverse yellow" if row.flash else "bold")
+    text.append(pad(row.clock, 10) + " ", "dim")  # by cells: a status may be wide text
     text.append(row.label)
     return text
 
@@ -49,7 +52,7 @@ class GameMarkets(Static):
 
     def update_data(self, data: GameMarketsData) -> None:
         self.data = data
-        self.border_title = data.title
+        self.border_title = Content(data.title)  # server text: plain, never markup
         self.border_subtitle = data.note
         out = Text(no_wrap=True, overflow="ellipsis")
         if not data.rows:

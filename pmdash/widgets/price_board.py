@@ -12,6 +12,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from pmdash.printable import printable
+from pmdash.widgets._strips import ellipsize, pad
 from pmdash.widgets.price_data import PriceBoardData, PriceRow
 
 _SIGN_STYLE = {1: "$text-success", -1: "$text-error", 0: "$text-muted"}
@@ -21,16 +22,18 @@ HEADER = (f"{'':1}{'sym':<5}{'spot':>13} {'source':<10}{'twap / 2nd':>13} {'sour
           f"{'basis':>10} {'change':>8} {'age':>7}  strike")
 
 
-def _text(value: str, width: int = 0) -> str:
-    """Server text made printable, padded (negative ``width``: right-aligned), then escaped."""
+def _text(value: str, width: int = 0, *, cut: bool = False) -> str:
+    """Server text made printable, padded to ``width`` cells (negative: right-aligned), then
+    escaped. ``cut``: longer text is shortened with an ellipsis (names; numbers never are)."""
     plain = printable(value)
-    plain = plain.rjust(-width) if width < 0 else plain.ljust(width)
-    return escape(plain)
+    if cut:
+        plain = ellipsize(plain, abs(width))
+    return escape(pad(plain, abs(width), right=width < 0))
 
 
 def row_markup(row: PriceRow) -> str:
     mark = "▸" if row.selected else " "
-    sym = f"[b]{_text(row.symbol, 5)}[/b]"
+    sym = f"[b]{_text(row.symbol, 5, cut=True)}[/b]"
     spot = f"[b]{_text(row.spot, -13)}[/b]"
     src1 = f"[$text-muted]{_text(row.spot_source, 10)}[/]"
     second = _text(row.second, -13)
@@ -79,5 +82,5 @@ class PriceBoardView(Static):
             return
         self._data = data
         if data is not None:
-            self.border_title = printable(data.title)
+            self.border_title = Content(printable(data.title))
         self.update(Content.from_markup(board_markup(data)))

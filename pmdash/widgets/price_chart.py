@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from textual.color import Color
+from textual.content import Content
 from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
@@ -95,7 +96,7 @@ class PriceChart(PlotextPlot):
             self.refresh()
             return
         variables = self.app.theme_variables
-        self.border_title = printable(f"{data.symbol} · last {data.minutes} min")
+        self.border_title = Content(printable(f"{data.symbol} · last {data.minutes} min"))
         for i, series in enumerate(data.series):
             color = _rgb(variables, _SERIES_VARS[i % len(_SERIES_VARS)], "foreground")
             plt.plot(list(series.xs), list(series.ys), label=printable(series.label),

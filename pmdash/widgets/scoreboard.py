@@ -9,9 +9,11 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from pmdash.widgets._strips import ellipsize, pad
 from pmdash.widgets.games_data import GameRow, ScoreboardData
 
 _PHASE_STYLE = {"live": "bold", "upcoming": "dim", "final": ""}
@@ -22,10 +24,11 @@ def row_text(row: GameRow, width: int = 0) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     dot = {"live": ("● ", "green"), "upcoming": ("○ ", "dim"), "final": ("✓ ", "dim")}[row.phase]
     text.append(*dot)
-    text.append(f"{row.matchup:<24} ", _PHASE_STYLE[row.phase])
+    # Columns by cells, not code points: team names may be wide (CJK); a long one is cut.
+    text.append(pad(ellipsize(row.matchup, 24), 24) + " ", _PHASE_STYLE[row.phase])
     score_style = "bold reverse yellow" if row.flash else "bold"
-    text.append(f"{row.score:>9}", score_style)
-    text.append(f"  {row.clock:<12}", "dim" if row.phase != "live" else "")
+    text.append(pad(row.score, 9, right=True), score_style)
+    text.append("  " + pad(row.clock, 12), "dim" if row.phase != "live" else "")
     if row.turn:
         text.append(f" ▸{row.turn}", "cyan")
     return text
@@ -70,7 +73,8 @@ class ScoreboardPanel(Static, can_focus=True):
         self._show()
 
     def _show(self) -> None:
-        self.border_title = f"Live games · {self.league or 'all leagues'}"
+        # The league is server text: plain, never markup ("[/]" in it raised MarkupError).
+        self.border_title = Content(f"Live games · {self.league or 'all leagues'}")
         self.border_subtitle = self.data.note
         out = Text(no_wrap=True, overflow="ellipsis")
         groups = self.data.only(self.league)

@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from pmdash.models import Trade
-from pmdash.units import fmt_price, fmt_size
+from pmdash.units import fmt_price, fmt_size_within
 from pmdash.widgets._line_view import BLANK, LineView
 from pmdash.widgets._strips import Part, centred, strip_of
 
@@ -284,7 +284,7 @@ class TapeView(LineView, can_focus=True):
                 (time_text, style("trade-tape--time")),
                 (" " + (trade.side or "?").ljust(_SIDE_W), side_style),
                 (" " + fmt_price(trade.price, columns.tick).rjust(columns.price_w), side_style),
-                (" " + fmt_size(trade.size).rjust(columns.size_w), base),
+                (" " + fmt_size_within(trade.size, columns.size_w).rjust(columns.size_w), base),
             ]
             return strip_of(parts, width, base)
         if kind == "header":

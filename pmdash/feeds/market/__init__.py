@@ -4,7 +4,8 @@ request builders. Speed code stays here because a benchmark proved it (``benchma
 - ``decoding``: ``decode``, the entry point, the slow path and what a bad frame puts in doubt;
 - ``hot_path``: nearly all of the traffic, read with reused strict decoders;
 - ``wire``: the wire shapes, their exact parsing into events, and which field is bad;
-- ``requests``: subscribe, add, drop, and the heartbeat texts.
+- ``requests``: subscribe, add, drop, and the heartbeat texts;
+- ``book_levels``: one level per price in a snapshot that repeats one (with a FeedError).
 """
 
 from pmdash.feeds.market.decoding import (

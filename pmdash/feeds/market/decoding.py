@@ -41,6 +41,7 @@ from typing import Any
 import msgspec
 
 from pmdash.feeds.common import json_type_name, safe_text, sample_of
+from pmdash.feeds.market.book_levels import one_level_per_price
 from pmdash.feeds.market.hot_path import (
     HOT_CONVERT,
     HOT_DECODER,
@@ -182,14 +183,19 @@ def decode(frame: str | bytes) -> list[MarketEvent]:
             return [hot_trade(wire)]
         if kind is list:
             convert = HOT_CONVERT
-            return [convert[type(w)](w) for w in wire]
-        return [HOT_CONVERT[kind](wire)]
+            return one_level_per_price([convert[type(w)](w) for w in wire])
+        return one_level_per_price([HOT_CONVERT[kind](wire)])
     except Exception:  # anything the hot path does not take as it is
         return _decode_typed(frame)
 
 
 def _decode_typed(frame: str | bytes) -> list[MarketEvent]:
-    """The wire shapes; items that fail them are decoded one by one on the slow path."""
+    """The wire shapes; items that fail them are decoded one by one on the slow path. A book
+    that repeats a price keeps one level per price, with a FeedError (``book_levels``)."""
+    return one_level_per_price(_decode_wire(frame))
+
+
+def _decode_wire(frame: str | bytes) -> list[MarketEvent]:
     try:
         try:
             wire = WIRE_DECODER.decode(frame)
