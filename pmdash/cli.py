@@ -483,9 +483,9 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
         yield settings, _endpoints(settings), False
         return
     # A flag wins over PMDASH_BASE_URL and the config file's base_url.
-    from pmdash.sim.runner import start_exchange
+    from pmdash.sim.runner import start_demo_exchange
 
-    exchange = start_exchange()
+    exchange = start_demo_exchange()
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"
