@@ -105,7 +105,6 @@ class ScoreboardGroup(Horizontal):
     Screen.-full ScoreboardGroup, Screen.-wide ScoreboardGroup { layout: horizontal; }
     Screen.-full #games-scoreboard, Screen.-wide #games-scoreboard { width: 66; }
     #games-detail { height: 1fr; }
-    #side > ScoreboardGroup { border: none; }
     """
 
     place: Place = "side"
@@ -139,7 +138,6 @@ class ScoreboardGroup(Horizontal):
         return self.query_one(ScoreboardPanel)
 
     def on_mount(self) -> None:
-        self.border_title = "Live games"
         self._note_seen()
         self.set_interval(TOAST_CHECK_S, self.toast_scores)
 

@@ -42,7 +42,8 @@ class GamesStrip(Static):
             live = row.phase == "live"
             style = "bold reverse yellow" if row.flash else ("bold" if live else "dim")
             out.append(row.score, style)
-            out.append(f" {row.clock}", "" if live else "dim")
+            out.append(" ", "not dim")  # its own segment: see scoreboard._pad
+            out.append(row.clock, "" if live else "dim")
         if data.more:
             out.append(f"{between}+{data.more} more", "dim")
         self.update(out)

@@ -76,13 +76,15 @@ def note_runs(note: RowNote) -> list[Run]:
     it: ``73-70 +0.040  0.63/0.65`` (the score, the move since it changed, bid/ask)."""
     runs: list[Run] = [
         (note.text, "$text-warning bold reverse" if note.flash else "$text-accent bold"),
-        (" ", ""),
+        (" ", _MUTED),
     ]
     move = note.move
     if move is not None:
         style = "$text-success" if move > 0 else "$text-error" if move < 0 else _MUTED
         runs.append((f"{move / 1_000_000:+.3f}", style))
-    runs.append(("  ", ""))
+    # Blanks in a style of their own, never one run with the price after them: an SVG
+    # renderer may drop the blanks that start a text element (the snapshots).
+    runs.append(("  ", _MUTED))
     return runs
 
 
