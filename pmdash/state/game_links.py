@@ -102,6 +102,13 @@ class GameLinks:
             self._markets[market.condition_id] = market
         return self.relink(games)
 
+    def retain(self, condition_ids: Iterable[str], games: Iterable[GameScore]) -> set[str]:
+        """Forget the markets not in ``condition_ids`` (no longer listed), then relink."""
+        keep = set(condition_ids)
+        for cid in [c for c in self._markets if c not in keep]:
+            del self._markets[cid]
+        return self.relink(games)
+
     def relink(self, games: Iterable[GameScore]) -> set[str]:
         """Link the known markets again against these games (call when games come or go)."""
         listed = list(games)

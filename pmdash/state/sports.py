@@ -111,8 +111,11 @@ class SportsState:
         return keys
 
     def link_markets(self, markets: Iterable[MarketInfo]) -> set[str]:
-        """Add (or refresh) markets and link each to its game where one fits."""
-        keys = self.links.set_markets(markets, self.games())
+        """The markets listed now (those no longer listed are forgotten): link each to its
+        game where one fits."""
+        listed, games = list(markets), self.games()
+        keys = self.links.retain((m.condition_id for m in listed), games)
+        keys |= self.links.set_markets(listed, games)
         self._dirty |= keys
         return keys
 

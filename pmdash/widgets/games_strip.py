@@ -34,9 +34,13 @@ class GamesStrip(Static):
         out = Text(no_wrap=True, overflow="ellipsis")
         if not data.rows:
             out.append(" no live games", "dim")
-        between = "\n " if self.stacked else " │ "
+        between = "\n" if self.stacked else "│"
         for i, row in enumerate(data.rows):
-            out.append(between if i else " ", "dim")
+            if i:
+                if not self.stacked:
+                    out.append(" ", "not dim")
+                out.append(between, "dim")
+            out.append(" ", "not dim")  # blanks as segments of their own: see scoreboard._pad
             out.append(f"{row.league} ", "dim")
             out.append(f"{row.away}@{row.home} " if row.away and row.home else f"{row.matchup} ")
             live = row.phase == "live"
@@ -45,5 +49,9 @@ class GamesStrip(Static):
             out.append(" ", "not dim")  # its own segment: see scoreboard._pad
             out.append(row.clock, "" if live else "dim")
         if data.more:
-            out.append(f"{between}+{data.more} more", "dim")
+            if not self.stacked:
+                out.append(" ", "not dim")
+            out.append(between, "dim")
+            out.append(" ", "not dim")
+            out.append(f"+{data.more} more", "dim")
         self.update(out)
