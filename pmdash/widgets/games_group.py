@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 
 from pmdash.config import Settings
+from pmdash.latency import LatencyWindow
 from pmdash.state.games import GameState
 from pmdash.state.sports import SportsState
 from pmdash.state.store import Dirty
@@ -61,6 +62,16 @@ def _sports_changed(dirty: Dirty) -> bool:
     return any(key.startswith(PREFIX) for key in dirty.slices)
 
 
+def _record_latency(widget: Widget, window: LatencyWindow, dirty: Dirty) -> None:
+    """After the screen refresh that shows a change: the time since the oldest frame folded
+    into this flush (an upper bound, as the App's own figure for the main panels)."""
+    oldest = dirty.oldest_arrival
+    if oldest is not None:
+        widget.app.call_after_refresh(
+            lambda: window.add((time.perf_counter() - oldest) * 1000.0)
+        )
+
+
 class GamesStripGroup(Vertical):
     """The games on the dashboard's side column, live first (a ``PanelGroup``)."""
 
@@ -73,6 +84,8 @@ class GamesStripGroup(Vertical):
         super().__init__(id="games-strip-group")
         self.state = state
         self._shown_at = 0.0
+        self.latency = LatencyWindow()
+        """A games change's arrival -> the screen refresh that shows it on the strip."""
 
     def compose(self) -> ComposeResult:
         yield GamesStrip(id="games-strip", stacked=True)
@@ -82,15 +95,21 @@ class GamesStripGroup(Vertical):
         self.border_subtitle = "informational, may be delayed"
 
     def flush(self, dirty: Dirty, now: float) -> None:
-        if _sports_changed(dirty) or now - self._shown_at >= REPAINT_S:
-            self.show_all()
+        changed = _sports_changed(dirty)
+        if (changed or now - self._shown_at >= REPAINT_S) and self._show() and changed:
+            _record_latency(self, self.latency, dirty)
 
     def show_all(self) -> None:
+        self._show()
+
+    def _show(self) -> bool:
         self._shown_at = time.perf_counter()
         data = build_strip(self.state.board.games(), _wall_ms(), limit=STRIP_GAMES)
         strip = self.query_one(GamesStrip)
-        if data != strip.data:
-            strip.update_data(data)
+        if data == strip.data:
+            return False
+        strip.update_data(data)
+        return True
 
     def focus_stops(self) -> list[Widget | None]:
         return []
@@ -126,6 +145,8 @@ class ScoreboardGroup(Horizontal):
         self._detail_at = 0.0
         self._detail_pending = False
         self._shown_watched: frozenset[int] = frozenset()
+        self.latency = LatencyWindow()
+        """A games change's arrival -> the screen refresh that shows it on the scoreboard."""
 
     def compose(self) -> ComposeResult:
         yield ScoreboardPanel(id="games-scoreboard")
@@ -147,8 +168,10 @@ class ScoreboardGroup(Horizontal):
     # -- the PanelGroup protocol ----------------------------------------------------------------
 
     def flush(self, dirty: Dirty, now: float) -> None:
-        if _sports_changed(dirty) or now - self._shown_at >= REPAINT_S:
-            self._show_board()
+        changed = _sports_changed(dirty)
+        if changed or now - self._shown_at >= REPAINT_S:
+            if self._show_board() and changed:
+                _record_latency(self, self.latency, dirty)
             self._detail_pending = True
         if self._detail_pending and now - self._detail_at >= DETAIL_S:
             self._show_detail()
@@ -173,14 +196,17 @@ class ScoreboardGroup(Horizontal):
             )
         return frozenset(games - self.unwatched)
 
-    def _show_board(self) -> None:
+    def _show_board(self) -> bool:
+        """Push the scoreboard if it changed; whether it did."""
         self._shown_at = time.perf_counter()
         watched = self.watched_games()
         data = build_scoreboard(self.state.board.games(), _wall_ms())
         panel = self.scoreboard
-        if data != panel.data or watched != self._shown_watched:
-            self._shown_watched = watched
-            panel.update_data(data, watched)
+        if data == panel.data and watched == self._shown_watched:
+            return False
+        self._shown_watched = watched
+        panel.update_data(data, watched)
+        return True
 
     def _highlighted(self) -> GameState | None:
         game_id = self.scoreboard.highlighted
