@@ -79,12 +79,10 @@ class SportsController:
         if market.markets_version != self._markets_seen:
             self._markets_seen = market.markets_version
             self.state.link_markets(market.markets.values())
-        links = self.state.links
-        for game in self.state.board.games():
-            for info in links.markets_of(game.game.game_id):
-                book = market.books.get(info.token_ids[0]) if info.token_ids else None
-                if book is not None and book.has_snapshot:
-                    self.state.on_mid(info.condition_id, book.mid)
+        for info, _ in self.state.links.linked():
+            book = market.books.get(info.token_ids[0]) if info.token_ids else None
+            if book is not None and book.has_snapshot:
+                self.state.on_mid(info.condition_id, book.mid)
 
     def _on_events(self, events: list[Event], arrival: float | None) -> None:
         if self.tap is not None:

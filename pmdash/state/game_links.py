@@ -79,6 +79,10 @@ class GameLinks:
         """The markets linked to this game, in the order they were added."""
         return [m for cid, m in self._markets.items() if self._game_of.get(cid) == game_id]
 
+    def linked(self) -> list[tuple[MarketInfo, int]]:
+        """Every linked market and its game id."""
+        return [(self._markets[cid], gid) for cid, gid in self._game_of.items()]
+
     def mid(self, condition_id: str) -> int | None:
         points = self._history.get(condition_id)
         return points[-1][1] if points else None

@@ -189,11 +189,7 @@ class ScoreboardGroup(Horizontal):
         """The games whose score changes are toasted."""
         games = set(self.watched)
         if self.watch_selected:
-            links = self.state.links
-            games.update(
-                s.game.game_id for s in self.state.board.games()
-                if links.markets_of(s.game.game_id)
-            )
+            games.update(game_id for _, game_id in self.state.links.linked())
         return frozenset(games - self.unwatched)
 
     def _show_board(self) -> bool:
