@@ -26,7 +26,7 @@ from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.live.controller import Controller, FeedContext
 from pmdash.live.sports import SportsController
-from pmdash.models import FeedStatus
+from pmdash.models import FeedStatus, MarketInfo
 from pmdash.registry import FEEDS, FeedSpec
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import serve_exchange, start_exchange
@@ -226,3 +226,25 @@ def test_market_row_with_its_live_score(snap_compare) -> None:  # type: ignore[n
     rows[4] = replace(rows[4], note=RowNote("73-70", 40_000, flash=True))
     rows[2] = replace(rows[2], note=RowNote("1-1 Bo3 (7-4)", -20_000))
     assert snap_compare(MarketListApp(rows), terminal_size=(40, 12))
+
+
+async def test_the_games_of_chosen_markets_are_watched_from_the_start() -> None:
+    """With markets chosen (``--market``), a score change of a game one of them is on is a
+    toast without pressing ``w``; another game's is not."""
+    from widget_apps.games_app import game
+
+    nba = MarketInfo("0xnba", "NBA: Will MIA beat BOS?", "nba-bos-mia-2026-01-02", ("1", "2"),
+                     ("Yes", "No"), game_id=20518)
+    app = dashboard_app([nba], settings=Settings(markets=["nba-bos-mia-2026-01-02"]),
+                        more_feeds=[offline_sports()])
+    app.store.apply([game(20518, "nba", "MIA", "BOS", "70-70"),
+                     game(30001, "nfl", "PHI", "KC", "7-7")])
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        sports = app.store.slice(SportsState)
+        await until(pilot, lambda: sports.links.game_of("0xnba") == 20518)
+        app.store.apply([game(30001, "nfl", "PHI", "KC", "14-7")])
+        await pilot.pause(0.8)
+        assert not app.screen.query(Toast)
+        app.store.apply([game(20518, "nba", "MIA", "BOS", "73-70")])
+        await until(pilot, lambda: bool(app.screen.query(Toast)))
+        assert "BOS @ MIA 73-70" in str(app.screen.query(Toast).first().render())

@@ -26,7 +26,7 @@ from textual.widget import Widget
 
 from pmdash.config import Settings
 from pmdash.latency import LatencyWindow
-from pmdash.state.games import GameState
+from pmdash.state.games import GameState, ScoreChange
 from pmdash.state.sports import SportsState
 from pmdash.state.store import Dirty
 from pmdash.widgets.game_chart import GameChart
@@ -139,8 +139,8 @@ class ScoreboardGroup(Horizontal):
         self.watched: set[int] = set()
         self.unwatched: set[int] = set()
         """Games the user stopped watching (``w``), even where ``watch_selected`` says."""
-        self._toasted: dict[int, int] = {}
-        """Game id -> the time of its last score change already toasted (or seen)."""
+        self._toasted: dict[int, ScoreChange] = {}
+        """Game id -> its last score change already toasted (or seen)."""
         self._shown_at = 0.0
         self._detail_at = 0.0
         self._detail_pending = False
@@ -235,16 +235,15 @@ class ScoreboardGroup(Horizontal):
     def _note_seen(self) -> None:
         """Score changes held now are not news."""
         for state in self.state.board.games():
-            changed = state.score_changed_ms
-            if changed is not None:
-                self._toasted[state.game.game_id] = changed
+            if state.changes:
+                self._toasted[state.game.game_id] = state.changes[-1]
 
     def toast_scores(self) -> None:
         """A toast for each watched game whose score changed since the last check."""
         watched = self.watched_games()
         for state in self.state.board.games():
             game_id = state.game.game_id
-            changed = state.score_changed_ms
+            changed = state.changes[-1] if state.changes else None
             if changed is None or self._toasted.get(game_id) == changed:
                 continue
             self._toasted[game_id] = changed
