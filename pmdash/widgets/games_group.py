@@ -121,9 +121,11 @@ class ScoreboardGroup(Horizontal):
     SCOPED_CSS = False
     DEFAULT_CSS = """
     ScoreboardGroup { display: none; layout: vertical; }
+    ScoreboardGroup #games-scoreboard { height: 2fr; }
+    ScoreboardGroup #games-detail { height: 3fr; }
     Screen.-full ScoreboardGroup, Screen.-wide ScoreboardGroup { layout: horizontal; }
-    Screen.-full #games-scoreboard, Screen.-wide #games-scoreboard { width: 66; }
-    #games-detail { height: 1fr; }
+    Screen.-full #games-scoreboard, Screen.-wide #games-scoreboard { width: 66; height: 1fr; }
+    Screen.-full #games-detail, Screen.-wide #games-detail { height: 1fr; }
     """
 
     place: Place = "side"
