@@ -502,10 +502,10 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
         return
     # A flag wins over PMDASH_BASE_URL and the config file's base_url.
     from pmdash.sim.credentials import new_credentials
-    from pmdash.sim.runner import start_exchange
+    from pmdash.sim.runner import start_demo_exchange
 
     demo_key = new_credentials()  # registered with the exchange; the feeds that need it use it
-    exchange = start_exchange(clob_keys=[demo_key])
+    exchange = start_demo_exchange(clob_keys=[demo_key])
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"
