@@ -10,6 +10,10 @@ For each rate it reports:
   latency lies between the two;
 - "tape p99": the trade tape, which repaints at most ``TAPE_HZ`` times a second, from the oldest
   frame behind each tape repaint (the header shows the last trade at every flush);
+- "games p99": the live-games strip (the sports feed's panel on the side column), from the
+  oldest frame folded into a flush that changed a game to the screen refresh that shows it;
+  the sports socket is served by ``--source sim`` only (the frame source serves the market
+  channel alone: "-"), with every feed the embedded exchange serves running beside it;
 - event-loop lag p99: how late a 10 ms asyncio sleep in the App's loop wakes up;
 - "gc max": the longest garbage collection pause in the window, and how many full (gen 2)
   collections ran;
@@ -61,6 +65,7 @@ from pmdash.live.market import MarketController  # noqa: E402
 from pmdash.models import MarketInfo  # noqa: E402
 from pmdash.selection import resolve_markets  # noqa: E402
 from pmdash.state.market import MarketState  # noqa: E402
+from pmdash.widgets.games_group import GamesStripGroup  # noqa: E402
 from pmdash.widgets.market_group import MarketGroup  # noqa: E402
 
 WARMUP_S = 1.5
@@ -75,6 +80,8 @@ class Result:
     p99_ms: float | None
     newest_p99_ms: float | None
     tape_p99_ms: float | None
+    games_p99_ms: float | None
+    games_samples: int
     lag_p99_ms: float
     cpu_pct: float
     cpu_quiet_pct: float
@@ -183,7 +190,8 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             feed = app.controllers["market"]
             assert isinstance(feed, MarketController)
             group = app.query_one(MarketGroup)
-            for window in (app.latency, app.latency_newest, group.tape_latency):
+            games = app.query_one(GamesStripGroup)
+            for window in (app.latency, app.latency_newest, group.tape_latency, games.latency):
                 window.samples.clear()
             frames0 = feed.status().frames
             watch.on = True
@@ -200,6 +208,7 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             samples = list(app.latency.samples)
             newest = list(app.latency_newest.samples)
             tape = list(group.tape_latency.samples)
+            games_samples = list(games.latency.samples)
             heals = sum(book.heals for book in app.store.slice(MarketState).books.values())
             await asyncio.sleep(seconds / 2)  # no probe: the App's own share
             cpu_quiet = (time.process_time() - cpu1) / (time.perf_counter() - wall1)
@@ -213,6 +222,8 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             p99_ms=percentile(samples, 0.99),
             newest_p99_ms=percentile(newest, 0.99),
             tape_p99_ms=percentile(tape, 0.99),
+            games_p99_ms=percentile(games_samples, 0.99),
+            games_samples=len(games_samples),
             lag_p99_ms=percentile(lags, 0.99) or 0.0,
             cpu_pct=100 * (cpu1 - cpu0) / wall,
             cpu_quiet_pct=100 * cpu_quiet,
@@ -262,7 +273,8 @@ def main() -> int:
         speeds.append(machine.measure())
         print(f"machine before: {speeds[0].describe()}", flush=True)
     header = (f"{'rate/s':>8} {'in msg/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'new p99':>8} "
-              f"{'tape p99':>9} {'lag p99':>8} {'cpu %':>6} {'w/o probe':>9} {'gc max':>7} "
+              f"{'tape p99':>9} {'games p99':>10} {'lag p99':>8} {'cpu %':>6} {'w/o probe':>9} "
+              f"{'gc max':>7} "
               f"{'full':>5} "
               f"{'first ms':>9} {'heals':>6} {'reconn':>6}")
     print(header)
@@ -273,7 +285,9 @@ def main() -> int:
         results.append(result)
         print(f"{rate:>8.0f} {result.msgs_per_s:>9.0f} {_fmt(result.p50_ms):>7} "
               f"{_fmt(result.p99_ms):>7} {_fmt(result.newest_p99_ms):>8} "
-              f"{_fmt(result.tape_p99_ms):>9} {_fmt(result.lag_p99_ms):>8} "
+              f"{_fmt(result.tape_p99_ms):>9} "
+              f"{_fmt(result.games_p99_ms) + f' ({result.games_samples})':>10} "
+              f"{_fmt(result.lag_p99_ms):>8} "
               f"{result.cpu_pct:>6.1f} {result.cpu_quiet_pct:>9.1f} {result.gc_max_ms:>7.1f} "
               f"{result.gc_full:>5} "
               f"{_fmt(result.first_frame_ms, 0):>9} {result.heals:>6} {result.reconnects:>6}",

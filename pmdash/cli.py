@@ -526,11 +526,11 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
     # A flag wins over PMDASH_BASE_URL and the config file's base_url.
     from pmdash.sim.credentials import new_credentials
     from pmdash.sim.demo import demo_keys
-    from pmdash.sim.runner import start_exchange
+    from pmdash.sim.runner import start_demo_exchange
 
     demo_key = new_credentials()  # registered with the exchange; the feeds that need it use it
     us = demo_keys()  # its own US key pair too, registered likewise, never shown
-    exchange = start_exchange(clob_keys=[demo_key], us_keys=us.us_keys)
+    exchange = start_demo_exchange(clob_keys=[demo_key], us_keys=us.us_keys)
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"

@@ -300,6 +300,55 @@ def _user_url(endpoints: Endpoints) -> str:
 FEEDS["user"] = _user_spec()
 
 
+# --- the sports feed ---------------------------------------------------------------------------
+
+
+def _sports_url(endpoints: Endpoints) -> str:
+    from pmdash.net.sports import sports_url
+
+    return sports_url(endpoints)
+
+
+def _sports_slices(settings: Settings) -> Sequence[Slice]:
+    from pmdash.state.sports import SportsState
+
+    return [SportsState()]
+
+
+def _sports_controller(ctx: FeedContext) -> Controller:
+    from pmdash.live.sports import SportsController
+
+    return SportsController.from_context(ctx)
+
+
+def _sports_panels(controller: Controller, store: Store, settings: Settings) -> list[PanelGroup]:
+    from pmdash.state.sports import SportsState
+    from pmdash.widgets.games_group import games_groups
+
+    return games_groups(store.slice(SportsState), settings)  # type: ignore[return-value]
+
+
+def _sports_tail_summary(controller: Controller) -> dict[str, Any]:
+    from pmdash.live.sports import SportsController
+
+    assert isinstance(controller, SportsController)
+    games = controller.state.board.games()
+    return {"games": len(games), "live": sum(1 for s in games if s.game.live)}
+
+
+FEEDS["sports"] = FeedSpec(
+    id="sports",
+    title="Sports",
+    path="/sports",
+    url=_sports_url,
+    slices=_sports_slices,
+    controller=_sports_controller,
+    panels=_sports_panels,
+    tail_events=("game",),
+    tail_summary=_sports_tail_summary,
+)
+
+
 # --- Polymarket US: us-markets, us-private -------------------------------------------------------
 
 US_CREDENTIALS = (

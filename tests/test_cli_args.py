@@ -12,7 +12,7 @@ import pytest
 from pmdash.cli import _hider, _settings, main, parse_args
 from pmdash.config import ConfigError, load_settings
 from pmdash.endpoints import Endpoints, check_ws_url
-from pmdash.sim.runner import RunningExchange, start_exchange
+from pmdash.sim.runner import DEMO_SPORTS, RunningExchange, start_exchange
 
 
 @pytest.fixture(autouse=True)
@@ -409,7 +409,8 @@ def test_demo_tail_follows_every_market_of_the_demo_exchange(
 def test_demo_search_asks_the_demo_exchange(
     capsys: pytest.CaptureFixture[str], dead_proxy: None
 ) -> None:
-    with start_exchange(paused=True) as same_seed:  # --demo's exchange: the same markets
+    # --demo's exchange (a market on every game too): the same markets
+    with start_exchange(paused=True, sports=DEMO_SPORTS) as same_seed:
         questions = {m.question for m in same_seed.exchange.markets()}
     code, out, err = cli(capsys, "--demo", "search", "Will", "--json")
     assert code == 0, err

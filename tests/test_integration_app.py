@@ -160,7 +160,8 @@ async def test_a_resolved_market_is_final_and_no_reconnect_makes_it_stale() -> N
         ladder = screen_text(app.query_one(BookLadder))
         assert "RESOLVED — the book as it closed" in ladder and "STALE" not in ladder
         header = screen_text(app.query_one(MarketHeader))
-        assert "book final" in header and "stale" not in header
+        # "book final", or just "final" where a side column (live games) narrows the header.
+        assert "final" in header.split() and "stale" not in header
 
 
 async def test_what_the_socket_missed_while_down_is_caught_up_from_gamma() -> None:
@@ -199,7 +200,8 @@ async def test_a_market_that_resolves_while_out_of_sync_says_so_and_settles() ->
         await until(lambda: market_state(app).books[asset].state == "final")
         await pilot.pause(0.3)
         ladder = screen_text(app.query_one(BookLadder))
-        assert "RESOLVED — out of sync when it closed (best bid mismatch)" in ladder
+        # Cut short where a side column (live games) leaves the ladder its 48 columns.
+        assert "RESOLVED — out of sync when it closed (best b" in ladder
         assert "DESYNC" not in ladder
 
 

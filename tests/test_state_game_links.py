@@ -85,3 +85,38 @@ def test_history_bounded_and_dropped_with_the_link() -> None:
     assert [t for t, _ in links.history("a")] == [7, 8, 9]
     assert links.relink([]) == {LINKS}
     assert links.history("a") == () and links.game_of("a") is None
+
+
+def test_sports_slice_links_the_listed_markets_and_marks_the_move_since_a_score() -> None:
+    """The sports slice stamps games with its clock, relinks when games come, marks each
+    linked market's mid at a score change, and forgets markets no longer listed (bounded)."""
+    from pmdash.feeds.sports import parse_score
+    from pmdash.models import GameScore, MarketInfo
+    from pmdash.state.sports import SportsState
+    from pmdash.state.store import Store
+
+    now = [1_000]
+    sports = SportsState(clock=lambda: now[0])
+    store = Store([sports])
+
+    def game(score: str) -> GameScore:
+        return GameScore(feed="sports", game_id=7, league="nba", slug="nba-bos-mia-2026-01-02",
+                         home_team="MIA", away_team="BOS", status="InProgress",
+                         score=parse_score(score), live=True)
+
+    linked = MarketInfo("0xa", "Will MIA win?", "nba-bos-mia-2026-01-02", ("1", "2"),
+                        ("Yes", "No"))
+    other = MarketInfo("0xb", "Fed?", "fed", ("3", "4"), ("Yes", "No"))
+    sports.link_markets([linked, other])
+    store.apply([game("0-0")])
+    assert sports.links.game_of("0xa") == 7 and sports.links.game_of("0xb") is None
+    sports.on_mid("0xa", 500_000)
+    now[0] = 2_000
+    store.apply([game("3-0")])
+    sports.on_mid("0xa", 560_000)
+    note = sports.row_note("0xa", now[0])
+    assert note is not None and (note.text, note.move, note.flash) == ("3-0", 60_000, True)
+    assert sports.row_note("0xb", now[0]) is None
+    assert "sports:score:7" in store.take_dirty().slices
+    sports.link_markets([other])  # 0xa no longer listed
+    assert sports.links.game_of("0xa") is None and sports.row_note("0xa", now[0]) is None

@@ -66,12 +66,14 @@ def test_scoreboard_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-d
     """"Live games · all leagues": ATP (Fritz @ Zverev 6-4 3-6 2-1 S3 live; Alcaraz @ Sinner
     upcoming), CS2 (FaZe @ NAVI 1-1 Bo3 (7-4)), NBA (BOS @ MIA 73-70 highlighted, Q4 7:51;
     LAL @ DEN 118-111 FT), NFL (KC @ PHI 14-10 Q2 8:11 ▸KC), then EPL (CHE @ ARS 2-0 FT);
-    the bottom border says the scores are informational and may be delayed."""
+    the first game highlighted (reversed); a blank between each league and its "1 live", and
+    between each score and its period; the bottom border says the scores are informational
+    and may be delayed."""
     assert snap_compare(ScoreboardApp(), terminal_size=(64, 22))
 
 
 def test_scoreboard_filtered_by_league(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    """After ``l`` twice: "Live games · CS2", only the CS2 game."""
+    """After ``l`` twice: "Live games · CS2", only the CS2 game, highlighted."""
     assert snap_compare(ScoreboardApp(), terminal_size=(64, 8), press=["l", "l"])
 
 

@@ -41,6 +41,7 @@ class MarketSource(Protocol):
     or the US venue's when it runs alone)."""
 
     state: MarketState
+    store: Store
     pinned: str | None
 
     @property

@@ -9,6 +9,9 @@ alone is not a fault: the ping rule is the watchdog.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from pmdash.endpoints import PATHS, Endpoints
 from pmdash.feeds import sports as codec
 from pmdash.net.policy import AnswerPing, FeedPolicy
 
@@ -27,3 +30,12 @@ def sports_policy(url: str = URL, *, ping_timeout: float = PING_TIMEOUT_S) -> Fe
         heartbeat=AnswerPing(ping=codec.PING, reply=codec.PONG, timeout=ping_timeout),
         silence_timeout=None,
     )
+
+
+def sports_url(endpoints: Endpoints) -> str:
+    """The sports socket for ``endpoints``: Polymarket's, or ``/sports`` on the server laid
+    out like the embedded exchange that serves the other feeds."""
+    if not endpoints.embedded:
+        return URL
+    parts = urlsplit(endpoints.market_ws)
+    return f"{parts.scheme}://{parts.netloc}{PATHS[FEED]}"

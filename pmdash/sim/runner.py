@@ -35,6 +35,9 @@ from pmdash.sim.user_channel import add_user_channel
 T = TypeVar("T")
 DEFAULT_RATE = 20.0
 DEFAULT_MARKETS = 8
+DEMO_SPORTS = SportsSettings(markets=True)
+"""``pmdash --demo`` and ``pmdash sim``: every game has a market (Gamma ``gameId`` and slug link
+them), whose book moves with the score."""
 
 
 class ServingExchange:
@@ -309,6 +312,14 @@ def start_exchange(
     return RunningExchange(loop, thread, serving, stop_event)
 
 
+def start_demo_exchange(
+    clob_keys: Iterable[ClobCredentials] = (), us_keys: Sequence[str] = ()
+) -> RunningExchange:
+    """The exchange ``pmdash --demo`` runs: the defaults, a market on every game, and the
+    CLOB and US keys ``--demo`` registers for its authenticated feeds."""
+    return start_exchange(sports=DEMO_SPORTS, clob_keys=clob_keys, us_keys=us_keys)
+
+
 def sim_main(host: str = "127.0.0.1", port: int = 0, seed: int = 0,
              rate: float = DEFAULT_RATE, markets: int = DEFAULT_MARKETS,
              clob_keys: Iterable[ClobCredentials] = (), *,
@@ -341,7 +352,8 @@ async def _sim_main(host: str, port: int, seed: int, rate: float, markets: int,
     started = False
     try:
         async with serve_exchange(host, port, seed=seed, rate=rate, markets=markets,
-                                  clob_keys=clob_keys, us_keys=us_keys) as serving:
+                                  clob_keys=clob_keys, us_keys=us_keys,
+                                  sports=DEMO_SPORTS) as serving:
             started = True
             write(sys.stdout, json.dumps(serving.urls()) + "\n", flush=True)
             await stop.wait()

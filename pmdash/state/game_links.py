@@ -79,6 +79,10 @@ class GameLinks:
         """The markets linked to this game, in the order they were added."""
         return [m for cid, m in self._markets.items() if self._game_of.get(cid) == game_id]
 
+    def linked(self) -> list[tuple[MarketInfo, int]]:
+        """Every linked market and its game id."""
+        return [(self._markets[cid], gid) for cid, gid in self._game_of.items()]
+
     def mid(self, condition_id: str) -> int | None:
         points = self._history.get(condition_id)
         return points[-1][1] if points else None
@@ -100,6 +104,13 @@ class GameLinks:
         """Add (or refresh) markets and link each to its game where one fits."""
         for market in markets:
             self._markets[market.condition_id] = market
+        return self.relink(games)
+
+    def retain(self, condition_ids: Iterable[str], games: Iterable[GameScore]) -> set[str]:
+        """Forget the markets not in ``condition_ids`` (no longer listed), then relink."""
+        keep = set(condition_ids)
+        for cid in [c for c in self._markets if c not in keep]:
+            del self._markets[cid]
         return self.relink(games)
 
     def relink(self, games: Iterable[GameScore]) -> set[str]:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Literal
 
-from pmdash.models import Event, GameScore
+from pmdash.models import Event, GameScore, Score
+from pmdash.printable import printable
 
 FEED = "sports"
 GAMES = "sports:games"
@@ -24,6 +26,7 @@ MAX_HISTORY = 50
 KEEP_FINISHED_MS = 15 * 60_000
 MAX_FINISHED = 40
 MAX_GAMES = 400
+Phase = Literal["live", "upcoming", "final"]
 
 
 def game_key(game_id: int) -> str:
@@ -40,6 +43,31 @@ def scored(dirty: Iterable[str]) -> set[int]:
     """The game ids whose score changed, from dirty keys (``sports:score:<id>``)."""
     prefix = "sports:score:"
     return {int(k[len(prefix):]) for k in dirty if k.startswith(prefix)}
+
+
+def score_text(score: Score) -> str:
+    """A score as one short text: ``88-91``, ``2-1 Bo3 (13-9)``, ``6-4 3-6 2-1``."""
+    if score.format == "points":
+        return f"{score.home}-{score.away}"
+    if score.format == "esports":
+        best_of = f" Bo{score.best_of}" if score.best_of else ""
+        rounds = f" ({score.parts[0][0]}-{score.parts[0][1]})" if score.parts else ""
+        return f"{score.home}-{score.away}{best_of}{rounds}"
+    if score.format == "sets":
+        return " ".join(f"{a}-{b}" for a, b in score.parts)
+    return printable(score.raw) or "-"
+
+
+def phase_of(game: GameScore) -> Phase:
+    if game.live:
+        return "live"
+    return "final" if game.ended else "upcoming"
+
+
+def clock_text(game: GameScore) -> str:
+    """Period and clock (``Q4 3:42``), or the status when there is neither."""
+    parts = [p for p in (game.period, game.elapsed) if p]
+    return printable(" ".join(parts) if parts else game.status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pmdash.printable import printable
+from pmdash.state.row_notes import RowNote
 
 BookView = Literal["live", "stale", "desynced", "empty", "missing", "final"]
 """live: in sync; stale: connection lost, or no fresh snapshot since the reconnect; desynced:
@@ -80,6 +81,9 @@ class MarketRow:
     tick: int = 10_000
     state: BookView = "live"
     """The state of the book the prices come from: anything but live is said on the row."""
+    note: RowNote | None = None
+    """What another feed says beside the price (a linked game's live score and the move
+    since it changed)."""
 
     def __post_init__(self) -> None:
         _clean(self, "label")

@@ -10,6 +10,21 @@ from textual_plotext import PlotextPlot
 from pmdash.widgets.games_data import GameChartData
 
 
+def spaced_marks(data: GameChartData, width: int) -> list[tuple[float, str]]:
+    """The score marks that fit, newest first kept: each at least a label's width (plus a
+    column) from the next one kept, so labels never run into each other."""
+    if not data.marks or not data.xs:
+        return []
+    span = max(data.xs[-1] - data.xs[0], 1e-9)
+    per_column = span / max(width - 8, 1)
+    kept: list[tuple[float, str]] = []
+    for x, label in reversed(data.marks):
+        if kept and kept[-1][0] - x < (len(label) + 1) * per_column:
+            continue
+        kept.append((x, label))
+    return kept[::-1]
+
+
 class GameChart(PlotextPlot):
     DEFAULT_CSS = """
     GameChart {
@@ -33,9 +48,12 @@ class GameChart(PlotextPlot):
         plt.ylim(0, 1)
         if data.xs:
             plt.plot(list(data.xs), list(data.ys), marker="braille", color="cyan")
-            for x, label in data.marks:
+            for x, label in spaced_marks(data, self.size.width):
                 plt.vline(x, "yellow")
                 plt.text(label, x, 0.95, color="yellow", alignment="center")
         else:
             plt.title("no prices yet")
         self.refresh()
+
+    def on_resize(self) -> None:
+        self.update_data(self.data)

@@ -10,44 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from pmdash.feeds.sports import parse_score
-from pmdash.models import GameScore, MarketInfo, Score
+from pmdash.models import MarketInfo
 from pmdash.printable import printable
 from pmdash.state.game_links import GameLinks
-from pmdash.state.games import GameState
+from pmdash.state.games import GameState, Phase, clock_text, phase_of, score_text
 
 INFO_NOTE = "scores are informational and may be delayed"
 FLASH_MS = 10_000
 """A score that changed this recently is marked."""
-Phase = Literal["live", "upcoming", "final"]
 _PHASE_ORDER: dict[Phase, int] = {"live": 0, "upcoming": 1, "final": 2}
-
-
-def score_text(score: Score) -> str:
-    """A score as one short text: ``88-91``, ``2-1 Bo3 (13-9)``, ``6-4 3-6 2-1``."""
-    if score.format == "points":
-        return f"{score.home}-{score.away}"
-    if score.format == "esports":
-        best_of = f" Bo{score.best_of}" if score.best_of else ""
-        rounds = f" ({score.parts[0][0]}-{score.parts[0][1]})" if score.parts else ""
-        return f"{score.home}-{score.away}{best_of}{rounds}"
-    if score.format == "sets":
-        return " ".join(f"{a}-{b}" for a, b in score.parts)
-    return printable(score.raw) or "-"
-
-
-def phase_of(game: GameScore) -> Phase:
-    if game.live:
-        return "live"
-    return "final" if game.ended else "upcoming"
-
-
-def clock_text(game: GameScore) -> str:
-    """Period and clock (``Q4 3:42``), or the status when there is neither."""
-    parts = [p for p in (game.period, game.elapsed) if p]
-    return printable(" ".join(parts) if parts else game.status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from pmdash.live.market import TRUST, MarketSource
 from pmdash.models import MarketInfo
 from pmdash.state.book import OrderBook
 from pmdash.state.market import MARKETS, book_key, tape_key
+from pmdash.state.row_notes import row_notes_of
 from pmdash.state.store import Dirty
 from pmdash.widgets.data import BookView, HeaderData, LadderData, MarketRow
 from pmdash.widgets.group import Dashboard, Place
@@ -82,6 +83,8 @@ class MarketGroup(Horizontal):
         self.controller = controller
         self.market = controller.state
         self.panel = panel or MarketPanelSettings()
+        self.row_notes = row_notes_of(controller.store)
+        """Another feed's notes on the market rows (a linked game's score), if one runs."""
         order = controller.listed
         self.selected: str | None = order[0] if order else None
         self.outcome_index = self._asked_outcome(settings or Settings())
@@ -241,7 +244,9 @@ class MarketGroup(Horizontal):
             self._tape_pending = True
             self._tape_since = oldest
         if not self._list_pending and (
-            MARKETS in slices or any(key.startswith("market:book:") for key in slices)
+            MARKETS in slices
+            or any(key.startswith("market:book:") for key in slices)
+            or (self.row_notes is not None and self.row_notes.notes_changed(slices))
         ):
             self._list_pending = True
             self._list_since = oldest
@@ -395,6 +400,11 @@ class MarketGroup(Horizontal):
             resolved=condition_id in self.market.resolved,
             tick=book.tick if book is not None else market.tick_size,
             state=self._book_view(book)[0] if book is not None else "empty",
+            note=(
+                self.row_notes.row_note(condition_id, int(time.time() * 1000))
+                if self.row_notes is not None
+                else None
+            ),
         )
 
     def _show_selected_row(self) -> None:

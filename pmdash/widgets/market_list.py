@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from pmdash.state.row_notes import RowNote
 from pmdash.units import fmt_price
 from pmdash.widgets._line_view import _release, frame_line, frames_simply
 from pmdash.widgets._strips import LeanStrip
@@ -63,9 +64,28 @@ def price_runs(row: MarketRow) -> list[Run]:
         word, style = flag
         return [(word, style), ("  ", ""), ("bid ", _MUTED), (f"{bid}  ", ""),
                 ("ask ", _MUTED), (ask, "")]
+    if row.note is not None:
+        return [*note_runs(row.note), (bid, ""), ("/", _MUTED), (ask, "")]
     last = fmt_price(row.last, row.tick)
     return [("bid ", _MUTED), (f"{bid}  ", ""), ("ask ", _MUTED), (f"{ask}  ", ""),
             ("last ", _MUTED), (last, "")]
+
+
+def note_runs(note: RowNote) -> list[Run]:
+    """Another feed's note in front of a live book's prices, which give up their words for
+    it: ``73-70 +0.040  0.63/0.65`` (the score, the move since it changed, bid/ask)."""
+    runs: list[Run] = [
+        (note.text, "$text-warning bold reverse" if note.flash else "$text-accent bold"),
+        (" ", _MUTED),
+    ]
+    move = note.move
+    if move is not None:
+        style = "$text-success" if move > 0 else "$text-error" if move < 0 else _MUTED
+        runs.append((f"{move / 1_000_000:+.3f}", style))
+    # Blanks in a style of their own, never one run with the price after them: an SVG
+    # renderer may drop the blanks that start a text element (the snapshots).
+    runs.append(("  ", _MUTED))
+    return runs
 
 
 def market_prompt(row: MarketRow) -> Content:
@@ -252,6 +272,14 @@ class MarketList(OptionList):
         self._show_changed([row.condition_id])
         return True
 
+    def select_market(self, condition_id: str) -> bool:
+        """Highlight the market ``condition_id`` as moving to it would (``MarketSelected``
+        follows); False when it is not listed."""
+        if condition_id not in self._rows:
+            return False
+        self.highlighted = self.get_option_index(condition_id)
+        return True
+
     def _show_changed(self, changed: list[str]) -> None:
         """New prompts for the markets ``changed`` (same order, same heights); repaint the
         lines of those on screen. OptionList's ``replace_option_prompt`` would drop every
@@ -327,6 +355,8 @@ class MarketList(OptionList):
             or self.text_selection is not None
         ):
             return None
+        if row.note is not None and not row.note.text.isascii():
+            return None  # widths below count one cell a character
         runs = price_runs(row)
         used = sum(len(text) for text, _ in runs)  # ASCII: one cell a character
         if used > width:
