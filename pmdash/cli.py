@@ -30,7 +30,14 @@ from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import OutputError, discard_stdout, output_failed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
-from pmdash.registry import FEEDS, FeedSpec, enabled_feeds, read_credentials
+from pmdash.registry import (
+    FEEDS,
+    FeedSpec,
+    all_choices,
+    clob_secrets,
+    enabled_feeds,
+    read_credentials,
+)
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -183,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against the embedded exchange on loopback (no network, no credentials)",
     )
     _add_selection(parser)
+    for choice in all_choices():
+        parser.add_argument(
+            choice.flag, choices=choice.choices, dest=f"choice_{choice.config_key}",
+            default=None, help=choice.help,
+        )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sim = sub.add_parser("sim", help="run the embedded exchange alone")
@@ -205,6 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_sim_rate,
         default=20.0,
         help=f"messages per second, at most {SIM_MAX_RATE_TEXT} (default: %(default)g)",
+    )
+    sim.add_argument(
+        "--clob-key",
+        action="append",
+        default=[],
+        metavar="API_KEY:SECRET:PASSPHRASE",
+        help="CLOB API credentials its authenticated feeds accept (repeatable)",
     )
     # Only so that `pmdash sim --demo` gets a reason, not "unrecognized arguments".
     sim.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS,
@@ -273,8 +292,10 @@ class _UsageError(Exception):
     """A command line argparse would misread (exit 2, like its own errors)."""
 
 
-_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--help")
-_TOP_VALUED = ("--market", "--base-url", "--config")
+_CHOICE_FLAGS = tuple(choice.flag for choice in all_choices())
+_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--help",
+                *_CHOICE_FLAGS)
+_TOP_VALUED = ("--market", "--base-url", "--config", *_CHOICE_FLAGS)
 
 
 def _top_option(arg: str) -> str | None:
@@ -409,12 +430,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     markets = _flatten(args.market) + _flatten(getattr(args, "sub_market", []))
     assets = _flatten(args.asset) + _flatten(getattr(args, "sub_asset", []))
     config: Path | None = getattr(args, "sub_config", None)
-    return load_settings(
+    settings = load_settings(
         config_path=config if config is not None else args.config,
         markets=list(dict.fromkeys(markets)),
         assets=list(dict.fromkeys(assets)),
         base_url=_base_url_flag(args),
     )
+    for choice in all_choices():
+        value = getattr(args, f"choice_{choice.config_key}", None)
+        if value is not None:
+            settings.choices[choice.config_key] = value
+    return settings
 
 
 class _Failure(Exception):
@@ -483,12 +509,15 @@ def _session(args: argparse.Namespace) -> Iterator[tuple[Settings, Endpoints, bo
         yield settings, _endpoints(settings), False
         return
     # A flag wins over PMDASH_BASE_URL and the config file's base_url.
+    from pmdash.sim.credentials import new_credentials
     from pmdash.sim.runner import start_exchange
 
-    exchange = start_exchange()
+    own = new_credentials()  # registered with the demo exchange, used by its feeds
+    exchange = start_exchange(clob_keys=[own])
     hide = _hider(exchange.base_url)
     settings.base_url = exchange.base_url
     settings.base_url_from = "--demo"
+    settings.given_secrets.update(clob_secrets(own.api_key, own.secret, own.passphrase))
     try:
         yield settings, _endpoints(settings), True
     except ConfigError as exc:
@@ -541,9 +570,15 @@ def _resolve(
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
+    from pmdash.credentials import parse_clob_key
     from pmdash.sim.runner import sim_main
 
-    return sim_main(host=args.host, port=args.port, seed=args.seed, rate=args.rate)
+    try:  # the message names the flag and what is wrong, never the value
+        keys = [parse_clob_key(text) for text in args.clob_key]
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return sim_main(host=args.host, port=args.port, seed=args.seed, rate=args.rate,
+                    clob_keys=keys)
 
 
 def cmd_tail(args: argparse.Namespace) -> int:

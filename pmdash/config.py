@@ -36,6 +36,11 @@ class Settings:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials from the config file, by config key (``registry.Credential.config_key``);
     never shown."""
+    given_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    """Credentials pmdash supplies itself, by config key (``--demo`` registers its own with the
+    exchange it starts): over the environment and the file; never shown."""
+    choices: dict[str, str] = field(default_factory=dict)
+    """Feeds' own settings (``registry.Choice``) by config key: from the file, then the flag."""
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -96,16 +101,28 @@ def secret_keys() -> set[str]:
     return {c.config_key for spec in FEEDS.values() for c in spec.credentials}
 
 
+def choice_keys() -> dict[str, tuple[str, ...]]:
+    """The config keys of the feeds' own settings (``registry.Choice``) -> their values."""
+    from pmdash.registry import all_choices  # the registry imports this module
+
+    return {c.config_key: c.choices for c in all_choices()}
+
+
 def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
     secrets = secret_keys()
+    choices = choice_keys()
     for key, value in data.items():
         if key in secrets:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{origin}: {key} must be a non-empty string")
             continue
+        if key in choices:
+            if value not in choices[key]:
+                raise ConfigError(f"{origin}: {key} must be one of {', '.join(choices[key])}")
+            continue
         expected = _KEYS.get(key)
         if expected is None:
-            known = ", ".join(sorted({*_KEYS, *secrets}))
+            known = ", ".join(sorted({*_KEYS, *secrets, *choices}))
             raise ConfigError(f"{origin}: unknown key {key!r} (known keys: {known})")
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{origin}: {key} must be {_EXPECTED[key]}, got {_toml_type(value)}")
@@ -139,9 +156,12 @@ def load_settings(
     data = validate(raw, str(used_path) if used_path else "config")
     settings = Settings(config_path=used_path)
     secrets = secret_keys()
+    choices = choice_keys()
     for key, value in data.items():
         if key in secrets:
             settings.secrets[key] = value
+        elif key in choices:
+            settings.choices[key] = value
         else:
             setattr(settings, key, value)
     if settings.secrets and used_path is not None and used_path.stat().st_mode & 0o077:
