@@ -5,13 +5,16 @@ It owns the feed's ``Connection`` and hands each frame's events to the Store (th
 first, for ``tail``); the feed's ``FeedStatus`` also goes to its ``PriceSlice`` (the board
 notes when the feed went live, and a reconnect as a gap). Its status is the connection's, but
 a live RTDS that sends no prices for 30 s is reported ``stale`` with the board's notice ("RTDS
-sends no prices (retired?); set CLOB credentials for PolyBolt"), not as a healthy feed.
+sends no prices (retired?); set CLOB credentials for PolyBolt"), not as a healthy feed, and a
+PolyBolt that refused the credentials with an ``auth_invalid`` error on an open socket is
+``failed`` (naming the variables to check), as it is when the server closes with 4001.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Self
+
+from msgspec.structs import replace
 
 from pmdash.credentials import ClobCredentials
 from pmdash.live.controller import FeedContext, Tap
@@ -65,6 +68,13 @@ class PriceController:
 
     def status(self) -> FeedStatus:
         status = self.connection.status()
+        if status.state not in ("live", "stale"):
+            return status
+        if self.board.refused(self.feed):
+            # The socket stays open (the server answered the auth op with an error): nothing
+            # will flow until the credentials are fixed, and retrying would not help.
+            notice = next((n for n in self.board.notices() if "refused" in n), "refused")
+            return replace(status, state="failed", detail=notice)
         if status.state == "live" and RTDS_SILENT in self.board.notices():
             return replace(status, state="stale", detail=RTDS_SILENT)
         return status

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from textual.app import ComposeResult
@@ -37,6 +38,10 @@ BOARD_HZ = 4.0
 CLOCK_S = 1.0
 """The board is redrawn at least this often: ages and notices change with time alone."""
 _UPDOWN_SLUG = re.compile(r"-updown-\d+m-(\d{9,11})$")
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @runtime_checkable
@@ -87,7 +92,12 @@ class PriceGroup(Vertical):
     chart: PriceChart
 
     def __init__(
-        self, controller: PriceController, store: Store, *, board_hz: float = BOARD_HZ
+        self,
+        controller: PriceController,
+        store: Store,
+        *,
+        board_hz: float = BOARD_HZ,
+        wall_ms: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(id="price-group")
         self.controller = controller
@@ -95,6 +105,8 @@ class PriceGroup(Vertical):
         self.board = controller.board
         self.feed = controller.feed
         self.board_hz = board_hz
+        self.wall_ms = wall_ms or _wall_ms
+        """The wall clock (ms) ages are measured against (tests: a fixed one)."""
         self.symbol: str | None = None
         """The charted symbol (None: the board's first)."""
         self.board_latency = LatencyWindow()
@@ -159,7 +171,7 @@ class PriceGroup(Vertical):
         self._pending_since = None
         self._shown_at = now
         board = self.board
-        now_ms = int(time.time() * 1000)
+        now_ms = self.wall_ms()
         strike = market_strike(self._market, board)
         symbols = board.symbols()
         if self.symbol not in symbols:
