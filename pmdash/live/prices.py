@@ -12,6 +12,7 @@ PolyBolt that refused the credentials with an ``auth_invalid`` error on an open 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Self
 
 from msgspec.structs import replace
@@ -40,6 +41,9 @@ class PriceController:
         self.board = self.slice.board
         self.tap = tap
         self.connection = Connection(policy, on_events=self._on_events)
+        self._refused: str | None = None
+        """Why the feed gave up (the server refused the credentials), or None."""
+        self._give_up = asyncio.Event()
 
     @classmethod
     def polybolt(cls, ctx: FeedContext, url: str) -> Self:
@@ -61,20 +65,26 @@ class PriceController:
     # --- the Controller protocol -------------------------------------------------------------
 
     async def run(self) -> None:
-        await self.connection.run()
+        """Until ``stop()``, or until the server refuses the credentials (then it ends in
+        ``failed``: retrying the same credentials would be refused the same way)."""
+        conn = asyncio.ensure_future(self.connection.run())
+        gave_up = asyncio.ensure_future(self._give_up.wait())
+        try:
+            await asyncio.wait({conn, gave_up}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gave_up.cancel()
+            if not conn.done():
+                self.connection.stop()
+            await asyncio.gather(gave_up, return_exceptions=True)
+            await conn
 
     def stop(self) -> None:
         self.connection.stop()
 
     def status(self) -> FeedStatus:
         status = self.connection.status()
-        if status.state not in ("live", "stale"):
-            return status
-        if self.board.refused(self.feed):
-            # The socket stays open (the server answered the auth op with an error): nothing
-            # will flow until the credentials are fixed, and retrying would not help.
-            notice = next((n for n in self.board.notices() if "refused" in n), "refused")
-            return replace(status, state="failed", detail=notice)
+        if self._refused is not None:
+            return replace(status, state="failed", detail=self._refused, backoff_until=None)
         if status.state == "live" and RTDS_SILENT in self.board.notices():
             return replace(status, state="stale", detail=RTDS_SILENT)
         return status
@@ -94,3 +104,10 @@ class PriceController:
             if isinstance(event, FeedStatus):
                 self.slice.note_status(event)
         self.store.apply(events, arrival)
+        if self._refused is None and self.board.refused(self.feed):
+            # The server answered the auth op with an error and left the socket open: nothing
+            # will flow until the credentials are fixed. Say so and stop (no retry loop).
+            notices = [n for n in self.board.notices() if "refused" in n]
+            self._refused = notices[0] if notices else f"{self.feed} refused the credentials"
+            self.connection.mark_failed(self._refused)
+            self._give_up.set()
