@@ -33,8 +33,14 @@ from pmdash.widgets.price_board import PriceBoardView
 from pmdash.widgets.price_chart import PriceChart
 from pmdash.widgets.price_data import board_data, chart_data, next_symbol
 
-BOARD_HZ = 4.0
-"""Most board repaints per second after price changes (prices tick about once a second)."""
+BOARD_HZ = 10.0
+"""Most board repaints per second after price changes. Prices come in bursts (every symbol's
+spot and TWAP each second): the first frame of a burst repaints at the next flush, the rest
+within 1 / BOARD_HZ (benchmarks/e2e.py reports the board's p99)."""
+CHART_INTERVAL_S = 1.0
+"""The chart is redrawn at most once a second: a redraw (plotext building the figure) blocks
+the event loop some 17-20 ms at 44x25 whatever the number of points (measured here), and the
+prices it shows tick once a second. Twice a second cost the market panels' p99 (e2e)."""
 CLOCK_S = 1.0
 """The board is redrawn at least this often: ages and notices change with time alone."""
 _UPDOWN_SLUG = re.compile(r"-updown-\d+m-(\d{9,11})$")
@@ -120,7 +126,7 @@ class PriceGroup(Vertical):
 
     def compose(self) -> ComposeResult:
         yield PriceBoardView(id="price-board")
-        yield PriceChart(id="price-chart")
+        yield PriceChart(id="price-chart", min_interval=CHART_INTERVAL_S)
 
     def on_mount(self) -> None:
         self.border_title = f"{self.title} · {self.feed}"
