@@ -52,27 +52,36 @@ short lines instead of one long one (``compact_row_markup``)."""
 COMPACT_HEADER = f"{'':1}{'sym':<4}{'spot':>12} {'source':<9}{'change':>8} {'age':>6}"
 
 
+_SHORT_NOTE = {"waiting for next round": "next round"}
+"""Notes as the compact layout's second line says them (10 columns at most)."""
+
+
 def compact_row_markup(row: PriceRow) -> str:
     """At most 42 columns a line: spot, its source, change, age; then the TWAP or second
-    source with the basis; then the strike distance and the note, when there are any."""
+    source with the basis (or, while the row has a note, the note in the basis' place); then
+    the strike distance, when the selected market names a strike on this symbol. A note never
+    adds a line: the board keeps its height as Chainlink pauses come and go (a height change
+    lays the whole screen out again)."""
     mark = "▸" if row.selected else " "
     change = f"[{_SIGN_STYLE[row.change_sign]}]{_text(row.change, -8)}[/]"
     lines = [
         f"{mark}[b]{_text(row.symbol, 4)}{_text(row.spot, -12)}[/b] "
         f"[$text-muted]{_text(row.spot_source[:9], 9)}[/]{change} {_text(row.age, -6)}"
     ]
-    if row.second_source:
+    if row.note:
+        note = _SHORT_NOTE.get(row.note, row.note)[:10]
+        last = f"[{_NOTE_STYLE.get(row.note, '$text-warning')}]{_text(note, -10)}[/]"
+    else:
+        last = _text(row.basis, -10)
+    if row.second_source or row.note:
         lines.append(
             f"{'':5}{_text(row.second, -12)} [$text-muted]{_text(row.second_source[:14], 14)}[/]"
-            f"{_text(row.basis, -10)}"
+            f"{last}"
         )
-    tail = []
     if row.strike:
-        tail.append(f"[{_SIGN_STYLE[row.strike_sign]}]strike {_text(row.strike)}[/]")
-    if row.note:
-        tail.append(f"[{_NOTE_STYLE.get(row.note, '$text-warning')}]{_text(row.note)}[/]")
-    if tail:
-        lines.append(f"{'':5}" + "  ".join(tail))
+        lines.append(
+            f"{'':5}[{_SIGN_STYLE[row.strike_sign]}]strike {_text(row.strike)}[/]"
+        )
     return "\n".join(lines)
 
 
