@@ -162,27 +162,31 @@ def test_dashboard_prices_key_at_80x24(snap_compare) -> None:  # type: ignore[no
 # --- the panel group -----------------------------------------------------------------------
 
 
-async def _until(pilot: Pilot[int], done: object, seconds: float = 10.0) -> None:
+async def _until(pilot: Pilot[int], done: object, seconds: float = 10.0, what: str = "") -> None:
     deadline = time.monotonic() + seconds
     while not done() and time.monotonic() < deadline:  # type: ignore[operator]
         await pilot.pause(0.05)
-    assert done(), "timed out"  # type: ignore[operator]
+    assert done(), f"timed out waiting for {what or 'the condition'}"  # type: ignore[operator]
 
 
 async def test_the_strike_follows_the_selected_market_and_c_cycles_the_chart() -> None:
     app = dashboard()
     async with app.run_test(size=(160, 45)) as pilot:
         group = price_group(app)
-        await _until(pilot, lambda: group.symbol == "btcusd")
-        board = str(group.board_view.render())
-        assert "strike" in board and "BTC" in board
+
+        def board() -> str:
+            return str(group.board_view.render())
+
+        await _until(pilot, lambda: group.symbol == "btcusd" and "strike +" in board(),
+                     what="BTC charted, its strike distance on the board")
         await pilot.press("j")  # the ETH market: its range strike, its chart
-        await _until(pilot, lambda: group.symbol == "ethusd")
-        assert market_group(app).selected_market == ETH_RANGE
+        await _until(pilot, lambda: market_group(app).selected_market == ETH_RANGE,
+                     what="the ETH market selected")
+        await _until(pilot, lambda: group.symbol == "ethusd", what="ETH charted")
         await pilot.press("c")
-        await _until(pilot, lambda: group.symbol == "solusd")
+        await _until(pilot, lambda: group.symbol == "solusd", what="c: SOL charted")
         await pilot.press("c")
-        await _until(pilot, lambda: group.symbol == "btcusd")
+        await _until(pilot, lambda: group.symbol == "btcusd", what="c: BTC charted again")
 
 
 def test_an_updown_market_takes_its_opening_price_from_the_history() -> None:
