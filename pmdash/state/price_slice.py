@@ -45,6 +45,3 @@ class PriceSlice:
         """An unreadable price frame loses one point; the next one replaces it: no series is
         put in doubt (a lost run of frames shows as a ``dropped`` or ``seq`` gap)."""
         return False
-
-    def dirty_prefix(self) -> str:
-        return f"{self.feed}:"
