@@ -31,7 +31,14 @@ from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import CLOSED, OutputError, discard_stdout, output_failed, stdout_closed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
-from pmdash.registry import FEEDS, FeedSpec, demo_credentials, enabled_feeds, read_credentials
+from pmdash.registry import (
+    FEEDS,
+    FeedSpec,
+    all_choices,
+    demo_credentials,
+    enabled_feeds,
+    read_credentials,
+)
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -192,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against the embedded exchange on loopback (no network, no credentials)",
     )
     _add_selection(parser)
+    for choice in all_choices():
+        parser.add_argument(
+            choice.flag, choices=choice.choices, dest=f"choice_{choice.config_key}",
+            default=None, help=choice.help,
+        )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sim = sub.add_parser("sim", help="run the embedded exchange alone")
@@ -291,8 +303,10 @@ class _UsageError(Exception):
     """A command line argparse would misread (exit 2, like its own errors)."""
 
 
-_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--help")
-_TOP_VALUED = ("--market", "--base-url", "--config")
+_CHOICE_FLAGS = tuple(choice.flag for choice in all_choices())
+_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--help",
+                *_CHOICE_FLAGS)
+_TOP_VALUED = ("--market", "--base-url", "--config", *_CHOICE_FLAGS)
 
 
 def _top_option(arg: str) -> str | None:
@@ -427,12 +441,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     markets = _flatten(args.market) + _flatten(getattr(args, "sub_market", []))
     assets = _flatten(args.asset) + _flatten(getattr(args, "sub_asset", []))
     config: Path | None = getattr(args, "sub_config", None)
-    return load_settings(
+    settings = load_settings(
         config_path=config if config is not None else args.config,
         markets=list(dict.fromkeys(markets)),
         assets=list(dict.fromkeys(assets)),
         base_url=_base_url_flag(args),
     )
+    for choice in all_choices():
+        value = getattr(args, f"choice_{choice.config_key}", None)
+        if value is not None:
+            settings.choices[choice.config_key] = value
+    return settings
 
 
 class _Failure(Exception):

@@ -41,6 +41,8 @@ class Settings:
     given: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials the command supplies itself, by config key (``--demo``'s own, registered
     with its exchange): they win over the environment and the file; never shown."""
+    choices: dict[str, str] = field(default_factory=dict)
+    """Feeds' own settings (``registry.Choice``) by config key: from the file, then the flag."""
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -178,16 +180,28 @@ def secret_keys() -> set[str]:
     return {c.config_key for spec in FEEDS.values() for c in spec.credentials}
 
 
+def choice_keys() -> dict[str, tuple[str, ...]]:
+    """The config keys of the feeds' own settings (``registry.Choice``) -> their values."""
+    from pmdash.registry import all_choices  # the registry imports this module
+
+    return {c.config_key: c.choices for c in all_choices()}
+
+
 def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
     secrets = secret_keys()
+    choices = choice_keys()
     for key, value in data.items():
         if key in secrets:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{origin}: {key} must be a non-empty string")
             continue
+        if key in choices:
+            if value not in choices[key]:
+                raise ConfigError(f"{origin}: {key} must be one of {', '.join(choices[key])}")
+            continue
         expected = _KEYS.get(key)
         if expected is None:
-            known = ", ".join(sorted({*_KEYS, *secrets}))
+            known = ", ".join(sorted({*_KEYS, *secrets, *choices}))
             raise ConfigError(f"{origin}: unknown key {key!r} (known keys: {known})")
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{origin}: {key} must be {_EXPECTED[key]}, got {_toml_type(value)}")
@@ -221,9 +235,12 @@ def load_settings(
     data = validate(raw, str(used_path) if used_path else "config")
     settings = Settings(config_path=used_path)
     secrets = secret_keys()
+    choices = choice_keys()
     for key, value in data.items():
         if key in secrets:
             settings.secrets[key] = value
+        elif key in choices:
+            settings.choices[key] = value
         else:
             setattr(settings, key, value)
     if settings.secrets and used_path is not None and used_path.stat().st_mode & 0o077:
