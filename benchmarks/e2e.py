@@ -8,6 +8,9 @@ For each rate it reports:
   latency, and at least one flush period;
 - "new p99": the same flushes measured from their NEWEST frame, a lower bound; a frame's own
   latency lies between the two;
+- "board p99": the reference-price board (``--prices``, default PolyBolt: a ``pmdash sim``
+  in its own process serves the prices beside the market source), from the oldest price frame
+  behind each board repaint to the screen refresh after it;
 - "tape p99": the trade tape, which repaints at most ``TAPE_HZ`` times a second, from the oldest
   frame behind each tape repaint (the header shows the last trade at every flush);
 - "games p99": the live-games strip (the sports feed's panel on the side column), from the
@@ -50,7 +53,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +65,15 @@ from pmdash.app import PmdashApp  # noqa: E402
 from pmdash.config import Settings  # noqa: E402
 from pmdash.endpoints import Endpoints  # noqa: E402
 from pmdash.live.market import MarketController  # noqa: E402
+from pmdash.live.prices import PriceController  # noqa: E402
 from pmdash.models import MarketInfo  # noqa: E402
+from pmdash.registry import FEEDS, FeedSpec, clob_secrets  # noqa: E402
 from pmdash.selection import resolve_markets  # noqa: E402
+from pmdash.sim.credentials import new_credentials  # noqa: E402
 from pmdash.state.market import MarketState  # noqa: E402
 from pmdash.widgets.games_group import GamesStripGroup  # noqa: E402
 from pmdash.widgets.market_group import MarketGroup  # noqa: E402
+from pmdash.widgets.price_group import PriceGroup  # noqa: E402
 
 WARMUP_S = 1.5
 
@@ -82,6 +89,8 @@ class Result:
     tape_p99_ms: float | None
     games_p99_ms: float | None
     games_samples: int
+    board_p99_ms: float | None
+    prices_per_s: float
     lag_p99_ms: float
     cpu_pct: float
     cpu_quiet_pct: float
@@ -170,13 +179,32 @@ def _encode_updates(app: PmdashApp) -> None:
     app._display = encode_then_display  # type: ignore[method-assign]
 
 
+def start_prices(feed: str) -> tuple[subprocess.Popen[str] | None, FeedSpec | None, Settings]:
+    """``pmdash sim`` in its own process serving the reference prices (its market flow next to
+    nothing), and the price feed's spec pointed at it, with the credentials it accepts."""
+    if feed == "off":
+        return None, None, Settings()
+    creds = new_credentials()
+    cmd = [sys.executable, "-m", "pmdash", "sim", "--port", "0", "--rate", "0.001",
+           "--clob-key", f"{creds.api_key}:{creds.secret}:{creds.passphrase}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None
+    url = json.loads(proc.stdout.readline())[feed]
+    build = PriceController.polybolt if feed == "polybolt" else PriceController.rtds
+    spec = replace(FEEDS[feed], controller=lambda ctx: build(ctx, url))
+    settings = Settings(given=clob_secrets(creds.api_key, creds.secret, creds.passphrase))
+    return proc, spec, settings
+
+
 async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Result:
     proc, info = start_source(args.source, rate, seconds, args.depth, args.batch)
+    prices_proc, price_spec, settings = start_prices(args.prices)
     watch = GcWatch()
     try:
         endpoints, markets = await source_markets(args.source, info)
         started = time.perf_counter()
-        app = PmdashApp(endpoints, markets, refresh_hz=args.fps)
+        feeds = [FEEDS["market"], *([price_spec] if price_spec is not None else [])]
+        app = PmdashApp(endpoints, markets, refresh_hz=args.fps, settings=settings, feeds=feeds)
         if args.ansi:
             _encode_updates(app)
         lags: list[float] = []
@@ -190,10 +218,18 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             feed = app.controllers["market"]
             assert isinstance(feed, MarketController)
             group = app.query_one(MarketGroup)
-            games = app.query_one(GamesStripGroup)
-            for window in (app.latency, app.latency_newest, group.tape_latency, games.latency):
+            games = next((g for g in app.groups if isinstance(g, GamesStripGroup)), None)
+            board = next((g for g in app.groups if isinstance(g, PriceGroup)), None)
+            price_feed = app.controllers.get(args.prices)
+            windows = [app.latency, app.latency_newest, group.tape_latency]
+            if games is not None:
+                windows.append(games.latency)
+            if board is not None:
+                windows.append(board.board_latency)
+            for window in windows:
                 window.samples.clear()
             frames0 = feed.status().frames
+            prices0 = price_feed.status().frames if price_feed is not None else 0
             watch.on = True
             cpu0, wall0 = time.process_time(), time.perf_counter()
             end = wall0 + seconds
@@ -208,7 +244,9 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             samples = list(app.latency.samples)
             newest = list(app.latency_newest.samples)
             tape = list(group.tape_latency.samples)
-            games_samples = list(games.latency.samples)
+            games_samples = list(games.latency.samples) if games is not None else []
+            board_samples = list(board.board_latency.samples) if board is not None else []
+            prices = (price_feed.status().frames - prices0) if price_feed is not None else 0
             heals = sum(book.heals for book in app.store.slice(MarketState).books.values())
             await asyncio.sleep(seconds / 2)  # no probe: the App's own share
             cpu_quiet = (time.process_time() - cpu1) / (time.perf_counter() - wall1)
@@ -224,6 +262,8 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             tape_p99_ms=percentile(tape, 0.99),
             games_p99_ms=percentile(games_samples, 0.99),
             games_samples=len(games_samples),
+            board_p99_ms=percentile(board_samples, 0.99),
+            prices_per_s=prices / wall,
             lag_p99_ms=percentile(lags, 0.99) or 0.0,
             cpu_pct=100 * (cpu1 - cpu0) / wall,
             cpu_quiet_pct=100 * cpu_quiet,
@@ -238,6 +278,9 @@ async def _measure(args: argparse.Namespace, rate: float, seconds: float) -> Res
             gc.callbacks.remove(watch)
         proc.terminate()
         proc.wait(timeout=10)
+        if prices_proc is not None:
+            prices_proc.terminate()
+            prices_proc.wait(timeout=10)
         gc.unfreeze()
         gc.collect()
 
@@ -255,6 +298,9 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=30, help="levels per side (frames source)")
     parser.add_argument("--batch", type=int, default=1, help="messages per frame")
     parser.add_argument("--fps", type=float, default=30.0, help="the App's refresh rate")
+    parser.add_argument("--prices", choices=["polybolt", "rtds", "off"], default="polybolt",
+                        help="the reference-price feed beside the market feed (default: "
+                        "%(default)s, from a pmdash sim of its own)")
     parser.add_argument(
         "--ansi", action="store_true", help="encode screen updates to terminal codes too"
     )
@@ -267,14 +313,14 @@ def main() -> int:
     if args.quick:
         args.rates, args.seconds = [0, 5000, 50000], 3.0
     print(f"pmdash e2e: source={args.source} depth={args.depth} batch={args.batch} "
-          f"fps={args.fps} seconds={args.seconds} ansi={args.ansi}")
+          f"fps={args.fps} seconds={args.seconds} ansi={args.ansi} prices={args.prices}")
     speeds = []
     if not args.no_machine:
         speeds.append(machine.measure())
         print(f"machine before: {speeds[0].describe()}", flush=True)
     header = (f"{'rate/s':>8} {'in msg/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'new p99':>8} "
-              f"{'tape p99':>9} {'games p99':>10} {'lag p99':>8} {'cpu %':>6} {'w/o probe':>9} "
-              f"{'gc max':>7} "
+              f"{'tape p99':>9} {'games p99':>10} {'board p99':>9} {'px/s':>5} {'lag p99':>8} "
+              f"{'cpu %':>6} {'w/o probe':>9} {'gc max':>7} "
               f"{'full':>5} "
               f"{'first ms':>9} {'heals':>6} {'reconn':>6}")
     print(header)
@@ -287,7 +333,8 @@ def main() -> int:
               f"{_fmt(result.p99_ms):>7} {_fmt(result.newest_p99_ms):>8} "
               f"{_fmt(result.tape_p99_ms):>9} "
               f"{_fmt(result.games_p99_ms) + f' ({result.games_samples})':>10} "
-              f"{_fmt(result.lag_p99_ms):>8} "
+              f"{_fmt(result.board_p99_ms):>9} "
+              f"{result.prices_per_s:>5.1f} {_fmt(result.lag_p99_ms):>8} "
               f"{result.cpu_pct:>6.1f} {result.cpu_quiet_pct:>9.1f} {result.gc_max_ms:>7.1f} "
               f"{result.gc_full:>5} "
               f"{_fmt(result.first_frame_ms, 0):>9} {result.heals:>6} {result.reconnects:>6}",

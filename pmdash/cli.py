@@ -31,7 +31,16 @@ from pmdash.loopback import is_loopback_host, is_loopback_url
 from pmdash.output import CLOSED, OutputError, discard_stdout, output_failed, stdout_closed
 from pmdash.output import write as write_out
 from pmdash.printable import printable
-from pmdash.registry import FEEDS, FeedSpec, demo_credentials, enabled_feeds, read_credentials
+from pmdash.registry import (
+    FEEDS,
+    VENUE,
+    FeedSpec,
+    all_choices,
+    chosen,
+    demo_credentials,
+    enabled_feeds,
+    read_credentials,
+)
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -192,7 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against the embedded exchange on loopback (no network, no credentials)",
     )
     _add_selection(parser)
-    _add_venue(parser)
+    for choice in all_choices():
+        parser.add_argument(
+            choice.flag, choices=choice.choices, dest=f"choice_{choice.config_key}",
+            default=None, help=choice.help,
+        )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sim = sub.add_parser("sim", help="run the embedded exchange alone")
@@ -274,20 +287,19 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="one JSON object per market")
     _add_base_url(search, sub=True, text="search an embedded exchange instead")
     _add_config(search, sub=True)
-    _add_venue(search, sub=True)
+    _add_venue(search)
     _add_demo(search)
     return parser
 
 
-def _add_venue(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
-    from pmdash.config import VENUES
-
+def _add_venue(parser: argparse.ArgumentParser) -> None:
+    """``search TEXT --venue us`` (the dashboard's ``--venue`` is the registry's ``VENUE``)."""
     parser.add_argument(
-        "--venue",
-        dest="sub_venue" if sub else "venue",
-        choices=VENUES,
-        default=argparse.SUPPRESS if sub else None,
-        help="clob (Polymarket, the default) or us (Polymarket US: --market takes its slugs)",
+        VENUE.flag,
+        dest="sub_venue",
+        choices=VENUE.choices,
+        default=argparse.SUPPRESS,
+        help=VENUE.help,
     )
 
 
@@ -313,8 +325,10 @@ class _UsageError(Exception):
     """A command line argparse would misread (exit 2, like its own errors)."""
 
 
-_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--venue", "--help")
-_TOP_VALUED = ("--market", "--base-url", "--config", "--venue")
+_CHOICE_FLAGS = tuple(choice.flag for choice in all_choices())
+_TOP_OPTIONS = ("--demo", "--market", "--asset", "--base-url", "--config", "--help",
+                *_CHOICE_FLAGS)
+_TOP_VALUED = ("--market", "--base-url", "--config", *_CHOICE_FLAGS)
 
 
 def _top_option(arg: str) -> str | None:
@@ -449,13 +463,20 @@ def _settings(args: argparse.Namespace) -> Settings:
     markets = _flatten(args.market) + _flatten(getattr(args, "sub_market", []))
     assets = _flatten(args.asset) + _flatten(getattr(args, "sub_asset", []))
     config: Path | None = getattr(args, "sub_config", None)
-    return load_settings(
+    settings = load_settings(
         config_path=config if config is not None else args.config,
         markets=list(dict.fromkeys(markets)),
         assets=list(dict.fromkeys(assets)),
         base_url=_base_url_flag(args),
-        venue=getattr(args, "sub_venue", None) or args.venue,
     )
+    for choice in all_choices():
+        value = getattr(args, f"choice_{choice.config_key}", None)
+        if value is not None:
+            settings.choices[choice.config_key] = value
+    venue = getattr(args, "sub_venue", None)  # `search TEXT --venue us`
+    if venue is not None:
+        settings.choices[VENUE.config_key] = venue
+    return settings
 
 
 class _Failure(Exception):
@@ -653,7 +674,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with _session(args) as (settings, base, _demo):
         skipped: list[FeedError] = []
         try:
-            if settings.venue == "us":
+            if chosen(settings, VENUE) == "us":
                 from pmdash.live.us import us_urls
                 from pmdash.net.us_rest import search as search_us
 

@@ -32,8 +32,6 @@ class Settings:
     ``base_url in FILE``."""
     markets_from: str = "--market"
     """Where ``markets`` came from, for messages: ``--market`` or ``markets in FILE``."""
-    venue: str = "clob"
-    """``clob`` (Polymarket's CLOB) or ``us`` (Polymarket US: ``markets`` are US slugs)."""
     refresh_hz: float = 30.0
     tape_len: int = 500
     config_path: Path | None = None
@@ -43,14 +41,14 @@ class Settings:
     given: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials the command supplies itself, by config key (``--demo``'s own, registered
     with its exchange): they win over the environment and the file; never shown."""
+    choices: dict[str, str] = field(default_factory=dict)
+    """Feeds' own settings (``registry.Choice``) by config key: from the file, then the flag."""
 
 
-VENUES = ("clob", "us")
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "markets": list,
     "assets": list,
     "base_url": str,
-    "venue": str,
     "refresh_hz": (int, float),
     "tape_len": int,
 }
@@ -58,7 +56,6 @@ _EXPECTED = {
     "markets": 'a list of slugs (["slug-a", "slug-b"])',
     "assets": 'a list of token ids (["123...", "456..."])',
     "base_url": 'a string ("http://HOST:PORT")',
-    "venue": 'a string ("clob" or "us")',
     "refresh_hz": "a number (like 30)",
     "tape_len": "a whole number (like 500)",
 }
@@ -183,16 +180,28 @@ def secret_keys() -> set[str]:
     return {c.config_key for spec in FEEDS.values() for c in spec.credentials}
 
 
+def choice_keys() -> dict[str, tuple[str, ...]]:
+    """The config keys of the feeds' own settings (``registry.Choice``) -> their values."""
+    from pmdash.registry import all_choices  # the registry imports this module
+
+    return {c.config_key: c.choices for c in all_choices()}
+
+
 def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
     secrets = secret_keys()
+    choices = choice_keys()
     for key, value in data.items():
         if key in secrets:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{origin}: {key} must be a non-empty string")
             continue
+        if key in choices:
+            if value not in choices[key]:
+                raise ConfigError(f"{origin}: {key} must be one of {', '.join(choices[key])}")
+            continue
         expected = _KEYS.get(key)
         if expected is None:
-            known = ", ".join(sorted({*_KEYS, *secrets}))
+            known = ", ".join(sorted({*_KEYS, *secrets, *choices}))
             raise ConfigError(f"{origin}: unknown key {key!r} (known keys: {known})")
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{origin}: {key} must be {_EXPECTED[key]}, got {_toml_type(value)}")
@@ -202,8 +211,6 @@ def validate(data: dict[str, Any], origin: str) -> dict[str, Any]:
     for key in ("markets", "assets"):
         if any(not value.strip() for value in data.get(key, ())):
             raise ConfigError(f"{origin}: {key} has an empty entry (each is a {_ENTRY[key]})")
-    if "venue" in data and data["venue"] not in VENUES:
-        raise ConfigError(f"{origin}: venue must be one of {', '.join(VENUES)}")
     if "refresh_hz" in data and not 1 <= data["refresh_hz"] <= 120:
         raise ConfigError(f"{origin}: refresh_hz must be between 1 and 120")
     if "tape_len" in data and not 10 <= data["tape_len"] <= 100_000:
@@ -217,7 +224,6 @@ def load_settings(
     markets: list[str] | None = None,
     assets: list[str] | None = None,
     base_url: str | None = None,
-    venue: str | None = None,
 ) -> Settings:
     """Merge the file, the environment (``PMDASH_BASE_URL``, empty counts as unset) and flags.
     ``base_url=""`` (an empty flag) is kept, for the caller to refuse it by name; an empty or
@@ -229,9 +235,12 @@ def load_settings(
     data = validate(raw, str(used_path) if used_path else "config")
     settings = Settings(config_path=used_path)
     secrets = secret_keys()
+    choices = choice_keys()
     for key, value in data.items():
         if key in secrets:
             settings.secrets[key] = value
+        elif key in choices:
+            settings.choices[key] = value
         else:
             setattr(settings, key, value)
     if settings.secrets and used_path is not None and used_path.stat().st_mode & 0o077:
@@ -254,6 +263,4 @@ def load_settings(
     if base_url is not None:
         settings.base_url = base_url
         settings.base_url_from = "--base-url"
-    if venue is not None:
-        settings.venue = venue
     return settings

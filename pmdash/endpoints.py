@@ -11,6 +11,7 @@ import msgspec
 PATHS = {
     "market": "/ws/market",
     "user": "/ws/user",
+    "polybolt": "/live/ws",
     "rtds": "/rtds",
     "sports": "/sports",
     "us-markets": "/v1/ws/markets",

@@ -25,10 +25,11 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pmdash.config import ConfigError, Settings
 from pmdash.credentials import ClobCredentials
-from pmdash.endpoints import Endpoints
+from pmdash.endpoints import PATHS, Endpoints
 
 if TYPE_CHECKING:
     from pmdash.live.controller import Controller, FeedContext
@@ -49,6 +50,22 @@ class Credential:
     config_key: str
     optional: bool = False
     """Not required: left out of ``FeedContext.credentials`` when not set."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice:
+    """A setting feeds add, one of ``choices``: the dashboard's flag ``flag`` and the config
+    file's key ``config_key`` (the flag wins). Read it with ``chosen(settings, choice)``."""
+
+    flag: str
+    config_key: str
+    choices: tuple[str, ...]
+    default: str
+    help: str
+
+
+def chosen(settings: Settings, choice: Choice) -> str:
+    return settings.choices.get(choice.config_key, choice.default)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,13 +97,21 @@ class FeedSpec:
     enabled: Callable[[Settings], bool] = field(default=lambda settings: True)
     """Whether the dashboard runs this feed with these settings (``polybolt`` only with CLOB
     credentials); ``tail FEED`` runs the feed asked for regardless."""
+    choices: tuple[Choice, ...] = ()
+    """Settings of the feed's own (a flag and a config key each; feeds may share one)."""
 
 
 def missing_credentials(
     spec: FeedSpec, settings: Settings, environ: Mapping[str, str] | None = None
 ) -> list[Credential]:
     """The credentials of ``spec`` set neither in the environment nor in the config file."""
-    return [c for c in spec.credentials if not c.optional and not _value(c, settings, environ)]
+    return _missing(spec.credentials, settings, environ)
+
+
+def _missing(
+    credentials: Sequence[Credential], settings: Settings, environ: Mapping[str, str] | None
+) -> list[Credential]:
+    return [c for c in credentials if not c.optional and not _value(c, settings, environ)]
 
 
 def _value(c: Credential, settings: Settings, environ: Mapping[str, str] | None) -> str:
@@ -110,9 +135,25 @@ def read_credentials(
     return {name: value for name, value in values.items() if value}
 
 
+def all_choices() -> list[Choice]:
+    """Every feed's ``Choice``, once each, in registration order."""
+    return list({c.flag: c for spec in FEEDS.values() for c in spec.choices}.values())
+
+
 def enabled_feeds(settings: Settings) -> list[FeedSpec]:
     """The feeds the dashboard runs with ``settings``, in registration order."""
     return [spec for spec in FEEDS.values() if spec.enabled(settings)]
+
+
+VENUE = Choice(
+    flag="--venue",
+    config_key="venue",
+    choices=("clob", "us"),
+    default="clob",
+    help="clob (Polymarket, the default) or us (Polymarket US: --market takes its slugs)",
+)
+"""Which exchange the dashboard's markets are on: ``us`` runs the US feeds instead of the
+CLOB's market feed (``markets`` are US slugs)."""
 
 
 # --- the market feed ---------------------------------------------------------------------------
@@ -169,6 +210,97 @@ def _market_tail_summary(controller: Controller) -> dict[str, Any]:
     return {"books": len(books), "heals": sum(book.heals for book in books.values())}
 
 
+# --- the reference-price feeds: PolyBolt (CLOB credentials) and RTDS (none) --------------------
+
+CLOB_CREDENTIALS = (
+    Credential(name="api_key", env="CLOB_API_KEY", config_key="clob_api_key"),
+    Credential(name="secret", env="CLOB_SECRET", config_key="clob_secret"),
+    Credential(name="passphrase", env="CLOB_PASS_PHRASE", config_key="clob_pass_phrase"),
+)
+"""The CLOB API credential triple (PolyBolt's ``auth`` op, the CLOB user channel, signed REST)."""
+
+
+
+def clob_secrets(api_key: str, secret: str, passphrase: str) -> dict[str, str]:
+    """The triple by config key, as ``Settings.given`` takes it (``--demo``)."""
+    values = {"api_key": api_key, "secret": secret, "passphrase": passphrase}
+    return {c.config_key: values[c.name] for c in CLOB_CREDENTIALS}
+
+
+PRICES = Choice(
+    flag="--prices",
+    config_key="prices",
+    choices=("auto", "polybolt", "rtds", "off"),
+    default="auto",
+    help="reference-price feed: polybolt (needs the CLOB credentials), rtds (legacy, none), "
+    "off, or auto (default: polybolt with CLOB credentials, else rtds)",
+)
+
+
+def prices_feed(settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
+    """The price feed the dashboard runs: ``PRICES`` as chosen; ``auto``: PolyBolt when the
+    CLOB credentials are set, else RTDS. None: ``off``."""
+    wanted = chosen(settings, PRICES)
+    if wanted == "off":
+        return None
+    if wanted == "auto":
+        return "rtds" if _missing(CLOB_CREDENTIALS, settings, environ) else "polybolt"
+    return wanted
+
+
+def _ws_root(endpoints: Endpoints) -> str:
+    parts = urlsplit(endpoints.market_ws)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _polybolt_url(endpoints: Endpoints) -> str:
+    if endpoints.embedded:
+        return _ws_root(endpoints) + PATHS["polybolt"]
+    return "wss://ws-live-v2.polymarket.com/ws"
+
+
+def _rtds_url(endpoints: Endpoints) -> str:
+    if endpoints.embedded:
+        return _ws_root(endpoints) + PATHS["rtds"]
+    return "wss://ws-live-data.polymarket.com"
+
+
+def _price_slices(feed: str) -> Callable[[Settings], Sequence[Slice]]:
+    def make(settings: Settings) -> Sequence[Slice]:
+        from pmdash.state.price_slice import PriceSlice
+
+        return [PriceSlice(feed)]
+
+    return make
+
+
+def _polybolt_controller(ctx: FeedContext) -> Controller:
+    from pmdash.live.prices import PriceController
+
+    return PriceController.polybolt(ctx, _polybolt_url(ctx.endpoints))
+
+
+def _rtds_controller(ctx: FeedContext) -> Controller:
+    from pmdash.live.prices import PriceController
+
+    return PriceController.rtds(ctx, _rtds_url(ctx.endpoints))
+
+
+def _price_panels(controller: Controller, store: Store, settings: Settings) -> list[PanelGroup]:
+    from pmdash.live.prices import PriceController
+    from pmdash.widgets.price_group import PriceGroup
+
+    assert isinstance(controller, PriceController)
+    return [PriceGroup(controller, store)]
+
+
+def _price_tail_summary(controller: Controller) -> dict[str, Any]:
+    from pmdash.live.prices import PriceController
+
+    assert isinstance(controller, PriceController)
+    return {"symbols": len(controller.board.symbols())}
+
+
 FEEDS: dict[str, FeedSpec] = {
     "market": FeedSpec(
         id="market",
@@ -192,7 +324,34 @@ FEEDS: dict[str, FeedSpec] = {
         tail_end=_market_tail_end,
         tail_summary=_market_tail_summary,
         needs_markets=True,
-        enabled=lambda settings: settings.venue != "us",
+        enabled=lambda settings: chosen(settings, VENUE) != "us",
+    ),
+    "polybolt": FeedSpec(
+        id="polybolt",
+        title="Prices (PolyBolt)",
+        path=PATHS["polybolt"],
+        url=_polybolt_url,
+        slices=_price_slices("polybolt"),
+        controller=_polybolt_controller,
+        panels=_price_panels,
+        tail_events=("price", "price_gap", "feed_ack"),
+        tail_summary=_price_tail_summary,
+        credentials=CLOB_CREDENTIALS,
+        enabled=lambda settings: prices_feed(settings) == "polybolt",
+        choices=(PRICES,),
+    ),
+    "rtds": FeedSpec(
+        id="rtds",
+        title="Prices (RTDS)",
+        path=PATHS["rtds"],
+        url=_rtds_url,
+        slices=_price_slices("rtds"),
+        controller=_rtds_controller,
+        panels=_price_panels,
+        tail_events=("price",),
+        tail_summary=_price_tail_summary,
+        enabled=lambda settings: prices_feed(settings) == "rtds",
+        choices=(PRICES,),
     ),
 }
 """Feed id -> its spec, in the order the dashboard composes and starts them."""
@@ -200,12 +359,6 @@ FEEDS: dict[str, FeedSpec] = {
 
 # --- the CLOB user feed (your account) ---------------------------------------------------------
 
-CLOB_CREDENTIALS = (
-    Credential(name="api_key", env="CLOB_API_KEY", config_key="clob_api_key"),
-    Credential(name="secret", env="CLOB_SECRET", config_key="clob_secret"),
-    Credential(name="passphrase", env="CLOB_PASS_PHRASE", config_key="clob_pass_phrase"),
-)
-"""The CLOB API credentials (PolyBolt authenticates with them too)."""
 PROFILE_ADDRESS = Credential(
     name="profile_address", env="POLYMARKET_PROFILE_ADDRESS", config_key="profile_address"
 )
@@ -364,11 +517,14 @@ def _has_us_key(settings: Settings) -> bool:
 def _us_markets_enabled(settings: Settings) -> bool:
     """With ``--venue us``; beside the CLOB on an embedded exchange when a US key is set
     (``--demo`` registers its own)."""
-    return settings.venue == "us" or (settings.base_url is not None and _has_us_key(settings))
+    if chosen(settings, VENUE) == "us":
+        return True
+    return settings.base_url is not None and _has_us_key(settings)
 
 
 def _us_private_enabled(settings: Settings) -> bool:
-    return _has_us_key(settings) and (settings.venue == "us" or settings.base_url is not None)
+    on_us = chosen(settings, VENUE) == "us" or settings.base_url is not None
+    return on_us and _has_us_key(settings)
 
 
 def _us_market_slices(settings: Settings) -> Sequence[Slice]:
@@ -453,6 +609,7 @@ FEEDS["us-markets"] = FeedSpec(
     tail_events=("book_snapshot", "trade", "best_bid_ask"),
     tail_summary=_us_markets_tail_summary,
     credentials=US_CREDENTIALS,
+    choices=(VENUE,),
     enabled=_us_markets_enabled,
 )
 FEEDS["us-private"] = FeedSpec(

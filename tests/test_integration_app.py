@@ -16,6 +16,7 @@ from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.net.policy import ClientPing
+from pmdash.registry import FEEDS
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import ServingExchange, serve_exchange
 from pmdash.state.following import KEEP_RESOLVED
@@ -42,7 +43,9 @@ async def live_dashboard(
     """An exchange on loopback and the dashboard following all of it, every book live."""
     async with serve_exchange(seed=seed, rate=100, markets=markets, lifecycle_s=0) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
-        app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
+        # The market feed alone: its panels at full width (the price column narrows them).
+        markets = await resolve_markets(endpoints, Settings())
+        app = PmdashApp(endpoints, markets, feeds=[FEEDS["market"]])
         async with app.run_test(size=(160, 45)) as pilot:
             await until(lambda: all(b.state == "live" for b in market_state(app).books.values()))
             yield running, app, pilot

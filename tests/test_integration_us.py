@@ -62,7 +62,7 @@ async def until(predicate: Callable[[], object], what: str, timeout: float = 10.
 
 
 def settings_for(sim: ServingExchange) -> Settings:
-    return Settings(venue="us", base_url=sim.base_url, secrets=dict(SECRETS))
+    return Settings(choices={"venue": "us"}, base_url=sim.base_url, secrets=dict(SECRETS))
 
 
 async def test_venue_us_dashboard_a_fill_is_a_toast_and_in_the_tables(

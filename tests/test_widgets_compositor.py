@@ -26,6 +26,7 @@ from textual.strip import Strip
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
+from pmdash.registry import FEEDS
 from pmdash.selection import resolve_markets
 from pmdash.sim.runner import serve_exchange
 from pmdash.widgets._screen import CroppedCompositor, DashboardScreen
@@ -121,7 +122,9 @@ async def live_dashboard(rate: float) -> AsyncIterator[tuple[PmdashApp, Pilot[in
     """The App on the embedded exchange (loopback), running headless at SIZE."""
     async with serve_exchange(seed=3, rate=rate) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
-        app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
+        # The market feed's panels alone: what these tests count is theirs.
+        markets = await resolve_markets(endpoints, Settings())
+        app = PmdashApp(endpoints, markets, feeds=[FEEDS["market"]])
         async with app.run_test(size=SIZE) as pilot:
             yield app, pilot
 

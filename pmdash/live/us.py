@@ -46,6 +46,7 @@ from pmdash.net.us_rest import (
     fetch_positions,
     market_by_slug,
 )
+from pmdash.registry import VENUE, chosen
 from pmdash.state.account import AccountState
 from pmdash.state.book import OrderBook
 from pmdash.state.market import MARKETS, MarketState, book_key, tape_key
@@ -162,7 +163,7 @@ class UsMarketsController:
     def from_context(cls, ctx: FeedContext) -> Self:
         settings = ctx.settings
         # `tail us-markets --market SLUG`, or the dashboard with `--venue us`: US slugs.
-        slugs = list(settings.markets) if (settings.venue == "us" or ctx.tap) else []
+        slugs = list(settings.markets) if (chosen(settings, VENUE) == "us" or ctx.tap) else []
         embedded = ctx.endpoints.embedded
         if not slugs and not embedded:
             raise ConfigError(

@@ -22,6 +22,7 @@ from typing import TypeVar
 from pmdash.credentials import ClobCredentials
 from pmdash.models import Level, MarketInfo
 from pmdash.output import OutputError, output_failed, write
+from pmdash.sim.crypto_markets import CryptoMarkets
 from pmdash.sim.exchange import Exchange, wall_clock_ms
 from pmdash.sim.faults import MARKET, Faults, GarbageKind
 from pmdash.sim.price_feeds import PriceFeeds, add_price_feeds
@@ -106,6 +107,7 @@ async def serve_exchange(
         exchange.pause()
     server = SimServer(exchange, max_queue=max_queue)
     prices = add_price_feeds(server, seed=seed, clob_keys=clob_keys, interval=price_interval)
+    CryptoMarkets(exchange).attach(prices.engine)
     user = add_user_channel(server, prices.credentials)
     games = SportsFeed(exchange, server.sessions, sports, max_queue=max_queue)
     server.add_feed(games)

@@ -280,6 +280,12 @@ class PriceBoard:
             return "waiting for next round"
         return "stale"
 
+    def refused(self, feed: str) -> bool:
+        """Whether ``feed``'s server refused the credentials (not "unavailable, retry later")
+        and has not accepted them since."""
+        code = self._auth_error.get(feed)
+        return code is not None and code != "auth_unavailable"
+
     def notices(self, now_ms: int | None = None) -> list[str]:
         """What the price feeds need to tell the user, one line each (never a secret)."""
         now = self._clock() if now_ms is None else now_ms

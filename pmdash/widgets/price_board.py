@@ -49,11 +49,51 @@ def row_markup(row: PriceRow) -> str:
     return f"{mark}{sym}{spot} {src1}{second} {src2}{basis} {change} {age}{tail}"
 
 
-def board_markup(data: PriceBoardData | None) -> str:
+WIDE = len(HEADER)
+"""Narrower than this (the dashboard's 48-column side column), each symbol takes two or three
+short lines instead of one long one (``compact_row_markup``)."""
+COMPACT_HEADER = f"{'':1}{'sym':<4}{'spot':>12} {'source':<9}{'change':>8} {'age':>6}"
+
+
+_SHORT_NOTE = {"waiting for next round": "next round"}
+"""Notes as the compact layout's second line says them (10 columns at most)."""
+
+
+def compact_row_markup(row: PriceRow) -> str:
+    """At most 42 columns a line: spot, its source, change, age; then the TWAP or second
+    source with the basis (or, while the row has a note, the note in the basis' place); then
+    the strike distance, when the selected market names a strike on this symbol. A note never
+    adds a line: the board keeps its height as Chainlink pauses come and go (a height change
+    lays the whole screen out again)."""
+    mark = "▸" if row.selected else " "
+    change = f"[{_SIGN_STYLE[row.change_sign]}]{_text(row.change, -8)}[/]"
+    lines = [
+        f"{mark}[b]{_text(row.symbol, 4)}{_text(row.spot, -12)}[/b] "
+        f"[$text-muted]{_text(row.spot_source[:9], 9)}[/]{change} {_text(row.age, -6)}"
+    ]
+    if row.note:
+        note = _SHORT_NOTE.get(row.note, row.note)[:10]
+        last = f"[{_NOTE_STYLE.get(row.note, '$text-warning')}]{_text(note, -10)}[/]"
+    else:
+        last = _text(row.basis, -10)
+    if row.second_source or row.note:
+        lines.append(
+            f"{'':5}{_text(row.second, -12)} [$text-muted]{_text(row.second_source[:14], 14)}[/]"
+            f"{last}"
+        )
+    if row.strike:
+        lines.append(
+            f"{'':5}[{_SIGN_STYLE[row.strike_sign]}]strike {_text(row.strike)}[/]"
+        )
+    return "\n".join(lines)
+
+
+def board_markup(data: PriceBoardData | None, *, compact: bool = False) -> str:
     if data is None or (not data.rows and not data.notices):
         return "[$text-muted]no reference prices yet[/]"
-    lines = [f"[$text-muted]{escape(HEADER)}[/]"]
-    lines.extend(row_markup(row) for row in data.rows)
+    header = COMPACT_HEADER if compact else HEADER
+    lines = [f"[$text-muted]{escape(header)}[/]"]
+    lines.extend(compact_row_markup(row) if compact else row_markup(row) for row in data.rows)
     lines.extend(f"[$text-warning]{_text(n)}[/]" for n in data.notices)
     return "\n".join(lines)
 
@@ -75,6 +115,7 @@ class PriceBoardView(Static):
         super().__init__("", id=id, classes=classes, markup=True)
         self.border_title = "prices"
         self._data: PriceBoardData | None = None
+        self._compact = False
 
     def update_board(self, data: PriceBoardData | None) -> None:
         """Show ``data`` (nothing is repainted when it equals what is shown)."""
@@ -83,4 +124,13 @@ class PriceBoardView(Static):
         self._data = data
         if data is not None:
             self.border_title = Content(printable(data.title))
-        self.update(Content.from_markup(board_markup(data)))
+        self._render_data()
+
+    def _render_data(self) -> None:
+        compact = 0 < self.content_size.width < WIDE
+        self._compact = compact
+        self.update(Content.from_markup(board_markup(self._data, compact=compact)))
+
+    def on_resize(self) -> None:
+        if (0 < self.content_size.width < WIDE) != self._compact:
+            self._render_data()
