@@ -78,7 +78,7 @@ def compact_row_markup(row: PriceRow) -> str:
         last = _text(row.basis, -10)
     if row.second_source or row.note:
         lines.append(
-            f"{'':5}{_text(row.second, -12)} [$text-muted]{_text(row.second_source[:14], 14)}[/]"
+            f"{'':5}{_text(row.second, -12)} [$text-muted]{_text(row.second_source[:13], 14)}[/]"
             f"{last}"
         )
     if row.strike:
