@@ -162,6 +162,13 @@ class PmdashApp(App[int]):
             group.show_all()
         self.refresh_status()
         self._focus_first()
+        self.call_after_refresh(self._show_warnings)
+
+    def _show_warnings(self) -> None:
+        """What the settings warn of (a config file with credentials others can read), as
+        toasts once the screen is up (one posted earlier would not be shown)."""
+        for warning in self.settings.warnings:
+            self.notify(warning, title="Warning", severity="warning", timeout=30, markup=False)
 
     def start_feeds(self) -> None:
         """One async worker per feed; a failing feed never takes the App down."""

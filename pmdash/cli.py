@@ -473,6 +473,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         value = getattr(args, f"choice_{choice.config_key}", None)
         if value is not None:
             settings.choices[choice.config_key] = value
+    for warning in settings.warnings:
+        print(f"pmdash: warning: {printable(warning)}", file=sys.stderr)
     venue = getattr(args, "sub_venue", None)  # `search TEXT --venue us`
     if venue is not None:
         settings.choices[VENUE.config_key] = venue

@@ -41,6 +41,9 @@ class Settings:
     given: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials the command supplies itself, by config key (``--demo``'s own, registered
     with its exchange): they win over the environment and the file; never shown."""
+    warnings: list[str] = field(default_factory=list)
+    """What the user should fix but pmdash can run with (a config file holding credentials that
+    others can read): one line each on stderr at start, and a toast in the dashboard."""
     choices: dict[str, str] = field(default_factory=dict)
     """Feeds' own settings (``registry.Choice``) by config key: from the file, then the flag."""
 
@@ -244,7 +247,7 @@ def load_settings(
         else:
             setattr(settings, key, value)
     if settings.secrets and used_path is not None and used_path.stat().st_mode & 0o077:
-        raise ConfigError(
+        settings.warnings.append(
             f"{used_path} holds credentials but others can read it (chmod 600 {used_path})"
         )
     if "markets" in data:
