@@ -591,6 +591,22 @@ def test_a_shared_slice_joins_once() -> None:
     assert "market:book:a1" in store.take_dirty().slices
 
 
+def test_the_clob_feed_lost_leaves_the_other_venues_books_as_they_are() -> None:
+    """The CLOB socket's loss says nothing of a book the US socket streams into the same
+    state: only the CLOB's books turn stale (the US controller marks its own)."""
+    state = MarketState()
+    store = Store([state])
+    state.watch([YES, "us-slug"])
+    store.apply([snap(YES)])
+    store.apply([BookSnapshot(feed="us-markets", asset_id="us-slug", market="us-slug",
+                              bids=((400_000, 5),), asks=(), timestamp=1)])
+    state.mark_feed_lost("server went away", at_ms=5)
+    assert state.books[YES].state == "stale"
+    assert state.books["us-slug"].state == "live"
+    state.mark_feed_reconnected()
+    assert state.books["us-slug"].state == "live"
+
+
 # --- layering ------------------------------------------------------------------------------
 
 

@@ -110,6 +110,9 @@ class MarketState:
         self._tape_keys: dict[str, str] = {}
         self._trade_keys: dict[str, tuple[str, str]] = {}
         self._heal_queue: dict[str, None] = {}
+        self._other_feeds: set[str] = set()
+        """Books another feed streams into this slice (the US venue's, by slug): this feed's
+        lost connection says nothing of them; their own controller marks them."""
         self._slices: set[str] = set()
         """The Store's dirty set (``bind``); standalone, a set of its own."""
 
@@ -170,6 +173,7 @@ class MarketState:
             self._count_watch(asset_id, -1)
             del self.tapes[asset_id]
             self._heal_queue.pop(asset_id, None)
+            self._other_feeds.discard(asset_id)
             self._slices.add(self._book_keys.pop(asset_id))
             self._slices.add(self._tape_keys.pop(asset_id))
             del self._trade_keys[asset_id]
@@ -250,8 +254,9 @@ class MarketState:
     def mark_feed_stale(self, reason: str = "reconnecting") -> None:
         """Flag every book stale until its fresh snapshot arrives (call when the connection is
         lost, and again on reconnect: the books keep the newer reason)."""
+        others = self._other_feeds
         for asset_id, book in self.books.items():
-            if book.mark_stale(reason):
+            if asset_id not in others and book.mark_stale(reason):
                 self._slices.add(self._book_keys[asset_id])
 
     def mark_feed_lost(self, reason: str, at_ms: int | None = None) -> None:
@@ -261,7 +266,7 @@ class MarketState:
         trades made until the reconnect)."""
         self.mark_feed_stale(f"connection lost: {reason}")
         for asset_id, tape in self.tapes.items():
-            if tape.mark_gap(at_ms):
+            if asset_id not in self._other_feeds and tape.mark_gap(at_ms):
                 self._slices.add(self._tape_keys[asset_id])
 
     def mark_feed_reconnected(self) -> None:
@@ -333,6 +338,8 @@ class MarketState:
         if book is None:
             return False
         book.apply_snapshot(event)
+        if event.feed != self.feed:
+            self._other_feeds.add(asset_id)
         self._heal_queue.pop(asset_id, None)
         self._slices.add(self._book_keys[asset_id])
         return True
