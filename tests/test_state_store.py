@@ -605,6 +605,9 @@ def test_the_clob_feed_lost_leaves_the_other_venues_books_as_they_are() -> None:
     assert state.books["us-slug"].state == "live"
     state.mark_feed_reconnected()
     assert state.books["us-slug"].state == "live"
+    store.apply([FeedError(feed="market", message="not JSON", all_books=True)])
+    assert state.books["us-slug"].state == "live"  # the CLOB's garbage is not the US feed's
+    assert state.take_heals() == [YES]
 
 
 # --- layering ------------------------------------------------------------------------------

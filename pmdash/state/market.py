@@ -284,8 +284,9 @@ class MarketState:
     def distrust(self, error: FeedError) -> bool:
         """Input that could not be read may have carried a book change: the books it could
         have touched are marked desynced and healed from fresh snapshots, never trusted."""
-        if error.all_books:
-            suspects = list(self.books.values())
+        if error.all_books:  # every book of this feed (not another feed's: it reads its own)
+            others = self._other_feeds
+            suspects = [b for a, b in self.books.items() if a not in others]
         else:
             suspects = [self.books[a] for a in error.asset_ids if a in self.books]
             if not suspects and error.market:
