@@ -18,6 +18,7 @@ from typing import Protocol
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
 from pmdash.models import Event, FeedStatus, MarketInfo
+from pmdash.net.connection import Connection
 from pmdash.state.store import Store
 
 Tap = Callable[[list[Event]], list[Event]]
@@ -67,3 +68,20 @@ class Controller(Protocol):
         """Periodic work (``now``: ``time.perf_counter()``); marks what it changed dirty in
         the Store."""
         ...
+
+
+class OnConnection:
+    """The part of ``Controller`` every socket feed hands straight to its ``Connection``:
+    ``stop``, ``status`` and ``mark_failed`` (a controller overrides ``status`` to add what it
+    knows beyond the socket, e.g. credentials refused)."""
+
+    connection: Connection
+
+    def stop(self) -> None:
+        self.connection.stop()
+
+    def status(self) -> FeedStatus:
+        return self.connection.status()
+
+    def mark_failed(self, reason: str) -> None:
+        self.connection.mark_failed(reason)

@@ -18,8 +18,8 @@ from dataclasses import replace
 from typing import Protocol, Self
 
 from pmdash.catch_up import CATCH_UP_AFTER_S, CatchUp, catch_up_later
-from pmdash.live.controller import FeedContext, Tap
-from pmdash.models import Event, FeedStatus, MarketInfo
+from pmdash.live.controller import FeedContext, OnConnection, Tap
+from pmdash.models import Event, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.market import market_policy
 from pmdash.net.policy import Heartbeat
@@ -52,7 +52,7 @@ class MarketSource(Protocol):
     def book_view(self, book: OrderBook, now: float | None = None) -> tuple[str, str]: ...
 
 
-class MarketController:
+class MarketController(OnConnection):
     """The market channel's connection plus its housekeeping (see the module docstring).
 
     ``listed``: the markets shown, in order (the selection, then those followed). ``pinned``:
@@ -137,15 +137,6 @@ class MarketController:
                 self._catch_up.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._catch_up
-
-    def stop(self) -> None:
-        self.connection.stop()
-
-    def status(self) -> FeedStatus:
-        return self.connection.status()
-
-    def mark_failed(self, reason: str) -> None:
-        self.connection.mark_failed(reason)
 
     def housekeep(self, now: float) -> None:
         """Heal desynced books, follow the markets, note the feed's trust and the first-book

@@ -18,7 +18,7 @@ from typing import Self
 from msgspec.structs import replace
 
 from pmdash.credentials import ClobCredentials
-from pmdash.live.controller import FeedContext, Tap
+from pmdash.live.controller import FeedContext, OnConnection, Tap
 from pmdash.models import Event, FeedStatus
 from pmdash.net.connection import Connection
 from pmdash.net.policy import FeedPolicy
@@ -27,7 +27,7 @@ from pmdash.state.prices import RTDS_SILENT
 from pmdash.state.store import Store
 
 
-class PriceController:
+class PriceController(OnConnection):
     """One price feed's connection (see the module docstring)."""
 
     def __init__(self, store: Store, policy: FeedPolicy, *, tap: Tap | None = None) -> None:
@@ -78,9 +78,6 @@ class PriceController:
             await asyncio.gather(gave_up, return_exceptions=True)
             await conn
 
-    def stop(self) -> None:
-        self.connection.stop()
-
     def status(self) -> FeedStatus:
         status = self.connection.status()
         if self._refused is not None:
@@ -88,9 +85,6 @@ class PriceController:
         if status.state == "live" and RTDS_SILENT in self.board.notices():
             return replace(status, state="stale", detail=RTDS_SILENT)
         return status
-
-    def mark_failed(self, reason: str) -> None:
-        self.connection.mark_failed(reason)
 
     def housekeep(self, now: float) -> None:
         """Nothing periodic: ages and notices are read when the board is drawn."""

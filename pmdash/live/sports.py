@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Self
 
-from pmdash.live.controller import FeedContext, Tap
-from pmdash.models import Event, FeedStatus
+from pmdash.live.controller import FeedContext, OnConnection, Tap
+from pmdash.models import Event
 from pmdash.net.connection import Connection
 from pmdash.net.sports import PING_TIMEOUT_S, sports_policy, sports_url
 from pmdash.state.market import MarketState
@@ -23,7 +23,7 @@ from pmdash.state.store import Store
 PRUNE_EVERY_S = 1.0
 
 
-class SportsController:
+class SportsController(OnConnection):
     """The sports socket plus the game-market links (see the module docstring)."""
 
     feed = "sports"
@@ -57,15 +57,6 @@ class SportsController:
 
     async def run(self) -> None:
         await self.connection.run()
-
-    def stop(self) -> None:
-        self.connection.stop()
-
-    def status(self) -> FeedStatus:
-        return self.connection.status()
-
-    def mark_failed(self, reason: str) -> None:
-        self.connection.mark_failed(reason)
 
     def housekeep(self, now: float) -> None:
         """Link the market feed's markets to their games and follow their mids; prune

@@ -32,8 +32,8 @@ import msgspec
 
 from pmdash.config import ConfigError
 from pmdash.endpoints import Endpoints
-from pmdash.live.controller import FeedContext, Tap
-from pmdash.models import Event, FeedError, FeedStatus, MarketInfo
+from pmdash.live.controller import FeedContext, OnConnection, Tap
+from pmdash.models import Event, FeedError, MarketInfo
 from pmdash.net.connection import Connection
 from pmdash.net.http import HttpError, build_url, get_bytes
 from pmdash.net.us import MARKETS_PATH, PRIVATE_PATH, us_markets_policy, us_private_policy
@@ -126,7 +126,7 @@ async def list_us_markets(gateway: str, *, limit: int = MAX_LISTED) -> list[Mark
     return got[:limit]
 
 
-class UsMarketsController:
+class UsMarketsController(OnConnection):
     """The US markets socket plus naming and following its markets (module docstring)."""
 
     feed = MARKETS_FEED
@@ -212,15 +212,6 @@ class UsMarketsController:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._lookup
 
-    def stop(self) -> None:
-        self.connection.stop()
-
-    def status(self) -> FeedStatus:
-        return self.connection.status()
-
-    def mark_failed(self, reason: str) -> None:
-        self.connection.mark_failed(reason)
-
     def housekeep(self, now: float) -> None:
         return None
 
@@ -281,7 +272,7 @@ class UsMarketsController:
         self._mark_stale("reconnected: waiting for a fresh snapshot")
 
 
-class UsPrivateController:
+class UsPrivateController(OnConnection):
     """The US private socket plus the REST reconciliation of the account (module docstring)."""
 
     feed = PRIVATE_FEED
@@ -332,15 +323,6 @@ class UsPrivateController:
                 self._load.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._load
-
-    def stop(self) -> None:
-        self.connection.stop()
-
-    def status(self) -> FeedStatus:
-        return self.connection.status()
-
-    def mark_failed(self, reason: str) -> None:
-        self.connection.mark_failed(reason)
 
     def housekeep(self, now: float) -> None:
         """Mark the positions to the mids of the live books (unrealised P&L; the US books are

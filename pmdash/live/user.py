@@ -25,7 +25,7 @@ from msgspec.structs import replace
 
 from pmdash.credentials import ClobCredentials
 from pmdash.feeds.account_rest import FEED as REST_FEED
-from pmdash.live.controller import FeedContext, Tap
+from pmdash.live.controller import FeedContext, OnConnection, Tap
 from pmdash.models import Event, FeedError, FeedStatus
 from pmdash.net.account_rest import AccountRest, AccountSnapshot
 from pmdash.net.backoff import Backoff
@@ -39,7 +39,7 @@ CATCH_UP_MARGIN_S = 5
 """Fills are asked for from this long before the last one seen (clock skew, late updates)."""
 
 
-class UserController:
+class UserController(OnConnection):
     """The user channel plus the REST reconcile, into the Store (see the module docstring)."""
 
     feed = FEED
@@ -108,9 +108,6 @@ class UserController:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def stop(self) -> None:
-        self.connection.stop()
-
     def status(self) -> FeedStatus:
         """The connection's status; refused: ``failed`` with why, from then on; live with a
         failing REST read: that read's reason in the detail."""
@@ -120,9 +117,6 @@ class UserController:
         if self.rest_error and status.state == "live":
             return replace(status, detail=f"account REST: {self.rest_error}"[:300])
         return status
-
-    def mark_failed(self, reason: str) -> None:
-        self.connection.mark_failed(reason)
 
     def housekeep(self, now: float) -> None:
         """Mark positions to the live books' mids (the market feed's state, when present)."""
