@@ -60,7 +60,7 @@ _SHORT_NOTE = {"waiting for next round": "next round"}
 
 
 def compact_row_markup(row: PriceRow) -> str:
-    """At most 42 columns a line: spot, its source, change, age; then the TWAP or second
+    """At most 43 columns a line: spot, its source, change, age; then the TWAP or second
     source with the basis (or, while the row has a note, the note in the basis' place); then
     the strike distance, when the selected market names a strike on this symbol. A note never
     adds a line: the board keeps its height as Chainlink pauses come and go (a height change
@@ -78,7 +78,7 @@ def compact_row_markup(row: PriceRow) -> str:
         last = _text(row.basis, -10)
     if row.second_source or row.note:
         lines.append(
-            f"{'':5}{_text(row.second, -12)} [$text-muted]{_text(row.second_source[:13], 14)}[/]"
+            f"{'':5}{_text(row.second, -12)} [$text-muted]{_text(row.second_source[:14], 14)}[/] "
             f"{last}"
         )
     if row.strike:
