@@ -4,15 +4,21 @@
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 
 from conftest import dashboard_app
 
+from pmdash.app import PmdashApp
 from pmdash.config import load_settings
 from pmdash.models import MarketInfo
 
 SECRET = "s3cr3t-never-shown"
 MARKET = MarketInfo("0xfed", "Will the Fed cut rates?", "fed", ("1" * 70, "2" * 70), ("Yes", "No"))
+
+
+def toasts(app: PmdashApp) -> list[str]:
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
 def config_with_credentials(tmp_path: Path, mode: int) -> Path:
@@ -37,7 +43,10 @@ async def test_the_dashboard_shows_the_warning_as_a_toast(tmp_path: Path) -> Non
     path = config_with_credentials(tmp_path, 0o640)
     app = dashboard_app([MARKET], settings=load_settings(config_path=path))
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
-        await pilot.pause(0.2)
+        deadline = time.monotonic() + 10
+        while not any("chmod 600" in toast for toast in toasts(app)):
+            assert time.monotonic() < deadline, "no warning toast within 10 s"
+            await pilot.pause(0.05)
         screen = html.unescape(app.export_screenshot()).replace("\xa0", " ")
-        assert "chmod 600" in screen
         assert SECRET not in screen
+        assert not any(SECRET in toast for toast in toasts(app))
