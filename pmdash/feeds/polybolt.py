@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from pmdash.feeds.common import sample_of
+from pmdash.feeds.common import decode_each, sample_of
 from pmdash.feeds.price_values import BadValue, crypto_symbol, pick_value
 from pmdash.models import Event, FeedAck, FeedError, PriceGap, PriceKind, PriceTick
 
@@ -98,21 +98,9 @@ def _error(message: str, frame: object) -> FeedError:
 
 def decode(frame: str | bytes) -> list[Event]:
     """One text frame -> events. Never raises."""
-    try:
-        if not frame.strip():
-            return []
-        try:
-            wire = _decoder.decode(frame)
-        except msgspec.ValidationError as exc:
-            return [_error(f"unexpected frame shape: {exc}", frame)]
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            return [_error(f"not JSON: {exc}", frame)]
-        events: list[Event] = []
-        for item in wire if isinstance(wire, list) else [wire]:
-            events.extend(_convert(item, frame))
-        return events
-    except Exception as exc:  # a bug, not bad input: still never raise out of a codec
-        return [_error(f"internal decoder error: {type(exc).__name__}: {exc}", frame)]
+    if not frame.strip():
+        return []
+    return decode_each(frame, _decoder, _convert, _error)
 
 
 def _convert(wire: _Frame, frame: str | bytes) -> list[Event]:
