@@ -1,5 +1,5 @@
 """Cost of the reference-price path: decoding PolyBolt and RTDS frames, reducing them into the
-PriceBoard, building the board's and the chart's view data, and one chart redraw.
+PriceBoard, building the board's and the chart's view data, and one chart picture.
 
 CPU time (``time.process_time``), best of 5, same process. A real PolyBolt connection carries
 about 2 frames a second per symbol (spot and TWAP): these figures say how far that is from
@@ -10,7 +10,6 @@ mattering.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
@@ -21,11 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from rich.text import Text  # noqa: E402
+from textual_plotext.plot import Plot  # noqa: E402
 from widget_apps.base import NOW_MS  # noqa: E402
-from widget_apps.price_app import PriceChartApp, chart_view, polybolt_board  # noqa: E402
+from widget_apps.price_app import chart_view, polybolt_board  # noqa: E402
 
 from pmdash.feeds import polybolt, rtds  # noqa: E402
 from pmdash.state.prices import PriceBoard  # noqa: E402
+from pmdash.widgets.figure_plot import Canvas, picture  # noqa: E402
 from pmdash.widgets.price_chart import PriceChart  # noqa: E402
 from pmdash.widgets.price_data import board_data, chart_data  # noqa: E402
 
@@ -54,17 +56,27 @@ def frames() -> tuple[list[str], list[str]]:
     return bolt, legacy
 
 
-async def chart_draw_ms() -> float:
-    app = PriceChartApp(chart_view(polybolt_board()))
-    async with app.run_test(size=(100, 24)) as pilot:
-        await pilot.pause()
-        chart = app.query_one(PriceChart)
+def chart_pictures_ms(width: int, height: int) -> tuple[float, float]:
+    """One chart picture of 2 x 300 points: as textual-plotext draws it (every point, the
+    figure written as escape codes and decoded by ``Text.from_ansi``), and as pmdash does
+    (``FigurePlot``'s ``picture``: the points one can see, the matrix read directly)."""
+    data = chart_view(polybolt_board())
+    canvas = Canvas(width=width, height=height, theme="textual-default",
+                    palette=((0, 130, 200), (255, 166, 43), (255, 0, 102), (186, 60, 91)))
 
-        def draw() -> None:
-            chart._draw()
-            chart.render()
+    def textual_plotext() -> None:
+        plot = Plot()
+        plot.plotsize(width, height)
+        plot._set_size(width, height)
+        plot.theme(canvas.theme)
+        for i, series in enumerate(data.series):
+            plot.plot(list(series.xs), list(series.ys), marker="braille",
+                      color=canvas.palette[i])
+        plot.hline(data.strikes[0], canvas.palette[-1])
+        Text.from_ansi(plot.build())
 
-        return best(draw) * 1000
+    return (best(textual_plotext) * 1000,
+            best(lambda: picture(PriceChart.draw, data, canvas)) * 1000)
 
 
 def main() -> None:
@@ -86,7 +98,10 @@ def main() -> None:
     print(f"board view data      {t / 100 * 1e3:7.3f} ms (3 symbols)")
     t = best(lambda: [chart_data(board, "btcusd", NOW_MS) for _ in range(100)])
     print(f"chart view data      {t / 100 * 1e3:7.3f} ms (2 x 300 points)")
-    print(f"chart redraw         {asyncio.run(chart_draw_ms()):7.2f} ms (100x24, at most 2/s)")
+    for width, height in ((44, 25), (100, 24)):
+        base, ours = chart_pictures_ms(width, height)
+        print(f"chart picture        {ours:7.2f} ms ({width}x{height}, off the event loop; "
+              f"textual-plotext as is: {base:.2f} ms, ratio {ours / base:.2f})")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
 """GameChart: one market's mid price over a game, each score change marked with a vertical
-line and the new score. One plotext plot per widget (``PlotextPlot.plt``, never the module's
-global plot). A view of ``GameChartData``."""
+line and the new score. A ``FigurePlot`` (textual-plotext, pictures built off the event loop)
+of ``GameChartData``, at most one new picture per ``MIN_INTERVAL``."""
 
 from __future__ import annotations
 
 from textual.content import Content
-from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
+from pmdash.widgets.figure_plot import Canvas, FigurePlot
 from pmdash.widgets.games_data import GameChartData
+
+MIN_INTERVAL = 0.5
+"""The least time between two pictures: a linked market's mid can change at every flush."""
 
 
 def spaced_marks(data: GameChartData, width: int) -> list[tuple[float, str]]:
@@ -25,7 +29,7 @@ def spaced_marks(data: GameChartData, width: int) -> list[tuple[float, str]]:
     return kept[::-1]
 
 
-class GameChart(PlotextPlot):
+class GameChart(FigurePlot[GameChartData]):
     DEFAULT_CSS = """
     GameChart {
         height: 1fr;
@@ -33,27 +37,30 @@ class GameChart(PlotextPlot):
     }
     """
 
+    PALETTE = ("primary", "warning")
+    """The price line's colour, then the score marks'. Theme colours: plotext has no
+    ``yellow`` (the name drew bright blue on white)."""
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.data = GameChartData(title="")
+        super().__init__(GameChartData(title=""), min_interval=MIN_INTERVAL, id=id)
 
     def update_data(self, data: GameChartData) -> None:
-        self.data = data
         self.border_title = Content(data.title)  # server text: plain, never markup
         self.border_subtitle = data.note
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.xlabel("minutes")
-        plt.ylim(0, 1)
-        if data.xs:
-            plt.plot(list(data.xs), list(data.ys), marker="braille", color="cyan")
-            for x, label in spaced_marks(data, self.size.width):
-                plt.vline(x, "yellow")
-                plt.text(label, x, 0.95, color="yellow", alignment="center")
-        else:
-            plt.title("no prices yet")
-        self.refresh()
+        self.show_data(data)
 
-    def on_resize(self) -> None:
-        self.update_data(self.data)
+    def has_content(self, data: GameChartData) -> bool:
+        return bool(data.xs)
+
+    @staticmethod
+    def draw(plot: Plot, data: GameChartData, canvas: Canvas) -> None:
+        plot.xlabel("minutes")
+        plot.ylim(0, 1)
+        if data.xs:
+            line, marks = canvas.palette[:2]
+            plot.plot(list(data.xs), list(data.ys), marker="braille", color=line)
+            for x, label in spaced_marks(data, canvas.width):
+                plot.vline(x, marks)
+                plot.text(label, x, 0.95, color=marks, alignment="center")
+        else:
+            plot.title("no prices yet")

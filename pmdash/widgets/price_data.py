@@ -190,7 +190,7 @@ def chart_data(
         points = _thin(s.since(start), max_points)
         series.append(ChartSeries(
             label=_source_label(s),
-            xs=tuple((ts - now_ms) / 1000 for ts, _ in points),
+            xs=tuple(min(ts - now_ms, 0) / 1000 for ts, _ in points),  # ahead of our clock: now
             ys=tuple(float(v) for _, v in points),
         ))
     own = strike if strike is not None and strike.symbol == symbol else None

@@ -38,13 +38,11 @@ BOARD_HZ = 10.0
 spot and TWAP each second): the first frame of a burst repaints at the next flush, the rest
 within 1 / BOARD_HZ (benchmarks/e2e.py reports the board's p99)."""
 CHART_INTERVAL_S = 2.0
-"""The chart is redrawn at most every 2 s. A redraw (plotext building the figure, then its ANSI
-text decoded) blocks the event loop some 17-20 ms at 44x25 whatever the number of points; at
-1/s it cost 3.5% of a core idle and doubled the market panels' p99 at 5,000 msg/s (46 -> 97
-ms, benchmarks/e2e.py; with no chart redraw: 59 ms; every 2 s: 79 ms, 4.3% idle, on this
-shared machine). In the side column one braille dot column
-of the 5-minute chart is some 4 s, so 2 s loses nothing one can see; the board shows every
-price as it comes."""
+"""The chart is redrawn at most every 2 s. A picture costs about 10 ms of CPU at 44x25 (built in
+a thread, see ``figure_plot``; on the event loop it held back the market panels' p99 at 5,000
+msg/s by 25-35 ms, benchmarks/e2e.py). In the side column one braille dot column of the
+5-minute chart is some 4 s, so 2 s loses nothing one can see; the board shows every price as it
+comes."""
 CLOCK_S = 1.0
 """The board is redrawn at least this often: ages and notices change with time alone."""
 _UPDOWN_SLUG = re.compile(r"-updown-\d+m-(\d{9,11})$")
