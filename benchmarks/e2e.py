@@ -67,9 +67,10 @@ from pmdash.endpoints import Endpoints  # noqa: E402
 from pmdash.live.market import MarketController  # noqa: E402
 from pmdash.live.prices import PriceController  # noqa: E402
 from pmdash.models import MarketInfo  # noqa: E402
-from pmdash.registry import FEEDS, FeedSpec, clob_secrets  # noqa: E402
+from pmdash.registry import FEEDS, FeedSpec  # noqa: E402
 from pmdash.selection import resolve_markets  # noqa: E402
 from pmdash.sim.credentials import new_credentials  # noqa: E402
+from pmdash.specs.credentials import clob_secrets  # noqa: E402
 from pmdash.state.market import MarketState  # noqa: E402
 from pmdash.widgets.games_group import GamesStripGroup  # noqa: E402
 from pmdash.widgets.market_group import MarketGroup  # noqa: E402

@@ -33,14 +33,14 @@ from pmdash.output import write as write_out
 from pmdash.printable import printable
 from pmdash.registry import (
     FEEDS,
-    VENUE,
     FeedSpec,
     all_choices,
     chosen,
-    demo_credentials,
     enabled_feeds,
     read_credentials,
 )
+from pmdash.specs.credentials import demo_credentials
+from pmdash.specs.venue import VENUE
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_venue(parser: argparse.ArgumentParser) -> None:
-    """``search TEXT --venue us`` (the dashboard's ``--venue`` is the registry's ``VENUE``)."""
+    """``search TEXT --venue us`` (the dashboard's ``--venue``, ``specs.venue.VENUE``)."""
     parser.add_argument(
         VENUE.flag,
         dest="sub_venue",

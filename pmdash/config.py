@@ -36,7 +36,7 @@ class Settings:
     tape_len: int = 500
     config_path: Path | None = None
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
-    """Credentials from the config file, by config key (``registry.Credential.config_key``);
+    """Credentials from the config file, by config key (``feedspec.Credential.config_key``);
     never shown."""
     given: dict[str, str] = field(default_factory=dict, repr=False)
     """Credentials the command supplies itself, by config key (``--demo``'s own, registered
@@ -45,7 +45,7 @@ class Settings:
     """What the user should fix but pmdash can run with (a config file holding credentials that
     others can read): one line each on stderr at start, and a toast in the dashboard."""
     choices: dict[str, str] = field(default_factory=dict)
-    """Feeds' own settings (``registry.Choice``) by config key: from the file, then the flag."""
+    """Feeds' own settings (``feedspec.Choice``) by config key: from the file, then the flag."""
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -184,7 +184,7 @@ def secret_keys() -> set[str]:
 
 
 def choice_keys() -> dict[str, tuple[str, ...]]:
-    """The config keys of the feeds' own settings (``registry.Choice``) -> their values."""
+    """The config keys of the feeds' own settings (``feedspec.Choice``) -> their values."""
     from pmdash.registry import all_choices  # the registry imports this module
 
     return {c.config_key: c.choices for c in all_choices()}

@@ -30,16 +30,11 @@ from pmdash.models import (
     PriceTick,
 )
 from pmdash.net.rtds import rtds_policy
-from pmdash.registry import (
-    CLOB_CREDENTIALS,
-    FEEDS,
-    FeedSpec,
-    clob_secrets,
-    enabled_feeds,
-    prices_feed,
-)
+from pmdash.registry import FEEDS, FeedSpec, enabled_feeds
 from pmdash.sim.credentials import new_credentials
 from pmdash.sim.runner import serve_exchange
+from pmdash.specs.credentials import CLOB_CREDENTIALS, clob_secrets
+from pmdash.specs.prices import prices_feed
 from pmdash.state.store import Store
 from pmdash.widgets.group import PanelGroup
 from pmdash.widgets.price_group import PriceGroup, market_strike

@@ -22,11 +22,12 @@ from pmdash.endpoints import Endpoints
 from pmdash.live.controller import Controller, FeedContext
 from pmdash.live.user import UserController
 from pmdash.models import Balance, BookSnapshot, FeedStatus, Fill, MarketInfo, OrderEvent, Position
-from pmdash.registry import FEEDS, FeedSpec, demo_credentials
+from pmdash.registry import FEEDS, FeedSpec
 from pmdash.selection import resolve_markets
 from pmdash.sim.account import demo_addresses
 from pmdash.sim.runner import serve_exchange
 from pmdash.sim.user_channel import UserChannel
+from pmdash.specs.credentials import demo_credentials
 from pmdash.state.account import AccountState
 from pmdash.state.market import MarketState
 from pmdash.units import fmt_price, fmt_size

@@ -10,8 +10,9 @@ import pytest
 from pmdash.config import ConfigError, Settings
 from pmdash.credentials import ClobCredentials
 from pmdash.models import Balance, Fill, OrderEvent
-from pmdash.registry import FEEDS, demo_credentials, missing_credentials, read_credentials
+from pmdash.registry import FEEDS, missing_credentials, read_credentials
 from pmdash.sim.account import demo_addresses
+from pmdash.specs.credentials import demo_credentials
 from pmdash.state.account import CASH, FILLS, ORDERS, POSITIONS, AccountState
 from pmdash.state.store import Store
 

@@ -48,7 +48,7 @@ class PriceController(OnConnection):
     @classmethod
     def polybolt(cls, ctx: FeedContext, url: str) -> Self:
         """PolyBolt at ``url`` (``ctx.url`` wins), authenticated with the CLOB credentials in
-        ``ctx.credentials`` (``registry.CLOB_CREDENTIALS``)."""
+        ``ctx.credentials`` (``specs.credentials.CLOB_CREDENTIALS``)."""
         from pmdash.net.polybolt import polybolt_policy
 
         creds = ctx.credentials

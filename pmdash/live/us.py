@@ -32,6 +32,7 @@ import msgspec
 
 from pmdash.config import ConfigError
 from pmdash.endpoints import Endpoints
+from pmdash.feedspec import chosen
 from pmdash.live.controller import FeedContext, OnConnection, Tap
 from pmdash.models import Event, FeedError, MarketInfo
 from pmdash.net.connection import Connection
@@ -46,7 +47,7 @@ from pmdash.net.us_rest import (
     fetch_positions,
     market_by_slug,
 )
-from pmdash.registry import VENUE, chosen
+from pmdash.specs.venue import VENUE
 from pmdash.state.account import AccountState
 from pmdash.state.book import OrderBook
 from pmdash.state.market import MARKETS, MarketState, book_key, tape_key
@@ -56,7 +57,7 @@ MARKETS_FEED = "us-markets"
 PRIVATE_FEED = "us-private"
 KEY_ID = "key_id"
 SECRET_KEY = "secret_key"
-"""Names of the key's parts in ``FeedContext.credentials`` (``registry.US_CREDENTIALS``)."""
+"""Names of the key's parts in ``FeedContext.credentials`` (``specs.us.US_CREDENTIALS``)."""
 KEY_ID_CONFIG = "polymarket_key_id"
 SECRET_KEY_CONFIG = "polymarket_secret_key"
 """The config-file keys that may hold them (``POLYMARKET_KEY_ID``/``_SECRET_KEY`` win)."""
