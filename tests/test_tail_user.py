@@ -1,5 +1,6 @@
 """``pmdash tail user`` as a real subprocess against the embedded exchange on 127.0.0.1 (its
-demo account trades for the registered key): NDJSON ``order`` and ``fill`` lines, ``--quiet``'s
+demo account trades for the registered key): NDJSON ``order`` and ``fill`` lines, and the
+``balance`` and ``position`` lines of the account read at start, ``--quiet``'s
 summary, ``--condition``, the credentials from the environment (missing: exit 2 naming them;
 refused: exit 1 saying so), ``--demo``'s own key, and the secret and passphrase in nothing it
 writes."""
@@ -71,8 +72,10 @@ def test_tail_prints_orders_and_fills_as_ndjson(exchange: RunningExchange) -> No
     assert result.returncode == 0, result.stderr
     objects = lines(result.stdout)
     types = {o["type"] for o in objects}
-    assert types <= {"order", "fill", "feed_status", "feed_error"}, types
+    assert types <= {"order", "fill", "position", "balance", "feed_status", "feed_error"}, types
     assert "order" in types and "feed_status" in types
+    balance = next(o for o in objects if o["type"] == "balance")  # the account read at start
+    assert balance["venue"] == "clob" and balance["cash"] == "1000"
     assert all(o["feed"] in ("user", "user-rest") for o in objects)
     order = next(o for o in objects if o["type"] == "order")
     assert order["venue"] == "clob" and order["side"] in ("BUY", "SELL")
@@ -94,7 +97,7 @@ def test_condition_limits_the_markets(exchange: RunningExchange) -> None:
     result = tail("--base-url", exchange.base_url, "--seconds", "3", "--condition", chosen,
                   env=env_of())
     assert result.returncode == 0, result.stderr
-    account = [o for o in lines(result.stdout) if o["type"] in ("order", "fill")]
+    account = [o for o in lines(result.stdout) if o["type"] in ("order", "fill", "position")]
     assert all(o["market"] == chosen for o in account), {o["market"] for o in account}
 
 
@@ -123,7 +126,8 @@ def test_demo_uses_its_own_key() -> None:
                             cwd=REPO)
     assert result.returncode == 0, result.stderr
     counted = [o for o in lines(result.stdout) if o["type"] != "feed_status"]
-    assert len(counted) == 3 and {o["type"] for o in counted} <= {"order", "fill"}
+    assert len(counted) == 3
+    assert {o["type"] for o in counted} <= {"order", "fill", "position", "balance"}
 
 
 def test_a_sim_process_accepts_the_keys_given_with_clob_key() -> None:

@@ -11,7 +11,8 @@ snapshot, in order. A load that fails is retried with backoff, its reason kept i
 
 Everything goes into the Store's shared account slice (``state.account.AccountState``, one
 ``Portfolio`` for both venues): socket events through ``tap`` (``tail`` prints them) and
-``store.apply``; REST snapshots through ``AccountState.reconcile``. ``housekeep`` marks your
+``store.apply``; REST snapshots through ``tap`` too and ``AccountState.reconcile``.
+``housekeep`` marks your
 positions to the live books' mids when the market feed's state is in the same Store.
 """
 
@@ -62,6 +63,8 @@ class UserController(OnConnection):
         self.account = store.slice(AccountState)
         self.rest = rest
         self.tap = tap
+        self.markets = frozenset(markets)
+        """The markets asked for (``tail --condition``); empty: every market of the key."""
         self.rest_error = ""
         self.loads = 0
         """REST snapshots merged so far."""
@@ -186,6 +189,12 @@ class UserController(OnConnection):
             self._reload_backoff.reset()
 
     def _merge(self, snap: AccountSnapshot, as_of_ms: int) -> None:
+        if self.tap is not None:  # ``tail`` prints what the account read found, too
+            found: list[Event] = [*(snap.positions or ()), *(snap.orders or ()),
+                                  *(snap.fills or ())]
+            if self.markets:
+                found = [e for e in found if getattr(e, "market", "") in self.markets]
+            self.tap([*found, *([snap.balance] if snap.balance is not None else [])])
         self.account.reconcile(
             "clob", orders=snap.orders, fills=snap.fills or (), positions=snap.positions,
             balance=snap.balance, as_of_ms=as_of_ms)

@@ -77,7 +77,7 @@ USER = FeedSpec(
     # served by ``sim.runner.serve_exchange`` (``add_user_channel``): it shares the CLOB key
     # registry with PolyBolt
     tail_options=_tail_options,
-    tail_events=("order", "fill"),
+    tail_events=("order", "fill", "position", "balance"),
     tail_summary=_tail_summary,
     credentials=CREDENTIALS,
     enabled=user_enabled,
