@@ -610,6 +610,29 @@ def _resolve(
         raise _Failure(str(exc) + hint) from None
 
 
+def _preflight(feeds: Sequence[FeedSpec], endpoints: Endpoints, settings: Settings, *,
+               alone: bool, timeout: float | None = None) -> None:
+    """Each feed's own check of what it was asked for (``FeedSpec.preflight``), within
+    ``timeout``. Raises ``ConfigError`` (exit 2) or ``_Failure`` (exit 1)."""
+    from pmdash.net.http import HttpError
+
+    checks = [spec.preflight for spec in feeds if spec.preflight is not None]
+    if not checks:
+        return
+
+    async def run() -> None:
+        async with asyncio.timeout(timeout):
+            for check in checks:
+                await check(endpoints, settings, alone)
+
+    try:
+        asyncio.run(run())
+    except HttpError as exc:
+        raise _Failure(str(exc)) from None
+    except TimeoutError:
+        raise _Failure(f"no answer from the market lookup within {timeout:g} s") from None
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from pmdash.sim.runner import sim_main
 
@@ -640,6 +663,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
             if spec.needs_markets
             else []
         )
+        if args.url is None:  # a server of one's own (--url) is not asked
+            _preflight([spec], endpoints, settings, alone=True, timeout=args.seconds)
         seconds = args.seconds
         if seconds is not None:
             seconds = max(seconds - (time.monotonic() - started), 0.0)
@@ -725,6 +750,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                        endpoints.clob_rest)
         needs_markets = any(spec.needs_markets for spec in feeds)
         markets = _resolve(endpoints, settings, name_assets=True) if needs_markets else []
+        _preflight(feeds, endpoints, settings, alone=False)
         from pmdash.app import PmdashApp
 
         app = PmdashApp(endpoints, markets, settings=settings, feeds=feeds)

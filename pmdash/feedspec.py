@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,11 @@ class FeedSpec:
     credentials); ``tail FEED`` runs the feed asked for regardless."""
     choices: tuple[Choice, ...] = ()
     """Settings of the feed's own (a flag and a config key each; feeds may share one)."""
+    preflight: Callable[[Endpoints, Settings, bool], Awaitable[None]] | None = None
+    """Checks what the feed was asked for against its servers before the screen opens or
+    ``tail`` prints (Polymarket US: every ``--market`` slug exists), given whether it runs
+    alone (``tail FEED``): raises ``ConfigError`` (exit 2) naming what to fix, or ``HttpError``
+    when the server gives no usable answer (exit 1)."""
     order: int = 100
     """Where the dashboard composes and starts it among the feeds (lower first; then by id):
     the order of the panel groups in a column and of the feeds in the status bar."""

@@ -88,6 +88,17 @@ def test_tail_us_markets_prints_the_books_of_the_slug(base_url: str) -> None:
     assert books[0]["bids"] and isinstance(books[0]["bids"][0][0], str)
 
 
+def test_an_unknown_us_slug_exits_2_before_anything_starts(base_url: str) -> None:
+    """As an unknown CLOB slug does: one line naming the slug and how to find one, for
+    ``tail us-markets`` and for the dashboard with ``--venue us`` (before the screen opens)."""
+    for args in (("tail", "us-markets", "--seconds", "5"), ("--venue", "us")):
+        result = run(*args, "--base-url", base_url, "--market", "us-no-such-market",
+                     env=US_ENV)
+        line = one_line(result)
+        assert "no Polymarket US market with slug 'us-no-such-market'" in line
+        assert "pmdash search TEXT --venue us" in line and result.stdout == ""
+
+
 def test_tail_us_private_prints_account_events_and_a_summary(base_url: str) -> None:
     result = run("tail", "us-private", "--base-url", base_url, "--max-events", "12",
                  env=US_ENV)

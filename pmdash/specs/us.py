@@ -31,6 +31,28 @@ def _us_urls(endpoints: Endpoints) -> UsUrls:
     return us_urls(endpoints)
 
 
+async def _preflight(endpoints: Endpoints, settings: Settings, alone: bool) -> None:
+    """Each chosen slug (``--venue us``, or ``tail us-markets``) is a Polymarket US market: an
+    unknown one exits 2 before the screen opens, as an unknown CLOB slug does."""
+    from pmdash.config import ConfigError
+    from pmdash.net.http import HttpError
+    from pmdash.net.us_rest import market_by_slug
+
+    if not settings.markets or not (alone or chosen(settings, VENUE) == "us"):
+        return
+    gateway = _us_urls(endpoints).gateway
+    for slug in dict.fromkeys(settings.markets):
+        try:
+            await market_by_slug(gateway, slug)
+        except HttpError as exc:
+            if exc.status == 404:
+                raise ConfigError(
+                    f"no Polymarket US market with slug {slug!r} on {gateway} "
+                    "(find one with: pmdash search TEXT --venue us)"
+                ) from None
+            raise
+
+
 def _has_us_key(settings: Settings) -> bool:
     return not missing_of(US_CREDENTIALS, settings, None)
 
@@ -127,6 +149,7 @@ US_MARKETS = FeedSpec(
     credentials=US_CREDENTIALS,
     choices=(VENUE,),
     enabled=_markets_enabled,
+    preflight=_preflight,
     order=50,
 )
 US_PRIVATE = FeedSpec(
