@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from pmdash.models import Level, MarketInfo
+from pmdash.sim.background import Background
 from pmdash.sim.book import MarketBook
 from pmdash.sim.flow import Emission, OrderFlow
 from pmdash.sim.markets import SimMarket
@@ -63,7 +64,7 @@ class Exchange:
         """Counted messages emitted so far."""
         self._sinks: list[Sink] = []
         self._paused = False
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("sim-flow")
 
     # --- ground truth -----------------------------------------------------------------------
 
@@ -190,15 +191,10 @@ class Exchange:
         self._publish(out)
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-flow")
+        self._background.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.stop()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

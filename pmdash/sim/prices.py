@@ -16,13 +16,13 @@ new subscription. Pure apart from ``run()`` (an asyncio task calling ``tick()``)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pmdash.sim.background import Background
 from pmdash.sim.exchange import wall_clock_ms
 
 CRYPTO_START = {
@@ -79,7 +79,7 @@ class PriceEngine:
                           for s, p in (EQUITY_START if equities is None else equities).items()}
         self._series: dict[Series, deque[Point]] = {}
         self._sinks: list[Sink] = []
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("sim-prices")
         self.ticks = 0
 
     # --- ground truth ------------------------------------------------------------------------
@@ -153,15 +153,10 @@ class PriceEngine:
             self._sinks = sinks
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-prices")
+        self._background.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.stop()
 
     async def _run(self) -> None:
         while True:

@@ -26,6 +26,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from pmdash.endpoints import PATHS
+from pmdash.sim.background import Background
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.games import GameEngine, SimGame
 from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
@@ -74,7 +75,7 @@ class SportsFeed:
         self.dropped_for_pong = 0
         """Clients closed because they did not answer ``ping`` in time."""
         self._clients: set[SportsSession] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("sim-sports")
         if self.settings.markets:
             for game in self.engine.games.values():
                 self._list_market(game)
@@ -97,15 +98,11 @@ class SportsFeed:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self._task is None and self.settings.step_s > 0:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-sports")
+        if self.settings.step_s > 0:
+            self._background.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.stop()
 
     async def _run(self) -> None:
         while True:

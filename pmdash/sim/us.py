@@ -35,6 +35,7 @@ from websockets.http11 import Request
 
 from pmdash.endpoints import PATHS
 from pmdash.net.us_auth import UsKey
+from pmdash.sim.background import Background
 from pmdash.sim.client_json import loads
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.flow import Emission
@@ -138,7 +139,7 @@ class UsVenue:
         self._market_sessions: set[UsSession] = set()
         self._private_sessions: set[UsSession] = set()
         self._turn = 0
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("sim-us")
         exchange.add_sink(self._publish)
 
     # --- markets ----------------------------------------------------------------------------
@@ -272,15 +273,11 @@ class UsVenue:
         return {slug: self.account.position_json(slug) for slug in self.account.positions}
 
     async def start(self) -> None:
-        if self._task is None and self.account_s:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-us")
+        if self.account_s:
+            self._background.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.stop()
 
     async def _run(self) -> None:
         assert self.account_s

@@ -35,6 +35,7 @@ from websockets.exceptions import ConnectionClosed
 from pmdash.endpoints import PATHS
 from pmdash.net.clob_auth import verify
 from pmdash.sim.account import AccountDesk, SimAccount, UserEmission
+from pmdash.sim.background import Background
 from pmdash.sim.client_json import loads
 from pmdash.sim.credentials import CredentialRegistry
 from pmdash.sim.exchange import Exchange
@@ -104,7 +105,7 @@ class UserChannel:
         self.desk = AccountDesk(exchange, seed=exchange.seed)
         self.desk.add_sink(self.publish)
         self._by_key: dict[str, set[UserSession]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("sim-user")
         self.refused = 0
         """Sockets closed for bad credentials."""
 
@@ -117,15 +118,10 @@ class UserChannel:
     # --- the trading loop -------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-user")
+        self._background.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.stop()
 
     def step(self, n: int = 1) -> None:
         """Advance every registered key's account ``n`` times now."""
