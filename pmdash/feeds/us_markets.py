@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from pmdash.feeds import us_wire
-from pmdash.feeds.us_wire import Amount, FrameError
+from pmdash.feeds.us_wire import Amount
 from pmdash.models import BestBidAsk, BookSnapshot, Event, FeedError, Level, Trade, UnknownEvent
 
 FEED = "us-markets"
@@ -77,11 +77,7 @@ class UsTrade(msgspec.Struct, frozen=True, gc=False):
     taker: TradeSide | None = None
 
 
-class MarketsFrame(msgspec.Struct, frozen=True, gc=False):
-    requestId: str = ""
-    subscriptionType: str | int = ""
-    heartbeat: Any = None
-    error: Any = None
+class MarketsFrame(us_wire.Envelope, frozen=True, gc=False):
     marketData: MarketData | None = None
     marketDataLite: MarketDataLite | None = None
     trade: UsTrade | None = None
@@ -103,22 +99,10 @@ unsubscribe = us_wire.unsubscribe
 
 def decode(frame: str | bytes) -> list[Event]:
     """One frame -> events (``[]`` for a heartbeat). Never raises."""
-    got = us_wire.load(FEED, frame, MarketsFrame)
-    if isinstance(got, FeedError):
-        return [got]
-    try:
-        return _events(got, frame)
-    except FrameError as exc:
-        note = us_wire.request_note(got.requestId, got.subscriptionType)
-        return [us_wire.error(FEED, f"{exc}{note}", frame)]
+    return us_wire.decode(FEED, frame, MarketsFrame, _events)
 
 
 def _events(msg: MarketsFrame, frame: str | bytes) -> list[Event]:
-    if msg.heartbeat is not None:
-        return []
-    if msg.error:
-        note = us_wire.request_note(msg.requestId, msg.subscriptionType)
-        return [us_wire.error(FEED, f"server error{note}: {str(msg.error)[:200]}", frame)]
     if msg.marketData is not None:
         return [book_of(msg.marketData)]
     if msg.marketDataLite is not None:

@@ -156,11 +156,7 @@ class BalancesUpdate(msgspec.Struct, frozen=True, gc=False):
     buyingPower: Decimal | None = None
 
 
-class PrivateFrame(msgspec.Struct, frozen=True, gc=False):
-    requestId: str = ""
-    subscriptionType: str | int = ""
-    heartbeat: Any = None
-    error: Any = None
+class PrivateFrame(us_wire.Envelope, frozen=True, gc=False):
     orderSubscriptionSnapshot: OrderSnapshot | None = None
     ordersSnapshot: OrderSnapshot | None = None
     orderSubscriptionUpdate: OrderUpdate | None = None
@@ -190,14 +186,7 @@ unsubscribe = us_wire.unsubscribe
 
 def decode(frame: str | bytes) -> list[Event]:
     """One frame -> events (``[]`` for a heartbeat or an empty snapshot). Never raises."""
-    got = us_wire.load(FEED, frame, PrivateFrame)
-    if isinstance(got, FeedError):
-        return [got]
-    try:
-        return _events(got, frame)
-    except FrameError as exc:
-        note = us_wire.request_note(got.requestId, got.subscriptionType)
-        return [us_wire.error(FEED, f"{exc}{note}", frame)]
+    return us_wire.decode(FEED, frame, PrivateFrame, _events)
 
 
 def _first(*candidates: Any) -> Any:
@@ -205,11 +194,6 @@ def _first(*candidates: Any) -> Any:
 
 
 def _events(msg: PrivateFrame, frame: str | bytes) -> list[Event]:
-    if msg.heartbeat is not None:
-        return []
-    if msg.error:
-        note = us_wire.request_note(msg.requestId, msg.subscriptionType)
-        return [us_wire.error(FEED, f"server error{note}: {str(msg.error)[:200]}", frame)]
     snapshot = _first(msg.orderSubscriptionSnapshot, msg.ordersSnapshot)
     if snapshot is not None:
         return [order_event(o, "SNAPSHOT", 0) for o in snapshot.orders or ()]

@@ -12,14 +12,14 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
 
 from pmdash.feeds.common import sample_of
-from pmdash.models import FeedError, Side
+from pmdash.models import Event, FeedError, Side
 from pmdash.units import UnitError, parse_exact, parse_price, parse_size
 
 MAX_SLUGS = 100
@@ -51,6 +51,37 @@ class Amount(msgspec.Struct, frozen=True, gc=False):
 
 class FrameError(Exception):
     """Why a frame (or part of it) cannot be read; the codec turns it into a FeedError."""
+
+
+class Envelope(msgspec.Struct, frozen=True, gc=False):
+    """The fields every frame of both sockets may carry beside its payload."""
+
+    requestId: str = ""
+    subscriptionType: str | int = ""
+    heartbeat: Any = None
+    error: Any = None
+
+
+F = TypeVar("F", bound=Envelope)
+
+
+def decode(feed: str, frame: str | bytes, kind: type[F],
+           events: Callable[[F, str | bytes], list[Event]]) -> list[Event]:
+    """One frame of either socket -> events: ``[]`` for a heartbeat, a ``FeedError`` for a
+    server error or a frame that cannot be read (naming its request), else ``events(msg,
+    frame)`` for the payload. Never raises."""
+    got = load(feed, frame, kind)
+    if isinstance(got, FeedError):
+        return [got]
+    note = request_note(got.requestId, got.subscriptionType)
+    if got.heartbeat is not None:
+        return []
+    if got.error:
+        return [error(feed, f"server error{note}: {str(got.error)[:200]}", frame)]
+    try:
+        return events(got, frame)
+    except FrameError as exc:
+        return [error(feed, f"{exc}{note}", frame)]
 
 
 # --- requests --------------------------------------------------------------------------------
