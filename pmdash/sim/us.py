@@ -134,10 +134,10 @@ class UsVenue:
         self.heartbeat_s = heartbeat_s
         self.account_s = account_s
         self.max_queue = max_queue
-        self.markets_feed = _MarketsFeed(self)
-        self.private_feed = _PrivateFeed(self)
         self._market_sessions: set[UsSession] = set()
         self._private_sessions: set[UsSession] = set()
+        self.markets_feed = _MarketsFeed(self, self._market_sessions)
+        self.private_feed = _PrivateFeed(self, self._private_sessions)
         self._turn = 0
         self._background = Background("sim-us")
         exchange.add_sink(self._publish)
@@ -379,18 +379,48 @@ class UsVenue:
         return 404, {"error": "not found"}
 
 
-class _MarketsFeed:
-    feed_id = "us-markets"
-    path = PATHS["us-markets"]
+class _Route:
+    """One of the venue's sockets: the key check at the handshake, the sessions, and the
+    opening of every request (a malformed one answered, ``unsubscribe`` done here)."""
 
-    def __init__(self, venue: UsVenue) -> None:
+    feed_id: str
+    path: str
+    types: Mapping[int, str]
+
+    def __init__(self, venue: UsVenue, sessions: set[UsSession]) -> None:
         self.venue = venue
+        self.sessions = sessions
 
     def check_handshake(self, request: Request) -> Reply | None:
         return self.venue.check(request, self.path)
 
     async def handle(self, ws: ServerConnection) -> None:
-        await self.venue.serve(ws, self.path, self._on_message, self.venue._market_sessions)
+        await self.venue.serve(ws, self.path, self._on_message, self.sessions)
+
+    def _subscription(self, us: UsSession,
+                      message: str | bytes) -> tuple[str, Any, dict[str, Any]] | None:
+        """A ``subscribe`` request's (requestId, subscriptionType, body); None when the
+        request was answered here."""
+        got = _request(message, self.types)
+        if isinstance(got, str):
+            us.session.send_control(_encode({"error": got}))
+            return None
+        op, body = got
+        rid, kind = body["requestId"], body["subscriptionType"]
+        if op == "unsubscribe":
+            if us.subs.pop(rid, None) is None:
+                us.send({"requestId": rid, "error": f"unknown requestId {rid}"})
+            return None
+        return rid, kind, body
+
+    def _on_message(self, us: UsSession, message: str | bytes) -> None:
+        raise NotImplementedError
+
+
+class _MarketsFeed(_Route):
+    feed_id = "us-markets"
+    path = PATHS["us-markets"]
+    types = MARKET_TYPES
 
     def send_picture(self, us: UsSession, sub: UsSubscription, market: SimMarket) -> None:
         if sub.kind == MARKET_DATA:
@@ -401,16 +431,10 @@ class _MarketsFeed:
                      "marketDataLite": self.venue.market_data_lite(market)})
 
     def _on_message(self, us: UsSession, message: str | bytes) -> None:
-        got = _request(message, MARKET_TYPES)
-        if isinstance(got, str):
-            us.session.send_control(_encode({"error": got}))
+        got = self._subscription(us, message)
+        if got is None:
             return
-        op, body = got
-        rid, kind = body["requestId"], body["subscriptionType"]
-        if op == "unsubscribe":
-            if us.subs.pop(rid, None) is None:
-                us.send({"requestId": rid, "error": f"unknown requestId {rid}"})
-            return
+        rid, kind, body = got
         slugs = body["marketSlugs"]
         problem = ""
         if kind not in (MARKET_DATA, MARKET_DATA_LITE, TRADE):
@@ -434,40 +458,26 @@ class _MarketsFeed:
                 self.send_picture(us, sub, market)
 
 
-class _PrivateFeed:
+class _PrivateFeed(_Route):
     feed_id = "us-private"
     path = PATHS["us-private"]
-
-    def __init__(self, venue: UsVenue) -> None:
-        self.venue = venue
-
-    def check_handshake(self, request: Request) -> Reply | None:
-        return self.venue.check(request, self.path)
-
-    async def handle(self, ws: ServerConnection) -> None:
-        await self.venue.serve(ws, self.path, self._on_message, self.venue._private_sessions)
+    types = PRIVATE_TYPES
 
     def fan_out(self, update: Update) -> None:
         wanted = {"order": ORDER, "position": POSITION, "balance": ACCOUNT_BALANCE}[update.kind]
         key = {"order": "orderSubscriptionUpdate", "position": "positionSubscription",
                "balance": "accountBalancesUpdate"}[update.kind]
-        for us in list(self.venue._private_sessions):
+        for us in list(self.sessions):
             for sub in us.subs.values():
                 if sub.kind == wanted and (not update.slug or sub.wants(update.slug)):
                     us.send({"requestId": sub.request_id, "subscriptionType": wanted,
                              key: update.payload})
 
     def _on_message(self, us: UsSession, message: str | bytes) -> None:
-        got = _request(message, PRIVATE_TYPES)
-        if isinstance(got, str):
-            us.session.send_control(_encode({"error": got}))
+        got = self._subscription(us, message)
+        if got is None:
             return
-        op, body = got
-        rid, kind = body["requestId"], body["subscriptionType"]
-        if op == "unsubscribe":
-            if us.subs.pop(rid, None) is None:
-                us.send({"requestId": rid, "error": f"unknown requestId {rid}"})
-            return
+        rid, kind, body = got
         slugs = body["marketSlugs"]
         if kind not in PRIVATE_TYPES.values():
             us.send({"requestId": rid, "subscriptionType": kind,
