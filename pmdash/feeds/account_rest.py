@@ -17,7 +17,7 @@ Nothing raises: a body or an item that cannot be read is a ``FeedError`` (feed `
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -26,6 +26,8 @@ from pmdash.feeds.common import json_type_name
 from pmdash.feeds.rest_body import body_error, load_body
 from pmdash.models import Balance, FeedError, Fill, OrderEvent, Position
 from pmdash.units import SCALE
+
+_Item = TypeVar("_Item", OrderEvent, Fill)
 
 FEED = "user-rest"
 FIRST_CURSOR = "MA=="
@@ -99,33 +101,31 @@ def decode_orders(
     body: str | bytes, me: user.Identity = user.NOBODY
 ) -> tuple[list[OrderEvent | FeedError], str]:
     """One page of open orders and the cursor of the next (``LTE=``: none)."""
-    page = read_page(body)
-    if isinstance(page, FeedError):
-        return [page], LAST_CURSOR
-    items, cursor = page
-    out: list[OrderEvent | FeedError] = []
-    for event in user.decode_items(items, me, body):
-        if isinstance(event, OrderEvent | FeedError):
-            out.append(event)
-        else:
-            out.append(_error(f"an open order reads as a {type(event).__name__}", body))
-    return out, cursor
+    return _decode_page(body, me, OrderEvent, "an open order")
 
 
 def decode_trades(
     body: str | bytes, me: user.Identity = user.NOBODY
 ) -> tuple[list[Fill | FeedError], str]:
     """One page of trades (your fills in them) and the cursor of the next."""
+    return _decode_page(body, me, Fill, "a trade")
+
+
+def _decode_page(
+    body: str | bytes, me: user.Identity, kind: type[_Item], what: str
+) -> tuple[list[_Item | FeedError], str]:
+    """One page of items the user channel's decoder reads, each a ``kind`` (or a FeedError
+    saying why not), and the cursor of the next."""
     page = read_page(body)
     if isinstance(page, FeedError):
         return [page], LAST_CURSOR
     items, cursor = page
-    out: list[Fill | FeedError] = []
+    out: list[_Item | FeedError] = []
     for event in user.decode_items(items, me, body):
-        if isinstance(event, Fill | FeedError):
+        if isinstance(event, kind | FeedError):
             out.append(event)
         else:
-            out.append(_error(f"a trade reads as a {type(event).__name__}", body))
+            out.append(_error(f"{what} reads as a {type(event).__name__}", body))
     return out, cursor
 
 
