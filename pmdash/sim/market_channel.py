@@ -27,14 +27,13 @@ from typing import Any
 
 import msgspec
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 
 from pmdash.endpoints import PATHS
 from pmdash.sim import wire
 from pmdash.sim.client_json import loads
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.flow import Emission
-from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
+from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry, serving
 from pmdash.units import to_decimal_str
 
 INVALID_SUBSCRIPTION = "invalid subscription payload"
@@ -100,24 +99,19 @@ class MarketChannel:
 
     async def handle(self, ws: ServerConnection) -> None:
         session = MarketSession(ws, self.path, max_queue=self.max_queue)
-        self.sessions.add(session)
-        session.start()
-        try:
-            request = parse_subscription(await ws.recv())
-            if request is None:
-                await ws.close(1008, INVALID_SUBSCRIPTION)
-                return
-            self._set_custom(session, request)
-            self._subscribe(session, _assets(request) or [],
-                            dump=request.get("initial_dump", True) is not False)
-            async for message in ws:
-                self._on_message(session, message)
-        except ConnectionClosed:
-            pass
-        finally:
-            self._forget(session)
-            self.sessions.remove(session)
-            await session.aclose()
+        async with serving(self.sessions, session):
+            try:
+                request = parse_subscription(await ws.recv())
+                if request is None:
+                    await ws.close(1008, INVALID_SUBSCRIPTION)
+                    return
+                self._set_custom(session, request)
+                self._subscribe(session, _assets(request) or [],
+                                dump=request.get("initial_dump", True) is not False)
+                async for message in ws:
+                    self._on_message(session, message)
+            finally:
+                self._forget(session)
 
     def _forget(self, session: MarketSession) -> None:
         for asset in session.assets:

@@ -34,7 +34,7 @@ from websockets.exceptions import ConnectionClosed
 from pmdash.sim.client_json import loads
 from pmdash.sim.credentials import CredentialRegistry
 from pmdash.sim.prices import Point, PriceEngine, Series
-from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
+from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry, serving
 
 PATH = "/live/ws"
 MAX_PAIRS = 64
@@ -133,28 +133,19 @@ class PolyBoltFeed:
 
     async def handle(self, ws: ServerConnection) -> None:
         session = BoltSession(ws, self.path, max_queue=self.max_queue)
-        self.sessions.add(session)
-        self._live.add(session)
-        session.start()
-        pinger = asyncio.get_running_loop().create_task(self._keepalive(session))
-        try:
-            async for message in ws:
-                try:
-                    self._on_message(session, message)
-                except _Close as close:
-                    await _flush(session)  # the error ack goes out before the close
-                    session.closing = True
-                    await ws.close(close.code, close.reason)
-                    break
-        except ConnectionClosed:
-            pass
-        finally:
-            pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pinger
-            self._live.discard(session)
-            self.sessions.remove(session)
-            await session.aclose()
+        async with serving(self.sessions, session, lambda: self._keepalive(session)):
+            self._live.add(session)
+            try:
+                async for message in ws:
+                    try:
+                        self._on_message(session, message)
+                    except _Close as close:
+                        await _flush(session)  # the error ack goes out before the close
+                        session.closing = True
+                        await ws.close(close.code, close.reason)
+                        break
+            finally:
+                self._live.discard(session)
 
     async def _keepalive(self, session: BoltSession) -> None:
         missed = 0

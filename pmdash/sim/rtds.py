@@ -18,11 +18,10 @@ from typing import Any
 
 import msgspec
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 
 from pmdash.sim.client_json import loads
 from pmdash.sim.prices import Point, PriceEngine, Series
-from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
+from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry, serving
 
 PATH = "/rtds"
 BINANCE, CHAINLINK = "crypto_prices", "crypto_prices_chainlink"
@@ -61,18 +60,13 @@ class RtdsFeed:
 
     async def handle(self, ws: ServerConnection) -> None:
         session = RtdsSession(ws, self.path, max_queue=self.max_queue)
-        self.sessions.add(session)
-        self._live.add(session)
-        session.start()
-        try:
-            async for message in ws:
-                self._on_message(session, message)
-        except ConnectionClosed:
-            pass
-        finally:
-            self._live.discard(session)
-            self.sessions.remove(session)
-            await session.aclose()
+        async with serving(self.sessions, session):
+            self._live.add(session)
+            try:
+                async for message in ws:
+                    self._on_message(session, message)
+            finally:
+                self._live.discard(session)
 
     def _on_message(self, session: RtdsSession, message: str | bytes) -> None:
         if isinstance(message, str) and message.strip().upper() == "PING":

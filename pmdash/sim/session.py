@@ -13,9 +13,13 @@ import asyncio
 import contextlib
 import itertools
 from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+
+from pmdash.sim.background import Background
 
 Frame = str | bytes
 """A text frame: ``bytes`` are UTF-8 JSON sent as text (``send(..., text=True)``)."""
@@ -157,3 +161,27 @@ class SessionRegistry:
 
     def counts(self) -> dict[str, int]:
         return {path: len(s) for path, s in self._by_path.items() if s}
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    registry: SessionRegistry,
+    session: Session,
+    keepalive: Callable[[], Coroutine[Any, Any, None]] | None = None,
+) -> AsyncIterator[None]:
+    """``session`` registered and writing while the block runs, with its ``keepalive`` task
+    (pings, heartbeats) if it has one. The client going away (``ConnectionClosed``) ends the
+    block quietly; then the task is stopped and the session unregistered and closed."""
+    registry.add(session)
+    session.start()
+    beat = Background(f"sim-keepalive-{session.id}")
+    if keepalive is not None:
+        beat.start(keepalive)
+    try:
+        yield
+    except ConnectionClosed:
+        pass
+    finally:
+        await beat.stop()
+        registry.remove(session)
+        await session.aclose()

@@ -29,7 +29,7 @@ from pmdash.endpoints import PATHS
 from pmdash.sim.background import Background
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.games import GameEngine, SimGame
-from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
+from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry, serving
 from pmdash.units import SCALE
 
 PONG_TIMEOUT_CODE = 1008
@@ -157,26 +157,17 @@ class SportsFeed:
 
     async def handle(self, ws: ServerConnection) -> None:
         session = SportsSession(ws, self.path, max_queue=self.max_queue)
-        self.sessions.add(session)
-        session.start()
-        for game in self.games():
-            session.send(json.dumps(game, separators=(",", ":")))
-        self._clients.add(session)
-        pinger = asyncio.get_running_loop().create_task(self._heartbeat(session))
-        try:
-            async for message in ws:
-                if _text(message).strip().lower() == "pong":
-                    session.unanswered_since = None
-                    session.pongs += 1
-        except ConnectionClosed:
-            pass
-        finally:
-            self._clients.discard(session)
-            pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pinger
-            self.sessions.remove(session)
-            await session.aclose()
+        async with serving(self.sessions, session, lambda: self._heartbeat(session)):
+            for game in self.games():
+                session.send(json.dumps(game, separators=(",", ":")))
+            self._clients.add(session)
+            try:
+                async for message in ws:
+                    if _text(message).strip().lower() == "pong":
+                        session.unanswered_since = None
+                        session.pongs += 1
+            finally:
+                self._clients.discard(session)
 
     async def _heartbeat(self, session: SportsSession) -> None:
         """``ping`` every interval; close the client once a ``ping`` goes unanswered too long."""

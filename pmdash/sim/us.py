@@ -21,7 +21,6 @@ REST reads (PROTOCOLS §5, §6.3), readable by Polymarket's own ``polymarket-us`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -30,7 +29,6 @@ from typing import Any
 
 import msgspec
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
 from pmdash.endpoints import PATHS
@@ -42,7 +40,7 @@ from pmdash.sim.flow import Emission
 from pmdash.sim.markets import SimMarket
 from pmdash.sim.rest import Query, Reply
 from pmdash.sim.server import SimServer
-from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
+from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry, serving
 from pmdash.sim.us_account import Quote, Update, UsAccount, amount, iso_ms
 from pmdash.sim.us_keys import UsKeyring
 from pmdash.units import SCALE, parse_exact, to_decimal_str
@@ -302,22 +300,13 @@ class UsVenue:
                     group: set[UsSession]) -> None:
         session = Session(ws, path, max_queue=self.max_queue)
         us = UsSession(session)
-        self.sessions.add(session)
-        group.add(us)
-        session.start()
-        beat = asyncio.get_running_loop().create_task(self._heartbeats(session))
-        try:
-            async for message in ws:
-                on_message(us, message)
-        except ConnectionClosed:
-            pass
-        finally:
-            group.discard(us)
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
-            self.sessions.remove(session)
-            await session.aclose()
+        async with serving(self.sessions, session, lambda: self._heartbeats(session)):
+            group.add(us)
+            try:
+                async for message in ws:
+                    on_message(us, message)
+            finally:
+                group.discard(us)
 
     async def _heartbeats(self, session: Session) -> None:
         while True:

@@ -40,7 +40,7 @@ from pmdash.sim.client_json import loads
 from pmdash.sim.credentials import CredentialRegistry
 from pmdash.sim.exchange import Exchange
 from pmdash.sim.rest import Query, Reply
-from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry
+from pmdash.sim.session import DEFAULT_MAX_QUEUE, Session, SessionRegistry, serving
 
 if TYPE_CHECKING:
     from pmdash.sim.server import SimServer
@@ -156,18 +156,13 @@ class UserChannel:
         session = UserSession(ws, self.path, api_key, max_queue=self.max_queue)
         session.markets = set(markets) if markets else None
         self.desk.account(api_key)
-        self.sessions.add(session)
-        self._by_key.setdefault(api_key, set()).add(session)
-        session.start()
-        try:
-            async for message in ws:
-                self._on_message(session, message)
-        except ConnectionClosed:
-            pass
-        finally:
-            self._by_key.get(api_key, set()).discard(session)
-            self.sessions.remove(session)
-            await session.aclose()
+        async with serving(self.sessions, session):
+            self._by_key.setdefault(api_key, set()).add(session)
+            try:
+                async for message in ws:
+                    self._on_message(session, message)
+            finally:
+                self._by_key.get(api_key, set()).discard(session)
 
     def _auth(self, message: str | bytes) -> tuple[str, list[str]] | None:
         try:
