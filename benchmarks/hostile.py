@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -27,55 +26,21 @@ from websockets.asyncio.server import ServerConnection  # noqa: E402
 from tests.hostile.scripted import (  # noqa: E402
     Ran,
     gamma_market,
-    new_market_frame,
+    garbage_frames,
+    new_market_flood,
     read_request,
     run_pmdash,
     serve,
     serve_exchange_like,
+    subscribed_then,
 )
 from tests.test_net_hostile import ping_flood  # noqa: E402
 from tests.test_net_wsclient import text, upgrade  # noqa: E402
 
 
-async def _serve_frames(ws: ServerConnection, frames: AsyncIterator[str]) -> None:
-    await ws.recv()
-
-    async def pong() -> None:
-        async for message in ws:
-            if message == "PING":
-                await ws.send("PONG")
-
-    ponger = asyncio.create_task(pong())
-    try:
-        async for frame in frames:
-            await ws.send(frame)
-        await ponger
-    finally:
-        ponger.cancel()
-
-
 async def _nothing() -> AsyncIterator[str]:
     await asyncio.sleep(3600)
     yield ""
-
-
-async def _new_markets() -> AsyncIterator[str]:
-    for i in range(1, 10**7):
-        yield new_market_frame(i)
-        if i % 200 == 0:
-            await asyncio.sleep(0)
-
-
-def _garbage(rate: float) -> Callable[[], AsyncIterator[str]]:
-    async def frames() -> AsyncIterator[str]:
-        started = time.monotonic()
-        for i in range(1, 10**9):
-            yield f"{{not json {i} " + "x" * 200
-            ahead = i / rate - (time.monotonic() - started)
-            if ahead > 0:
-                await asyncio.sleep(ahead)
-
-    return frames
 
 
 def _upgraded(
@@ -146,21 +111,21 @@ def main() -> None:
         body = json.dumps([gamma_market(i) for i in range(count)]).encode()
 
         async def quiet(ws: ServerConnection) -> None:
-            await _serve_frames(ws, _nothing())
+            await subscribed_then(ws, _nothing())
 
         with serve_exchange_like(quiet, {"/markets": body}) as port:
             ran = _tail(port, seconds)
         _report(f"Gamma of {count:,} markets ({len(body) / 1e6:.1f} MB)", ran, seconds)
 
     for name, make in (
-        ("new_market flood (as fast as the socket takes)", _new_markets),
-        ("garbage flood, 1,000 frames/s", _garbage(1_000)),
-        ("garbage flood, 10,000 frames/s", _garbage(10_000)),
+        ("new_market flood (as fast as the socket takes)", lambda: new_market_flood(10**7)),
+        ("garbage flood, 1,000 frames/s", lambda: garbage_frames(1_000)),
+        ("garbage flood, 10,000 frames/s", lambda: garbage_frames(10_000)),
     ):
 
         async def flooding(ws: ServerConnection, make: Callable[[], AsyncIterator[str]] = make
                            ) -> None:
-            await _serve_frames(ws, make())
+            await subscribed_then(ws, make())
 
         with serve_exchange_like(flooding, {"/markets": one}) as port:
             ran = _tail(port, seconds)

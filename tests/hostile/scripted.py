@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from websockets.asyncio.server import ServerConnection
@@ -250,3 +250,39 @@ def new_market_frame(i: int) -> str:
         "timestamp": str(1_700_000_000_000 + i),
     })
 
+
+
+async def subscribed_then(ws: ServerConnection, frames: AsyncIterator[str]) -> None:
+    """Wait for the subscription, answer PINGs, and send what ``frames`` yields."""
+    await ws.recv()
+
+    async def pong() -> None:
+        async for message in ws:
+            if message == "PING":
+                await ws.send("PONG")
+
+    ponger = asyncio.create_task(pong())
+    try:
+        async for frame in frames:
+            await ws.send(frame)
+        await ponger
+    finally:
+        ponger.cancel()
+
+
+async def new_market_flood(count: int = 1_000_000) -> AsyncIterator[str]:
+    """``new_market`` frames as fast as the socket takes them (yielding every 200)."""
+    for i in range(1, count):
+        yield new_market_frame(i)
+        if i % 200 == 0:
+            await asyncio.sleep(0)
+
+
+async def garbage_frames(rate: float) -> AsyncIterator[str]:
+    """Unreadable frames (not JSON), ``rate`` a second."""
+    started = time.monotonic()
+    for i in range(1, 10**9):
+        yield f"{{not json {i} " + "x" * 200
+        ahead = i / rate - (time.monotonic() - started)
+        if ahead > 0:
+            await asyncio.sleep(ahead)

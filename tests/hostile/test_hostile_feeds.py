@@ -8,18 +8,21 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from tests.hostile.scripted import (
     gamma_market,
+    garbage_frames,
     http_answer,
-    new_market_frame,
+    new_market_flood,
     read_request,
     run_pmdash,
     serve,
     serve_exchange_like,
+    subscribed_then,
     vm_hwm_kb,
 )
 
@@ -34,35 +37,17 @@ def summary(out: str) -> dict[str, object]:
     return lines[-1]
 
 
-async def _subscribed_then(ws: ServerConnection, frames: object) -> None:
-    """Wait for the subscription, answer PINGs, and send what ``frames`` yields."""
-    await ws.recv()
-
-    async def pong() -> None:
-        async for message in ws:
-            if message == "PING":
-                await ws.send("PONG")
-
-    ponger = asyncio.create_task(pong())
-    try:
-        async for frame in frames:  # type: ignore[attr-defined]
-            await ws.send(frame)
-        await ponger
-    finally:
-        ponger.cancel()
-
-
 def test_a_gamma_answering_20000_markets_ignoring_limit_keeps_to_seconds() -> None:
     """Before: ``tail --seconds 5`` took 78 s (every market added, each past 10,000 scanning
     them all). Now the listing keeps the 200 markets it asked for."""
     body = json.dumps([gamma_market(i) for i in range(20_000)]).encode()
 
     async def quiet(ws: ServerConnection) -> None:
-        async def nothing() -> object:
+        async def nothing() -> AsyncIterator[str]:
             if False:
                 yield ""
 
-        await _subscribed_then(ws, nothing())
+        await subscribed_then(ws, nothing())
 
     with serve_exchange_like(quiet, {"/markets": body}) as port:
         ran = run_pmdash(
@@ -80,14 +65,8 @@ def test_a_new_market_flood_lists_a_bounded_number_and_keeps_to_seconds() -> Non
     subscribes them, and still ends at ``--seconds`` with bounded memory."""
     from pmdash.state.following import MAX_FOLLOWED
 
-    async def flood() -> object:
-        for i in range(1, 1_000_000):
-            yield new_market_frame(i)
-            if i % 200 == 0:
-                await asyncio.sleep(0)
-
     async def flooding(ws: ServerConnection) -> None:
-        await _subscribed_then(ws, flood())
+        await subscribed_then(ws, new_market_flood())
 
     listing = json.dumps([gamma_market(0)]).encode()
     with serve_exchange_like(flooding, {"/markets": listing}) as port:
@@ -108,16 +87,8 @@ def test_a_garbage_flood_at_1000_frames_a_second_keeps_memory_and_time() -> None
     flat and the run ends on time."""
     rate = 1_000
 
-    async def garbage() -> object:
-        started = time.monotonic()
-        for i in range(1, 10**9):
-            yield f"{{not json {i} " + "x" * 200
-            ahead = i / rate - (time.monotonic() - started)
-            if ahead > 0:
-                await asyncio.sleep(ahead)
-
     async def flooding(ws: ServerConnection) -> None:
-        await _subscribed_then(ws, garbage())
+        await subscribed_then(ws, garbage_frames(rate))
 
     listing = json.dumps([gamma_market(0)]).encode()
     with serve_exchange_like(flooding, {"/markets": listing}) as port:
@@ -208,14 +179,8 @@ def test_the_dashboard_under_a_new_market_flood_draws_and_quits_at_once() -> Non
 
     from tests.test_app_signals import LEAVE_ALT_SCREEN, read_until
 
-    async def flood() -> object:
-        for i in range(1, 1_000_000):
-            yield new_market_frame(i)
-            if i % 200 == 0:
-                await asyncio.sleep(0)
-
     async def flooding(ws: ServerConnection) -> None:
-        await _subscribed_then(ws, flood())
+        await subscribed_then(ws, new_market_flood())
 
     listing = json.dumps([gamma_market(i) for i in range(20_000)]).encode()
     with serve_exchange_like(flooding, {"/markets": listing}) as port:
