@@ -6,11 +6,10 @@ beside it."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 
 import pytest
 from conftest import dashboard_app, market_controller
+from waiting import until
 
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
@@ -59,13 +58,6 @@ DOOMED = FeedSpec(
     slices=lambda settings: [],
     controller=DoomedController,
 )
-
-
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"condition not met within {seconds} s"
-        await asyncio.sleep(0.05)
 
 
 def bar_text(app: PmdashApp) -> str:

@@ -6,10 +6,9 @@ arriving makes it normal. A real exchange on loopback, with the wait cut to a se
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from conftest import dashboard_app, market_controller, market_group, market_state
-from textual.pilot import Pilot
+from waiting import until_shown
 
 from pmdash.config import Settings
 from pmdash.endpoints import Endpoints
@@ -29,13 +28,6 @@ def screen_text(widget: MarketHeader | BookLadder | MarketList) -> str:
     return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
 
 
-async def until(pilot: Pilot[int], condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"condition not met within {seconds} s"
-        await pilot.pause(0.05)
-
-
 async def test_a_book_the_server_never_sends_is_said_missing_until_one_comes() -> None:
     async with serve_exchange(seed=7, rate=50) as running:
         endpoints = Endpoints.from_base_url(running.base_url)
@@ -53,25 +45,27 @@ async def test_a_book_the_server_never_sends_is_said_missing_until_one_comes() -
             assert "waiting for book" in screen_text(ladder)  # the feed is not even open yet
 
             # Both are subscribed on one socket: the server sends the real book at once.
-            await until(pilot, lambda: market_state(app).books[real].has_snapshot)
+            await until_shown(pilot, lambda: market_state(app).books[real].has_snapshot)
             opened = time.monotonic()
-            await until(pilot, lambda: MISSING in screen_text(ladder))
+            await until_shown(pilot, lambda: MISSING in screen_text(ladder))
             assert time.monotonic() - opened > WAIT_S / 2  # not before the wait
             assert market_controller(app).connection.state == "live"
             assert ladder.data is not None and ladder.data.state == "missing"
             assert "book not sent" in screen_text(header)
-            await until(pilot, lambda: "no book from server" in screen_text(market_list))
+            await until_shown(pilot, lambda: "no book from server" in screen_text(market_list))
 
             # A new socket: the wait starts again (stale until then, as every book).
             assert running.faults.drop() == 1
-            await until(pilot, lambda: market_controller(app).connection.status().reconnects >= 1)
+            await until_shown(
+                pilot, lambda: market_controller(app).connection.status().reconnects >= 1
+            )
             reopened = time.monotonic()
-            await until(pilot, lambda: market_state(app).books[real].state == "live")
+            await until_shown(pilot, lambda: market_state(app).books[real].state == "live")
             await pilot.pause(0.1)
             assert "STALE" in screen_text(ladder) and MISSING not in screen_text(ladder)
-            await until(pilot, lambda: MISSING in screen_text(ladder))
+            await until_shown(pilot, lambda: MISSING in screen_text(ladder))
             assert time.monotonic() - reopened > WAIT_S / 2
-            await until(pilot, lambda: "no book from server" in screen_text(market_list))
+            await until_shown(pilot, lambda: "no book from server" in screen_text(market_list))
 
             # The other outcome is a book the server does send: shown as usual.
             await pilot.press("o")
@@ -90,10 +84,12 @@ async def test_a_book_the_server_never_sends_is_said_missing_until_one_comes() -
                 tick_size=10_000,
             )
             app.store.apply([book], time.perf_counter())
-            await until(pilot, lambda: ladder.data is not None and ladder.data.state == "live")
+            await until_shown(
+                pilot, lambda: ladder.data is not None and ladder.data.state == "live"
+            )
             assert "no book" not in screen_text(ladder)
             assert "0.48" in screen_text(ladder) and "book live" in screen_text(header)
-            await until(pilot, lambda: "bid 0.48" in screen_text(market_list))
+            await until_shown(pilot, lambda: "bid 0.48" in screen_text(market_list))
             assert "no book" not in screen_text(market_list)
 
 
@@ -111,12 +107,14 @@ async def test_a_reconnect_during_the_wait_still_ends_in_missing() -> None:
             markets, settings=settings, offline=False, endpoints=endpoints, no_book_after_s=wait
         )
         async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: market_controller(app).connection.state == "live")
+            await until_shown(pilot, lambda: market_controller(app).connection.state == "live")
             await pilot.pause(wait / 6)
             assert running.faults.drop() == 1  # well inside the first wait
-            await until(pilot, lambda: market_controller(app).connection.status().reconnects >= 1)
-            await until(pilot, lambda: market_controller(app).connection.state == "live")
+            await until_shown(
+                pilot, lambda: market_controller(app).connection.status().reconnects >= 1
+            )
+            await until_shown(pilot, lambda: market_controller(app).connection.state == "live")
             reopened = market_controller(app).connection.status()
             assert reopened.reconnects == 1
             ladder = market_group(app).ladder
-            await until(pilot, lambda: missing in screen_text(ladder), seconds=3 * wait)
+            await until_shown(pilot, lambda: missing in screen_text(ladder), seconds=3 * wait)

@@ -6,14 +6,13 @@ secret and passphrase in nothing pmdash writes."""
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 from decimal import Decimal
 
 import msgspec
 import pytest
 from conftest import dashboard_app, market_group
-from textual.pilot import Pilot
+from waiting import until_shown
 
 from pmdash.app import PmdashApp
 from pmdash.config import ConfigError, Settings, load_settings
@@ -157,13 +156,6 @@ def test_dashboard_prices_key_at_80x24(snap_compare) -> None:  # type: ignore[no
 # --- the panel group -----------------------------------------------------------------------
 
 
-async def _until(pilot: Pilot[int], done: object, seconds: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:  # type: ignore[operator]
-        await pilot.pause(0.05)
-    assert done(), f"timed out waiting for {what or 'the condition'}"  # type: ignore[operator]
-
-
 async def test_the_strike_follows_the_selected_market_and_c_cycles_the_chart() -> None:
     app = dashboard()
     async with app.run_test(size=(160, 45)) as pilot:
@@ -172,16 +164,16 @@ async def test_the_strike_follows_the_selected_market_and_c_cycles_the_chart() -
         def board() -> str:
             return str(group.board_view.render())
 
-        await _until(pilot, lambda: group.symbol == "btcusd" and "strike +" in board(),
+        await until_shown(pilot, lambda: group.symbol == "btcusd" and "strike +" in board(),
                      what="BTC charted, its strike distance on the board")
         await pilot.press("j")  # the ETH market: its range strike, its chart
-        await _until(pilot, lambda: market_group(app).selected_market == ETH_RANGE,
+        await until_shown(pilot, lambda: market_group(app).selected_market == ETH_RANGE,
                      what="the ETH market selected")
-        await _until(pilot, lambda: group.symbol == "ethusd", what="ETH charted")
+        await until_shown(pilot, lambda: group.symbol == "ethusd", what="ETH charted")
         await pilot.press("c")
-        await _until(pilot, lambda: group.symbol == "solusd", what="c: SOL charted")
+        await until_shown(pilot, lambda: group.symbol == "solusd", what="c: SOL charted")
         await pilot.press("c")
-        await _until(pilot, lambda: group.symbol == "btcusd", what="c: BTC charted again")
+        await until_shown(pilot, lambda: group.symbol == "btcusd", what="c: BTC charted again")
 
 
 def test_an_updown_market_takes_its_opening_price_from_the_history() -> None:
@@ -274,8 +266,8 @@ async def test_polybolt_live_in_the_dashboard_and_its_secrets_nowhere(
                             endpoints=endpoints, more_feeds=[FEEDS["polybolt"]])
         async with app.run_test(size=(160, 45)) as pilot:
             group = price_group(app)
-            await _until(pilot, lambda: len(group.board.symbols()) >= 4)
-            await _until(pilot, lambda: "BTC" in str(group.board_view.render()))
+            await until_shown(pilot, lambda: len(group.board.symbols()) >= 4)
+            await until_shown(pilot, lambda: "BTC" in str(group.board_view.render()))
             assert app.controllers["polybolt"].status().state == "live"
             screens = [_screen_text(app)]
             await pilot.press("question_mark")
@@ -298,10 +290,10 @@ async def test_a_refused_secret_fails_polybolt_once_and_the_market_feed_runs_on(
                             endpoints=endpoints, more_feeds=[FEEDS["polybolt"]])
         async with app.run_test(size=(160, 45)) as pilot:
             prices = app.controllers["polybolt"]
-            await _until(pilot, lambda: prices.status().state == "failed")
+            await until_shown(pilot, lambda: prices.status().state == "failed")
             await pilot.pause(1.0)
             status = prices.status()
             assert status.state == "failed" and status.reconnects == 0  # no retry storm
             assert "CLOB_API_KEY" in status.detail and wrong.secret not in status.detail
             assert app.controllers["market"].status().state == "live"
-            await _until(pilot, lambda: "refused" in str(price_group(app).board_view.render()))
+            await until_shown(pilot, lambda: "refused" in str(price_group(app).board_view.render()))

@@ -10,13 +10,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from conftest import dashboard_app, market_group
-from textual.pilot import Pilot
 from textual.widgets._toast import Toast
+from waiting import until_shown
 from widget_apps.base import NOW_MS
 from widget_apps.games_app import board_and_links
 from widget_apps.market_list_app import ROWS, MarketListApp
@@ -89,13 +88,6 @@ def test_tail_sports_with_demo_and_nothing_listening() -> None:
 # --- the dashboard against the embedded exchange ------------------------------------------------
 
 
-async def until(pilot: Pilot[int], condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"condition not met within {seconds} s"
-        await pilot.pause(0.05)
-
-
 def list_text(market_list: MarketList) -> str:
     return "\n".join(
         "".join(market_list.render_line(y).text) for y in range(market_list.size.height)
@@ -111,25 +103,27 @@ async def test_dashboard_games_scores_on_market_rows_and_opening_a_game() -> Non
             strip = app.query_one(GamesStrip)
             board = app.query_one(ScoreboardGroup)
             truth = {g["gameId"] for g in running.sports.games()}
-            await until(pilot, lambda: {s.game.game_id for s in sports.board.games()} >= truth)
-            await until(pilot, lambda: len(strip.data.rows) >= 1)
+            await until_shown(
+                pilot, lambda: {s.game.game_id for s in sports.board.games()} >= truth
+            )
+            await until_shown(pilot, lambda: len(strip.data.rows) >= 1)
             assert strip.region.width > 0 and board.region.width == 0
 
             # A game's market shows its score on its row in the market list.
             cid, game_id = next(iter(running.sports.market_of.items()))[::-1]
             market_list = app.query_one(MarketList)
-            await until(pilot, lambda: sports.links.game_of(cid) == game_id)
+            await until_shown(pilot, lambda: sports.links.game_of(cid) == game_id)
 
             def noted() -> bool:
                 note = sports.row_note(cid, int(time.time() * 1000))
                 return note is not None and note.text in list_text(market_list)
 
-            await until(pilot, noted)
+            await until_shown(pilot, noted)
 
             # g: the full scoreboard in place of the market panels, focused.
             await pilot.press("g")
             panel = app.query_one(ScoreboardPanel)
-            await until(pilot, lambda: board.region.width == 160 and app.focused is panel)
+            await until_shown(pilot, lambda: board.region.width == 160 and app.focused is panel)
             assert market_group(app).region.width == 0
             # Highlight the game and open it: its market is selected in the market panels.
             for _ in range(len(panel.rows)):
@@ -138,8 +132,8 @@ async def test_dashboard_games_scores_on_market_rows_and_opening_a_game() -> Non
                 await pilot.press("j")
             assert panel.highlighted == game_id
             await pilot.press("enter")
-            await until(pilot, lambda: board.region.width == 0)
-            await until(pilot, lambda: market_group(app).selected == cid)
+            await until_shown(pilot, lambda: board.region.width == 0)
+            await until_shown(pilot, lambda: market_group(app).selected == cid)
             assert market_list.highlighted_id == cid
 
 
@@ -150,10 +144,10 @@ async def test_a_watched_games_score_change_is_a_toast() -> None:
         app = PmdashApp(endpoints, await resolve_markets(endpoints, Settings()))
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             sports = app.store.slice(SportsState)
-            await until(pilot, lambda: len(sports.board) == len(running.sports.games()))
+            await until_shown(pilot, lambda: len(sports.board) == len(running.sports.games()))
             await pilot.press("g")
             panel = app.query_one(ScoreboardPanel)
-            await until(pilot, lambda: app.focused is panel and panel.highlighted is not None)
+            await until_shown(pilot, lambda: app.focused is panel and panel.highlighted is not None)
             watched = panel.highlighted
             await pilot.press("w")
             # Step the games until the watched one scores (bounded).
@@ -163,7 +157,7 @@ async def test_a_watched_games_score_change_is_a_toast() -> None:
             else:
                 raise AssertionError("the watched game never scored")
             state = sports.board
-            await until(pilot, lambda: bool(app.screen.query(Toast)))
+            await until_shown(pilot, lambda: bool(app.screen.query(Toast)))
             toast = str(app.screen.query(Toast).first().render())
             game = state.get(watched)
             assert game is not None and game.game.home_team in toast
@@ -241,10 +235,10 @@ async def test_the_games_of_chosen_markets_are_watched_from_the_start() -> None:
                      game(30001, "nfl", "PHI", "KC", "7-7")])
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         sports = app.store.slice(SportsState)
-        await until(pilot, lambda: sports.links.game_of("0xnba") == 20518)
+        await until_shown(pilot, lambda: sports.links.game_of("0xnba") == 20518)
         app.store.apply([game(30001, "nfl", "PHI", "KC", "14-7")])
         await pilot.pause(0.8)
         assert not app.screen.query(Toast)
         app.store.apply([game(20518, "nba", "MIA", "BOS", "73-70")])
-        await until(pilot, lambda: bool(app.screen.query(Toast)))
+        await until_shown(pilot, lambda: bool(app.screen.query(Toast)))
         assert "BOS @ MIA 73-70" in str(app.screen.query(Toast).first().render())

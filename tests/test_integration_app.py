@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from conftest import dashboard_app, market_controller, market_group, market_state
 from textual.pilot import Pilot
+from waiting import until
 
 from pmdash.app import PmdashApp
 from pmdash.config import Settings
@@ -27,13 +27,6 @@ from pmdash.widgets.market_list import MarketList
 
 def screen_text(widget: MarketHeader | BookLadder | MarketList) -> str:
     return "\n".join("".join(widget.render_line(y).text) for y in range(widget.size.height))
-
-
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"condition not met within {seconds} s"
-        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager

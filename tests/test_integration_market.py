@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from conftest import market_store
+from waiting import until
 
 from pmdash.models import Event, FeedError
 from pmdash.net.connection import Connection
@@ -52,14 +53,6 @@ class Client:
 
     def all_live(self) -> bool:
         return all(book.state == "live" for book in self.store.books.values())
-
-
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {seconds} s")
-        await asyncio.sleep(0.02)
 
 
 async def settle(running: ServingExchange, client: Client) -> None:

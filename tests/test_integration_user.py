@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 import pytest
+from waiting import until
 
 from pmdash.credentials import ClobCredentials
 from pmdash.live.user import UserController
@@ -77,14 +78,6 @@ def controller(running: ServingExchange, creds: ClobCredentials, rest: AccountRe
     """The user feed's controller on a Store of its own, with the test's quick timings."""
     return UserController(Store([AccountState()]), running.urls()["user"], creds, rest,
                           tap=rec, **{**FAST, **options})
-
-
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {seconds} s")
-        await asyncio.sleep(0.02)
 
 
 async def quiet(rec: Recorder, seconds: float = 0.3) -> None:

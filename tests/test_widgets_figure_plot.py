@@ -5,14 +5,13 @@ plotext cannot draw shown as a message instead of ending the app."""
 from __future__ import annotations
 
 import math
-import time
 
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual_plotext.plot import Plot
+from waiting import until_shown
 from widget_apps.base import NOW_MS
 from widget_apps.price_app import PriceChartApp, chart_view, polybolt_board
 
@@ -126,9 +125,9 @@ async def test_a_chart_plotext_cannot_draw_shows_why_and_the_app_goes_on() -> No
         chart = app.query_one(Failing)
         await pilot.pause()
         chart.show_data(1)
-        await _until(pilot, lambda: "plotext failed (ValueError)" in _shown(chart))
+        await until_shown(pilot, lambda: "plotext failed (ValueError)" in _shown(chart))
         chart.show_data(0)
-        await _until(pilot, lambda: "fine" in _shown(chart))
+        await until_shown(pilot, lambda: "fine" in _shown(chart))
         assert app.is_running
 
 
@@ -136,13 +135,6 @@ def _shown(chart: FigurePlot[object]) -> str:
     rendered = chart.render()
     assert isinstance(rendered, Text)
     return rendered.plain
-
-
-async def _until(pilot: Pilot[None], done: object, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:  # type: ignore[operator]
-        await pilot.pause(0.02)
-    assert done()  # type: ignore[operator]
 
 
 async def test_a_new_picture_lands_later_and_the_last_one_stays_until_then() -> None:
@@ -161,7 +153,7 @@ async def test_a_new_picture_lands_later_and_the_last_one_stays_until_then() -> 
         chart.update_chart(second)
         assert chart.drawing
         assert "98,500.00" in _shown(chart) and "new" not in _shown(chart)
-        await _until(pilot, lambda: not chart.drawing)
+        await until_shown(pilot, lambda: not chart.drawing)
         await pilot.pause()
         assert "98,321.00: new" in _shown(chart)
 
